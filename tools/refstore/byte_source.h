@@ -1,0 +1,24 @@
+#ifndef OBJGATE_TOOLS_REFSTORE_BYTE_SOURCE_H_
+#define OBJGATE_TOOLS_REFSTORE_BYTE_SOURCE_H_
+
+#include <cstddef>
+
+#include "absl/status/statusor.h"
+
+namespace objgate::refstore {
+
+// A stream of bytes read in pieces, so that an object of any size passes through a fixed
+// buffer: a request body on the way into the store, a file in tests.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+
+  // Copies up to `capacity` bytes into `buffer` and returns how many; 0 means the stream
+  // ended cleanly. An error means the stream is broken (a client that went away, a
+  // malformed chunk) and no more bytes will come.
+  virtual absl::StatusOr<size_t> Read(char* buffer, size_t capacity) = 0;
+};
+
+}  // namespace objgate::refstore
+
+#endif  // OBJGATE_TOOLS_REFSTORE_BYTE_SOURCE_H_

@@ -1,0 +1,150 @@
+// The reference REST store: the object API of shared/rest-api.md on local disk, the
+// gateway's default upstream and the upstream of its tests.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <utility>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/reflection.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "tools/refstore/http_server.h"
+#include "tools/refstore/object_store.h"
+#include "tools/refstore/rest_handler.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:9000",
+          "HOST:PORT to listen on; [::1]:PORT for IPv6, port 0 for any free port (the "
+          "chosen one is printed). Env: REFSTORE_LISTEN.");
+ABSL_FLAG(std::string, data_dir, "",
+          "Directory for the objects; created if missing; one refstore per directory. "
+          "Required. Env: REFSTORE_DATA_DIR.");
+ABSL_FLAG(uint64_t, quota_bytes, 0,
+          "Object bytes each tenant may store; uploads beyond it get 403 \"Quota "
+          "exceeded\". 0 means no quota. Env: REFSTORE_QUOTA_BYTES.");
+ABSL_FLAG(uint64_t, max_object_bytes, 0,
+          "Largest object accepted; larger uploads get 413. 0 means no limit. Env: "
+          "REFSTORE_MAX_OBJECT_BYTES.");
+ABSL_FLAG(int, max_connections, 256,
+          "Connections served at once; more clients wait to be accepted. Each takes a "
+          "thread. Env: REFSTORE_MAX_CONNECTIONS.");
+
+namespace objgate::refstore {
+namespace {
+
+// Sets flags from their environment variables. Runs before the command line is parsed,
+// so that a flag given there still wins.
+bool ApplyEnvironmentFallbacks() {
+  const std::pair<const char*, const char*> fallbacks[] = {
+      {"listen", "REFSTORE_LISTEN"},
+      {"data_dir", "REFSTORE_DATA_DIR"},
+      {"quota_bytes", "REFSTORE_QUOTA_BYTES"},
+      {"max_object_bytes", "REFSTORE_MAX_OBJECT_BYTES"},
+      {"max_connections", "REFSTORE_MAX_CONNECTIONS"},
+  };
+  for (const auto& [flag_name, variable] : fallbacks) {
+    const char* value = std::getenv(variable);
+    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(flag_name);
+    if (value == nullptr) continue;
+    std::string error;
+    if (!flag->ParseFrom(value, &error)) {
+      std::cerr << "refstore: bad " << variable << "=" << value << ": " << error << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+// Splits "host:port" or "[v6]:port".
+bool ParseListenAddress(absl::string_view text, std::string& host, uint16_t& port) {
+  const size_t colon = text.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host_part = text.substr(0, colon);
+  if (absl::ConsumePrefix(&host_part, "[") && !absl::ConsumeSuffix(&host_part, "]")) {
+    return false;
+  }
+  uint32_t parsed_port = 0;
+  if (host_part.empty() || !absl::SimpleAtoi(text.substr(colon + 1), &parsed_port) ||
+      parsed_port > 65535) {
+    return false;
+  }
+  host = std::string(host_part);
+  port = static_cast<uint16_t>(parsed_port);
+  return true;
+}
+
+int Run() {
+  HttpServerOptions server_options;
+  server_options.max_connections = absl::GetFlag(FLAGS_max_connections);
+  if (!ParseListenAddress(absl::GetFlag(FLAGS_listen), server_options.host,
+                          server_options.port)) {
+    std::cerr << "refstore: --listen must be HOST:PORT, got \"" << absl::GetFlag(FLAGS_listen)
+              << "\"\n";
+    return 2;
+  }
+  ObjectStoreOptions store_options;
+  store_options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  store_options.quota_bytes = absl::GetFlag(FLAGS_quota_bytes);
+  store_options.max_object_bytes = absl::GetFlag(FLAGS_max_object_bytes);
+  if (store_options.data_dir.empty()) {
+    std::cerr << "refstore: --data_dir (or REFSTORE_DATA_DIR) is required\n";
+    return 2;
+  }
+
+  absl::StatusOr<std::unique_ptr<ObjectStore>> store = ObjectStore::Open(store_options);
+  if (!store.ok()) {
+    std::cerr << "refstore: cannot open the store: " << store.status().message() << "\n";
+    return 1;
+  }
+  // Signals are taken by sigwait below, so every thread started from here on blocks them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  RestHandler handler(**store);
+  absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
+      server_options, [&handler](const HttpRequest& request, BodyReader& body,
+                                 ResponseWriter& response) {
+        handler.Handle(request, body, response);
+      });
+  if (!server.ok()) {
+    std::cerr << "refstore: " << server.status().message() << "\n";
+    return 1;
+  }
+  const std::string& host = (*server)->host();
+  const std::string printable_host =
+      host.find(':') == std::string::npos ? host : absl::StrCat("[", host, "]");
+  std::cout << "refstore listening on http://" << printable_host << ":" << (*server)->port()
+            << std::endl;
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::cerr << "refstore: signal " << signal_number << ", stopping\n";
+  (*server)->Stop();
+  return 0;
+}
+
+}  // namespace
+}  // namespace objgate::refstore
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Serves the object REST API (shared/rest-api.md) from a local directory.\n"
+      "  refstore --data_dir=/var/lib/refstore [--listen=127.0.0.1:9000]\n"
+      "Prints \"refstore listening on http://HOST:PORT\" once ready; SIGTERM or SIGINT "
+      "stops it after the requests in progress.");
+  if (!objgate::refstore::ApplyEnvironmentFallbacks()) return 2;
+  absl::ParseCommandLine(argc, argv);
+  return objgate::refstore::Run();
+}

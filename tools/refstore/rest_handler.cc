@@ -1,0 +1,256 @@
+#include "tools/refstore/rest_handler.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+#include "tools/refstore/conditional_get.h"
+
+namespace objgate::refstore {
+namespace {
+
+constexpr size_t kMaxListKeys = 1000;
+constexpr size_t kCopyBufferBytes = 256 * 1024;
+
+using Serve = void (RestHandler::*)(const HttpRequest&, BodyReader&, ResponseWriter&);
+
+std::string ToJson(const nlohmann::json& value) {
+  // Keys may be any bytes; replacing what is not UTF-8 beats failing the whole answer.
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void SendJson(ResponseWriter& response, int status, const nlohmann::json& body,
+              HttpHeaders headers = {}) {
+  headers.Add("Content-Type", "application/json");
+  response.Send(status, headers, ToJson(body)).IgnoreError();
+}
+
+void SendError(ResponseWriter& response, int status, absl::string_view message,
+               HttpHeaders headers = {}) {
+  headers.Add("Content-Type", "application/json");
+  response.Send(status, headers, ErrorJson(message)).IgnoreError();
+}
+
+void SendError(ResponseWriter& response, const absl::Status& status) {
+  SendError(response, HttpStatusForError(status.code()), status.message());
+}
+
+void SendText(ResponseWriter& response, absl::string_view text, absl::string_view type) {
+  response.Send(200, {{"Content-Type", std::string(type)}}, text).IgnoreError();
+}
+
+absl::StatusOr<std::string> RequireTenant(const HttpRequest& request) {
+  std::optional<absl::string_view> tenant = request.headers.Get("X-Tenant-ID");
+  if (!tenant.has_value()) return absl::InvalidArgumentError("missing X-Tenant-ID header");
+  return std::string(*tenant);
+}
+
+absl::StatusOr<std::string> RequireKey(const HttpRequest& request) {
+  std::optional<absl::string_view> key = request.QueryParam("key");
+  if (!key.has_value()) return absl::InvalidArgumentError("missing query parameter key");
+  return std::string(*key);
+}
+
+std::string Quoted(absl::string_view etag) { return absl::StrCat("\"", etag, "\""); }
+
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
+}
+
+std::string HttpDate(absl::Time time) {
+  return absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", time, absl::UTCTimeZone());
+}
+
+absl::StatusOr<size_t> ParseMaxKeys(std::optional<absl::string_view> text) {
+  if (!text.has_value()) return kMaxListKeys;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(*text, &value) || value < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_keys must be a whole number from 1 to ", kMaxListKeys));
+  }
+  // As S3 does: asking for more than a page holds gets a full page.
+  return std::min<size_t>(value, kMaxListKeys);
+}
+
+struct Route {
+  absl::string_view path;
+  absl::string_view name;  // The metrics label.
+  std::vector<absl::string_view> methods;
+  Serve serve;
+};
+
+}  // namespace
+
+int HttpStatusForError(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument: return 400;
+    case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kResourceExhausted: return 403;  // The quota, as the API has it.
+    case absl::StatusCode::kOutOfRange: return 413;
+    case absl::StatusCode::kDeadlineExceeded: return 408;
+    case absl::StatusCode::kUnavailable: return 400;  // The client's body broke off.
+    default: return 500;
+  }
+}
+
+void RestHandler::Handle(const HttpRequest& request, BodyReader& body,
+                         ResponseWriter& response) {
+  static const auto* const kRoutes = new std::vector<Route>{
+      {"/", "info", {"GET", "HEAD"}, &RestHandler::ServeInfo},
+      {"/upload", "upload", {"PUT", "POST"}, &RestHandler::ServeUpload},
+      {"/download", "download", {"GET", "HEAD"}, &RestHandler::ServeDownload},
+      {"/delete", "delete", {"DELETE"}, &RestHandler::ServeDelete},
+      {"/list", "list", {"GET", "HEAD"}, &RestHandler::ServeList},
+      {"/minio/health/live", "live", {"GET", "HEAD"}, &RestHandler::ServeLive},
+      {"/minio/health/ready", "ready", {"GET", "HEAD"}, &RestHandler::ServeReady},
+      {"/metrics", "metrics", {"GET", "HEAD"}, &RestHandler::ServeMetrics},
+  };
+  const Route* route = nullptr;
+  for (const Route& candidate : *kRoutes) {
+    if (candidate.path == request.path) route = &candidate;
+  }
+  if (route == nullptr) {
+    SendError(response, 404, absl::StrCat("no route ", request.path));
+  } else if (std::find(route->methods.begin(), route->methods.end(), request.method) ==
+             route->methods.end()) {
+    SendError(response, 405, absl::StrCat(route->path, " does not allow ", request.method),
+              {{"Allow", absl::StrJoin(route->methods, ", ")}});
+  } else {
+    (this->*(route->serve))(request, body, response);
+  }
+  metrics_.RecordRequest(route == nullptr ? "unknown" : route->name, response.status(),
+                         body.bytes_read(), response.body_bytes_written());
+}
+
+void RestHandler::ServeInfo(const HttpRequest&, BodyReader&, ResponseWriter& response) {
+  SendJson(response, 200,
+           {{"status", "ok"}, {"version", "3.0.0-refstore"}, {"performance", "100x"}});
+}
+
+void RestHandler::ServeUpload(const HttpRequest& request, BodyReader& body,
+                              ResponseWriter& response) {
+  absl::StatusOr<std::string> tenant = RequireTenant(request);
+  absl::StatusOr<std::string> key = tenant.ok() ? RequireKey(request) : tenant.status();
+  if (!key.ok()) return SendError(response, key.status());
+  PutOptions options;
+  if (auto type = request.headers.Get("Content-Type")) options.content_type = std::string(*type);
+  if (auto sha256 = request.headers.Get("X-Checksum-SHA256")) {
+    options.expected_sha256 = std::string(*sha256);
+  }
+  options.declared_size = body.declared_size();
+  absl::StatusOr<ObjectInfo> info = store_.Put(*tenant, *key, body, options);
+  if (!info.ok()) return SendError(response, info.status());
+  SendJson(response, 200,
+           {{"status", "uploaded"},
+            {"key", info->key},
+            {"size", info->size},
+            {"etag", info->sha256},
+            {"sha256", info->sha256}},
+           {{"ETag", Quoted(info->sha256)}});
+}
+
+void RestHandler::ServeDownload(const HttpRequest& request, BodyReader&,
+                                ResponseWriter& response) {
+  absl::StatusOr<std::string> tenant = RequireTenant(request);
+  absl::StatusOr<std::string> key = tenant.ok() ? RequireKey(request) : tenant.status();
+  if (!key.ok()) return SendError(response, key.status());
+  absl::StatusOr<ObjectReader> reader = store_.Get(*tenant, *key);
+  if (!reader.ok()) return SendError(response, reader.status());
+  const ObjectInfo& info = reader->info();
+
+  std::optional<absl::string_view> if_match = request.headers.Get("If-Match");
+  if (if_match.has_value() && !IfMatchAllows(*if_match, info.sha256)) {
+    return SendError(response, 412,
+                     absl::StrCat("If-Match does not match the object's ETag ",
+                                  Quoted(info.sha256)));
+  }
+  const RangeDecision range = DecideRange(request.headers.Get("Range"), info.size);
+  if (range.kind == RangeDecision::Kind::kUnsatisfiable) {
+    return SendError(response, 416,
+                     absl::StrCat("range not satisfiable for an object of ", info.size,
+                                  " bytes"),
+                     {{"Content-Range", absl::StrCat("bytes */", info.size)}});
+  }
+  HttpHeaders headers = {{"Content-Type", info.content_type},
+                         {"ETag", Quoted(info.sha256)},
+                         {"X-Checksum-SHA256", info.sha256},
+                         {"Accept-Ranges", "bytes"},
+                         {"Last-Modified", HttpDate(info.last_modified)}};
+  uint64_t offset = 0;
+  uint64_t length = info.size;
+  int status = 200;
+  if (range.kind == RangeDecision::Kind::kPartial) {
+    status = 206;
+    offset = range.first;
+    length = range.last - range.first + 1;
+    headers.Add("Content-Range",
+                absl::StrCat("bytes ", range.first, "-", range.last, "/", info.size));
+  }
+  if (!response.Begin(status, headers, length).ok() || request.method == "HEAD") return;
+  std::vector<char> buffer(kCopyBufferBytes);
+  const uint64_t end = offset + length;
+  while (offset < end) {
+    absl::StatusOr<size_t> got =
+        reader->ReadAt(offset, buffer.data(), std::min<uint64_t>(buffer.size(), end - offset));
+    // Stopping short of Content-Length makes the server drop the connection, which is
+    // how a client learns that the body broke.
+    if (!got.ok() || *got == 0) return;
+    if (!response.Write(absl::string_view(buffer.data(), *got)).ok()) return;
+    offset += *got;
+  }
+}
+
+void RestHandler::ServeDelete(const HttpRequest& request, BodyReader&,
+                              ResponseWriter& response) {
+  absl::StatusOr<std::string> tenant = RequireTenant(request);
+  absl::StatusOr<std::string> key = tenant.ok() ? RequireKey(request) : tenant.status();
+  absl::Status deleted = key.ok() ? store_.Delete(*tenant, *key) : key.status();
+  if (!deleted.ok()) return SendError(response, deleted);
+  response.Send(204, {}, "").IgnoreError();
+}
+
+void RestHandler::ServeList(const HttpRequest& request, BodyReader&,
+                            ResponseWriter& response) {
+  absl::StatusOr<std::string> tenant = RequireTenant(request);
+  absl::StatusOr<size_t> max_keys =
+      tenant.ok() ? ParseMaxKeys(request.QueryParam("max_keys")) : tenant.status();
+  if (!max_keys.ok()) return SendError(response, max_keys.status());
+  ListOptions options;
+  options.prefix = std::string(request.QueryParam("prefix").value_or(""));
+  options.start_after = std::string(request.QueryParam("start_after").value_or(""));
+  options.max_keys = *max_keys;
+  absl::StatusOr<ListResult> result = store_.List(*tenant, options);
+  if (!result.ok()) return SendError(response, result.status());
+
+  nlohmann::json objects = nlohmann::json::array();
+  for (const ObjectInfo& info : result->objects) {
+    objects.push_back({{"key", info.key},
+                       {"size", info.size},
+                       {"last_modified", Rfc3339(info.last_modified)},
+                       {"etag", info.sha256},
+                       {"content_type", info.content_type}});
+  }
+  nlohmann::json answer = {{"objects", std::move(objects)},
+                           {"count", result->objects.size()},
+                           {"is_truncated", result->is_truncated}};
+  if (result->is_truncated) answer["next_start_after"] = result->objects.back().key;
+  SendJson(response, 200, answer);
+}
+
+void RestHandler::ServeLive(const HttpRequest&, BodyReader&, ResponseWriter& response) {
+  SendText(response, "OK", "text/plain");
+}
+
+void RestHandler::ServeReady(const HttpRequest&, BodyReader&, ResponseWriter& response) {
+  SendText(response, "READY", "text/plain");
+}
+
+void RestHandler::ServeMetrics(const HttpRequest&, BodyReader&, ResponseWriter& response) {
+  SendText(response, metrics_.Render(store_.Stats()), "text/plain; version=0.0.4");
+}
+
+}  // namespace objgate::refstore

@@ -1,0 +1,48 @@
+#ifndef OBJGATE_TOOLS_REFSTORE_REST_HANDLER_H_
+#define OBJGATE_TOOLS_REFSTORE_REST_HANDLER_H_
+
+#include "absl/status/status.h"
+#include "tools/refstore/http_message.h"
+#include "tools/refstore/metrics.h"
+#include "tools/refstore/object_store.h"
+
+namespace objgate::refstore {
+
+// Serves the REST dialect of shared/rest-api.md, every optional capability included,
+// from an ObjectStore:
+//
+//   GET /                      server info
+//   PUT|POST /upload?key=K     Content-Length or chunked; X-Checksum-SHA256 verified
+//   GET|HEAD /download?key=K   Range (206/416), If-Match (412), ETag, X-Checksum-SHA256
+//   DELETE /delete?key=K       204
+//   GET /list?prefix=&start_after=&max_keys=   paginated, max_keys at most 1000
+//   GET /minio/health/live, /minio/health/ready, /metrics
+//
+// Object calls need X-Tenant-ID. The ETag is the SHA-256 of the bytes, quoted in the
+// header and bare in JSON. Errors are JSON {"error": "..."}.
+class RestHandler {
+ public:
+  explicit RestHandler(ObjectStore& store) : store_(store) {}
+
+  void Handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+
+ private:
+  void ServeInfo(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void ServeUpload(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void ServeDownload(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void ServeDelete(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void ServeList(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void ServeLive(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void ServeReady(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void ServeMetrics(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+
+  ObjectStore& store_;
+  RequestMetrics metrics_;
+};
+
+// The one place where a store error becomes an HTTP status.
+int HttpStatusForError(absl::StatusCode code);
+
+}  // namespace objgate::refstore
+
+#endif  // OBJGATE_TOOLS_REFSTORE_REST_HANDLER_H_
