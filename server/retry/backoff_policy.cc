@@ -15,8 +15,8 @@ absl::StatusOr<BackoffPolicy> BackoffPolicy::Create(const RetryOptions& options)
         absl::StrCat("retry max_retries must be 0 or more, got ", options.max_retries));
   }
   if (options.base_delay <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "retry base_delay must be positive, got ", absl::FormatDuration(options.base_delay)));
+    return absl::InvalidArgumentError(absl::StrCat("retry base_delay must be positive, got ",
+                                                   absl::FormatDuration(options.base_delay)));
   }
   if (options.max_delay == absl::InfiniteDuration()) {
     return absl::InvalidArgumentError("retry max_delay must be finite");
@@ -24,8 +24,7 @@ absl::StatusOr<BackoffPolicy> BackoffPolicy::Create(const RetryOptions& options)
   if (options.max_delay < options.base_delay) {
     return absl::InvalidArgumentError(absl::StrCat(
         "retry max_delay (", absl::FormatDuration(options.max_delay),
-        ") must not be shorter than base_delay (", absl::FormatDuration(options.base_delay),
-        ")"));
+        ") must not be shorter than base_delay (", absl::FormatDuration(options.base_delay), ")"));
   }
   return BackoffPolicy(options);
 }

@@ -72,8 +72,7 @@ TEST(BackoffPolicyTest, NominalDelayDoublesUpToMaxDelay) {
 }
 
 TEST(BackoffPolicyTest, HugeRetryNumbersStayAtMaxDelay) {
-  const BackoffPolicy policy =
-      MakePolicy({1 << 30, absl::Nanoseconds(1), absl::Seconds(30)});
+  const BackoffPolicy policy = MakePolicy({1 << 30, absl::Nanoseconds(1), absl::Seconds(30)});
   EXPECT_EQ(policy.NominalDelay(1 << 30), absl::Seconds(30));
   absl::BitGen gen;
   EXPECT_THAT(policy.DelayBeforeRetry(1 << 30, gen), Optional(testing::Le(absl::Seconds(30))));
@@ -97,13 +96,11 @@ TEST(BackoffPolicyTest, JitterIsDrawnFromTheUpperHalfOfEachStep) {
               Call(absl::IntervalClosedClosed, gen, Nanos(absl::Milliseconds(500)),
                    Nanos(absl::Seconds(1))))
       .WillOnce(Return(Nanos(absl::Seconds(1))));
-  EXPECT_CALL(absl::MockUniform<int64_t>(),
-              Call(absl::IntervalClosedClosed, gen, Nanos(absl::Seconds(1)),
-                   Nanos(absl::Seconds(2))))
+  EXPECT_CALL(absl::MockUniform<int64_t>(), Call(absl::IntervalClosedClosed, gen,
+                                                 Nanos(absl::Seconds(1)), Nanos(absl::Seconds(2))))
       .WillOnce(Return(Nanos(absl::Seconds(1))));
-  EXPECT_CALL(absl::MockUniform<int64_t>(),
-              Call(absl::IntervalClosedClosed, gen, Nanos(absl::Seconds(2)),
-                   Nanos(absl::Seconds(4))))
+  EXPECT_CALL(absl::MockUniform<int64_t>(), Call(absl::IntervalClosedClosed, gen,
+                                                 Nanos(absl::Seconds(2)), Nanos(absl::Seconds(4))))
       .WillOnce(Return(Nanos(absl::Milliseconds(3500))));
   EXPECT_THAT(policy.DelayBeforeRetry(1, gen), Optional(absl::Seconds(1)));
   EXPECT_THAT(policy.DelayBeforeRetry(2, gen), Optional(absl::Seconds(1)));

@@ -10,8 +10,7 @@
 namespace objgate {
 namespace {
 
-constexpr absl::string_view kShortDayNames[] = {"Mon", "Tue", "Wed", "Thu",
-                                                "Fri", "Sat", "Sun"};
+constexpr absl::string_view kShortDayNames[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 constexpr absl::string_view kLongDayNames[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                                "Friday", "Saturday", "Sunday"};
 constexpr absl::string_view kMonthNames[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -89,9 +88,8 @@ std::optional<absl::Time> ParseImfFixdate(absl::string_view input) {
   TimeOfDay time;
   if (ConsumeName(input, kShortDayNames, weekday) && ConsumeLiteral(input, ", ") &&
       ConsumeDigits(input, 2, day) && ConsumeLiteral(input, " ") && ConsumeMonth(input, month) &&
-      ConsumeLiteral(input, " ") && ConsumeDigits(input, 4, year) &&
-      ConsumeLiteral(input, " ") && ConsumeTimeOfDay(input, time) &&
-      ConsumeLiteral(input, " GMT") && input.empty()) {
+      ConsumeLiteral(input, " ") && ConsumeDigits(input, 4, year) && ConsumeLiteral(input, " ") &&
+      ConsumeTimeOfDay(input, time) && ConsumeLiteral(input, " GMT") && input.empty()) {
     return MakeUtcTime(year, month, day, time);
   }
   return std::nullopt;

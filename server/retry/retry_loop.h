@@ -55,8 +55,7 @@ class RetryLoop {
   // Jitter comes from a generator of the loop's own.
   RetryLoop(const BackoffPolicy& policy, Clock& clock, absl::Time deadline);
   // Jitter comes from `jitter`, which must outlive the loop; for deterministic tests.
-  RetryLoop(const BackoffPolicy& policy, Clock& clock, absl::Time deadline,
-            absl::BitGenRef jitter);
+  RetryLoop(const BackoffPolicy& policy, Clock& clock, absl::Time deadline, absl::BitGenRef jitter);
 
   // Not copyable or movable: `jitter_` may refer to `own_jitter_`.
   RetryLoop(const RetryLoop&) = delete;

@@ -81,8 +81,7 @@ TEST_F(RetryLoopTest, SucceedsAfterExactlyNRetriesOnTheSdkSchedule) {
   EXPECT_EQ(*result, 42);
   EXPECT_EQ(attempt.calls(), 4u);
   EXPECT_EQ(loop.retries(), 3);
-  EXPECT_THAT(clock_.sleeps(),
-              ElementsAre(absl::Seconds(1), absl::Seconds(2), absl::Seconds(4)));
+  EXPECT_THAT(clock_.sleeps(), ElementsAre(absl::Seconds(1), absl::Seconds(2), absl::Seconds(4)));
 }
 
 TEST_F(RetryLoopTest, SuccessAtFirstAttemptNeverWaits) {
@@ -99,8 +98,8 @@ TEST_F(RetryLoopTest, JitterBottomIsHalfTheSchedule) {
   RetryLoop loop(policy, clock_, absl::InfiniteFuture(), jitter_);
   ScriptedAttempt attempt({Retryable("e1"), Retryable("e2"), Retryable("e3"), 1});
   ASSERT_TRUE(loop.Run(attempt).ok());
-  EXPECT_THAT(clock_.sleeps(), ElementsAre(absl::Milliseconds(500), absl::Seconds(1),
-                                           absl::Seconds(2)));
+  EXPECT_THAT(clock_.sleeps(),
+              ElementsAre(absl::Milliseconds(500), absl::Seconds(1), absl::Seconds(2)));
 }
 
 TEST_F(RetryLoopTest, OwnJitterStaysWithinTheScheduleBounds) {
@@ -166,8 +165,7 @@ TEST_F(RetryLoopTest, NonRetryableErrorAfterRetriesCarriesTheAttemptCount) {
   const BackoffPolicy policy = Policy();
   RetryLoop loop(policy, clock_, absl::InfiniteFuture(), jitter_);
   ScriptedAttempt attempt({Retryable("reset"), absl::NotFoundError("no such object"), 1});
-  EXPECT_EQ(loop.Run(attempt).status(),
-            absl::NotFoundError("no such object (after 2 attempts)"));
+  EXPECT_EQ(loop.Run(attempt).status(), absl::NotFoundError("no such object (after 2 attempts)"));
   EXPECT_EQ(loop.retries(), 1);
 }
 
@@ -214,8 +212,7 @@ TEST_F(RetryLoopTest, DeadlineStopsRetriesBeforeAWaitThatWouldReachIt) {
   RetryLoop loop(policy, clock_, kStart + absl::Seconds(4), jitter_);
   const absl::Status status = loop.Run([] { return Retryable("busy"); });
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(status.message(),
-            "busy (after 3 attempts; the deadline leaves no time for another)");
+  EXPECT_EQ(status.message(), "busy (after 3 attempts; the deadline leaves no time for another)");
   EXPECT_EQ(loop.retries(), 2);
   EXPECT_THAT(clock_.sleeps(), ElementsAre(absl::Seconds(1), absl::Seconds(2)));
 }
@@ -231,8 +228,7 @@ TEST_F(RetryLoopTest, RetryAfterBeyondTheDeadlineStopsAtOnce) {
   const BackoffPolicy policy = Policy();
   RetryLoop loop(policy, clock_, kStart + absl::Seconds(5), jitter_);
   const absl::Status status = loop.Run([] { return Retryable("429", absl::Seconds(10)); });
-  EXPECT_EQ(status.message(),
-            "429 (after 1 attempt; the deadline leaves no time for another)");
+  EXPECT_EQ(status.message(), "429 (after 1 attempt; the deadline leaves no time for another)");
   EXPECT_THAT(clock_.sleeps(), IsEmpty());
 }
 
@@ -275,9 +271,8 @@ TEST_F(RetryLoopTest, RunsAttemptsThatReturnAPlainStatus) {
   const BackoffPolicy policy = Policy();
   RetryLoop loop(policy, clock_, absl::InfiniteFuture(), jitter_);
   int calls = 0;
-  const absl::Status status = loop.Run([&] {
-    return ++calls < 3 ? Retryable("reset") : absl::OkStatus();
-  });
+  const absl::Status status =
+      loop.Run([&] { return ++calls < 3 ? Retryable("reset") : absl::OkStatus(); });
   EXPECT_TRUE(status.ok());
   EXPECT_EQ(calls, 3);
   EXPECT_EQ(loop.retries(), 2);

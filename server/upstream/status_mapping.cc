@@ -79,11 +79,10 @@ constexpr size_t kMaxJsonBodyBytes = 64 * 1024;
 constexpr size_t kMaxErrorTextBytes = 256;
 
 bool ContainsIgnoringCase(absl::string_view text, absl::string_view needle) {
-  return std::search(text.begin(), text.end(), needle.begin(), needle.end(),
-                     [](char a, char b) {
-                       return absl::ascii_tolower(static_cast<unsigned char>(a)) ==
-                              absl::ascii_tolower(static_cast<unsigned char>(b));
-                     }) != text.end();
+  return std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
+           return absl::ascii_tolower(static_cast<unsigned char>(a)) ==
+                  absl::ascii_tolower(static_cast<unsigned char>(b));
+         }) != text.end();
 }
 
 // `text` as one line of a message: trimmed, cut to kMaxErrorTextBytes at a character
@@ -138,8 +137,8 @@ absl::Span<const CurlErrorRow> CurlErrorTable() { return kCurlRows; }
 
 absl::Status StatusFromHttp(int http_status, absl::string_view body, absl::string_view what,
                             std::optional<absl::Duration> retry_after) {
-  const HttpStatusRow* row = std::find_if(
-      std::begin(kHttpRows), std::end(kHttpRows), [&](const HttpStatusRow& candidate) {
+  const HttpStatusRow* row =
+      std::find_if(std::begin(kHttpRows), std::end(kHttpRows), [&](const HttpStatusRow& candidate) {
         return candidate.first <= http_status && http_status <= candidate.last &&
                (candidate.body_contains.empty() ||
                 ContainsIgnoringCase(body, candidate.body_contains));
@@ -152,11 +151,10 @@ absl::Status StatusFromHttp(int http_status, absl::string_view body, absl::strin
   return MakeStatus(row->code, row->retryable, std::move(message), retry_after);
 }
 
-absl::Status StatusFromCurl(int curl_code, absl::string_view error_detail,
-                            absl::string_view what) {
-  const CurlErrorRow* row = std::find_if(
-      std::begin(kCurlRows), std::end(kCurlRows) - 1,
-      [&](const CurlErrorRow& candidate) { return candidate.curl_code == curl_code; });
+absl::Status StatusFromCurl(int curl_code, absl::string_view error_detail, absl::string_view what) {
+  const CurlErrorRow* row =
+      std::find_if(std::begin(kCurlRows), std::end(kCurlRows) - 1,
+                   [&](const CurlErrorRow& candidate) { return candidate.curl_code == curl_code; });
   if (row->code == Code::kOk) return absl::OkStatus();
   std::string message = absl::StrCat(what, ": ", row->meaning);
   const std::string detail = OneLine(error_detail);

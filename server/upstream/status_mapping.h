@@ -77,8 +77,7 @@ absl::Span<const CurlErrorRow> CurlErrorTable();
 // The status for a libcurl result: OK for CURLE_OK, otherwise an error whose message names
 // `what`, the row's meaning, libcurl's `error_detail` (its error buffer, or
 // curl_easy_strerror) and the curl code.
-absl::Status StatusFromCurl(int curl_code, absl::string_view error_detail,
-                            absl::string_view what);
+absl::Status StatusFromCurl(int curl_code, absl::string_view error_detail, absl::string_view what);
 
 }  // namespace objgate
 

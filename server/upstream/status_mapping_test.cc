@@ -53,10 +53,8 @@ const std::vector<HttpCase>& HttpCases() {
        "HTTP 403 (tenant refused): forbidden"},
       {404, R"({"error": "Object not found"})", Code::kNotFound, false,
        "HTTP 404 (not found): Object not found"},
-      {405, "", Code::kUnimplemented, false,
-       "HTTP 405 (operation not supported by the upstream)"},
-      {408, "", Code::kUnavailable, true,
-       "HTTP 408 (upstream timed out waiting for the request)"},
+      {405, "", Code::kUnimplemented, false, "HTTP 405 (operation not supported by the upstream)"},
+      {408, "", Code::kUnavailable, true, "HTTP 408 (upstream timed out waiting for the request)"},
       {409, "", Code::kAborted, false, "HTTP 409 (conflicting change)"},
       {410, "", Code::kNotFound, false, "HTTP 410 (gone)"},
       {412, "", Code::kFailedPrecondition, false, "HTTP 412 (precondition failed)"},
@@ -76,14 +74,10 @@ const std::vector<HttpCase>& HttpCases() {
       {503, "", Code::kUnavailable, true, "HTTP 503 (upstream failure)"},
       {504, "", Code::kUnavailable, true, "HTTP 504 (upstream failure)"},
       {599, "", Code::kUnavailable, true, "HTTP 599 (upstream failure)"},
-      {100, "", Code::kInternal, false,
-       "HTTP 100 (informational status instead of an answer)"},
-      {199, "", Code::kInternal, false,
-       "HTTP 199 (informational status instead of an answer)"},
-      {301, "", Code::kInternal, false,
-       "HTTP 301 (redirect, which the gateway does not follow)"},
-      {399, "", Code::kInternal, false,
-       "HTTP 399 (redirect, which the gateway does not follow)"},
+      {100, "", Code::kInternal, false, "HTTP 100 (informational status instead of an answer)"},
+      {199, "", Code::kInternal, false, "HTTP 199 (informational status instead of an answer)"},
+      {301, "", Code::kInternal, false, "HTTP 301 (redirect, which the gateway does not follow)"},
+      {399, "", Code::kInternal, false, "HTTP 399 (redirect, which the gateway does not follow)"},
       {0, "", Code::kInternal, false, "HTTP 0 (not an HTTP status)"},
       {-1, "", Code::kInternal, false, "HTTP -1 (not an HTTP status)"},
       {99, "", Code::kInternal, false, "HTTP 99 (not an HTTP status)"},
@@ -146,8 +140,7 @@ TEST(StatusFromHttpTest, RetryAfterOnAFinalErrorIsDropped) {
 
 TEST(StatusFromHttpTest, QuotaIsOnlyAQuotaFor403) {
   EXPECT_EQ(StatusFromHttp(401, "quota", kWhat).code(), Code::kPermissionDenied);
-  EXPECT_EQ(StatusFromHttp(400, R"({"error":"quota"})", kWhat).code(),
-            Code::kInvalidArgument);
+  EXPECT_EQ(StatusFromHttp(400, R"({"error":"quota"})", kWhat).code(), Code::kInvalidArgument);
 }
 
 // How the upstream's error text appears in the message.
@@ -163,8 +156,7 @@ TEST(StatusFromHttpTest, ErrorText) {
       {"  \n", "(upstream failure)"},
       {R"(  {"error": "  disk full  ", "code": 7} )", "(upstream failure): disk full"},
       {"Internal Server Error\n", "(upstream failure): Internal Server Error"},
-      {R"({"message": "no error field"})",
-       R"((upstream failure): {"message": "no error field"})"},
+      {R"({"message": "no error field"})", R"((upstream failure): {"message": "no error field"})"},
       {R"({"error": 42})", R"((upstream failure): {"error": 42})"},
       {R"({"error": ""})", "(upstream failure)"},
       {R"(["error", "an array"])", R"((upstream failure): ["error", "an array"])"},
@@ -181,8 +173,7 @@ TEST(StatusFromHttpTest, ErrorText) {
   };
   for (const Case& c : cases) {
     const absl::Status status = StatusFromHttp(500, c.body, kWhat);
-    EXPECT_THAT(std::string(status.message()), EndsWith(c.suffix))
-        << c.body.substr(0, 80);
+    EXPECT_THAT(std::string(status.message()), EndsWith(c.suffix)) << c.body.substr(0, 80);
     EXPECT_LT(status.message().size(), 400u);
   }
 }
@@ -221,8 +212,8 @@ const std::vector<CurlCase>& CurlCases() {
        "receiving from the upstream failed: Connection reset by peer (curl error 56)"},
       {CURLE_GOT_NOTHING, "Empty reply from server", Code::kUnavailable, true,
        "the upstream closed without answering: Empty reply from server (curl error 52)"},
-      {CURLE_PARTIAL_FILE, "transfer closed with 10 bytes remaining to read",
-       Code::kUnavailable, true,
+      {CURLE_PARTIAL_FILE, "transfer closed with 10 bytes remaining to read", Code::kUnavailable,
+       true,
        "the upstream's answer ended early: transfer closed with 10 bytes remaining to read "
        "(curl error 18)"},
       {CURLE_HTTP2, "", Code::kUnavailable, true, "HTTP/2 connection failed (curl error 16)"},
@@ -230,16 +221,16 @@ const std::vector<CurlCase>& CurlCases() {
        "HTTP/2 stream reset: Stream error (curl error 92)"},
       {CURLE_SSL_CONNECT_ERROR, "handshake failure", Code::kUnavailable, true,
        "TLS handshake failed: handshake failure (curl error 35)"},
-      {CURLE_PEER_FAILED_VERIFICATION, "unable to get local issuer certificate",
-       Code::kUnavailable, false,
+      {CURLE_PEER_FAILED_VERIFICATION, "unable to get local issuer certificate", Code::kUnavailable,
+       false,
        "the upstream's TLS certificate was refused: unable to get local issuer certificate "
        "(curl error 60)"},
       {CURLE_SSL_ISSUER_ERROR, "", Code::kUnavailable, false,
        "the upstream's TLS certificate was refused (curl error 83)"},
       {CURLE_SSL_PINNEDPUBKEYNOTMATCH, "", Code::kUnavailable, false,
        "the upstream's TLS certificate was refused (curl error 90)"},
-      {CURLE_SSL_CACERT_BADFILE, "error setting certificate file: /etc/ca.pem",
-       Code::kUnavailable, false,
+      {CURLE_SSL_CACERT_BADFILE, "error setting certificate file: /etc/ca.pem", Code::kUnavailable,
+       false,
        "the CA file could not be read, so the upstream's TLS certificate was refused: "
        "error setting certificate file: /etc/ca.pem (curl error 77)"},
       {CURLE_OPERATION_TIMEDOUT, "Operation timed out after 30000 milliseconds",
@@ -249,8 +240,8 @@ const std::vector<CurlCase>& CurlCases() {
        "cancelled: Callback aborted (curl error 42)"},
       {CURLE_URL_MALFORMAT, "URL using bad/illegal format", Code::kFailedPrecondition, false,
        "the upstream URL is malformed: URL using bad/illegal format (curl error 3)"},
-      {CURLE_UNSUPPORTED_PROTOCOL, "Protocol \"ftp\" not supported",
-       Code::kFailedPrecondition, false,
+      {CURLE_UNSUPPORTED_PROTOCOL, "Protocol \"ftp\" not supported", Code::kFailedPrecondition,
+       false,
        "the upstream URL's scheme is not supported: Protocol \"ftp\" not supported "
        "(curl error 1)"},
       {CURLE_FAILED_INIT, "", Code::kUnknown, false, "transfer failed (curl error 2)"},
