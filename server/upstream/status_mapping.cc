@@ -106,8 +106,9 @@ std::string OneLine(absl::string_view text) {
   return line;
 }
 
-// The upstream's own words: the "error" string of a JSON object body, else the body.
-std::string ErrorTextOf(absl::string_view body) {
+}  // namespace
+
+std::string UpstreamErrorText(absl::string_view body) {
   const absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(body);
   if (absl::StartsWith(trimmed, "{") && trimmed.size() <= kMaxJsonBodyBytes) {
     const nlohmann::json json = nlohmann::json::parse(trimmed.begin(), trimmed.end(),
@@ -122,6 +123,8 @@ std::string ErrorTextOf(absl::string_view body) {
   }
   return OneLine(body);
 }
+
+namespace {
 
 absl::Status MakeStatus(absl::StatusCode code, bool retryable, std::string message,
                         std::optional<absl::Duration> retry_after) {
@@ -146,7 +149,7 @@ absl::Status StatusFromHttp(int http_status, absl::string_view body, absl::strin
   if (row->code == Code::kOk) return absl::OkStatus();
   std::string message =
       absl::StrCat(what, ": upstream answered HTTP ", http_status, " (", row->meaning, ")");
-  const std::string text = ErrorTextOf(body);
+  const std::string text = UpstreamErrorText(body);
   if (!text.empty()) absl::StrAppend(&message, ": ", text);
   return MakeStatus(row->code, row->retryable, std::move(message), retry_after);
 }

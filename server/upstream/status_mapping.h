@@ -51,6 +51,11 @@ absl::Span<const HttpStatusRow> HttpStatusTable();
 absl::Status StatusFromHttp(int http_status, absl::string_view body, absl::string_view what,
                             std::optional<absl::Duration> retry_after = std::nullopt);
 
+// The upstream's own words from an answer's body: the "error" string of a JSON body, or a
+// plain-text body, trimmed, with control characters replaced and cut to a few hundred
+// bytes, so that it can go into a message or a log line as it is.
+std::string UpstreamErrorText(absl::string_view body);
+
 // A row of the libcurl table.
 struct CurlErrorRow {
   // A CURLcode, or kOtherCurlCodes in the last row.

@@ -1,0 +1,83 @@
+#include "server/gateway.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "server/retry/clock.h"
+
+namespace objgate {
+namespace {
+
+constexpr char kServiceName[] = "storage.v1.ObjectStorage";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) {
+  std::unique_ptr<Gateway> gateway(new Gateway(std::move(options)));
+  GatewayOptions& opts = gateway->options_;
+
+  absl::StatusOr<BackoffPolicy> backoff = BackoffPolicy::Create(opts.retry);
+  if (!backoff.ok()) return backoff.status();
+  absl::StatusOr<std::unique_ptr<CurlHttpClient>> http = CurlHttpClient::Create(opts.http);
+  if (!http.ok()) return http.status();
+  gateway->http_ = *std::move(http);
+  absl::StatusOr<std::unique_ptr<RestUpstream>> rest =
+      RestUpstream::Create(*gateway->http_, opts.upstream_url);
+  if (!rest.ok()) return rest.status();
+  gateway->rest_ = *std::move(rest);
+  gateway->upstream_ = std::make_unique<RetryingUpstream>(
+      *gateway->rest_, *backoff, RealClock::Instance(), opts.replay_buffer_bytes);
+  gateway->access_log_ = std::make_unique<AccessLog>(opts.access_log);
+  gateway->service_ =
+      std::make_unique<StorageService>(*gateway->upstream_, *gateway->access_log_, opts.service);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(opts.listen_address, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(gateway->service_.get());
+  builder.SetMaxReceiveMessageSize(opts.max_receive_message_bytes);
+  gateway->server_ = builder.BuildAndStart();
+  if (gateway->server_ == nullptr || port == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", opts.listen_address, " (in use, or not an address)"));
+  }
+  const absl::string_view host =
+      absl::string_view(opts.listen_address).substr(0, opts.listen_address.rfind(':'));
+  gateway->address_ = absl::StrCat(host, ":", port);
+
+  // NOT_SERVING until the first probe says the upstream is ready.
+  auto* health = gateway->server_->GetHealthCheckService();
+  health->SetServingStatus(false);
+  gateway->readiness_prober_ = std::thread([g = gateway.get()] { g->ProbeReadinessUntilShutdown(); });
+  return gateway;
+}
+
+void Gateway::ProbeReadinessUntilShutdown() {
+  auto* health = server_->GetHealthCheckService();
+  do {
+    CallContext probe;
+    probe.deadline = absl::Now() + std::min(options_.health_check_interval, absl::Seconds(5));
+    const bool ready = rest_->CheckReady(probe).ok();
+    health->SetServingStatus(ready);
+    health->SetServingStatus(kServiceName, ready);
+  } while (!shutting_down_.WaitForNotificationWithTimeout(options_.health_check_interval));
+}
+
+void Gateway::Shutdown(absl::Time deadline) {
+  if (!shutting_down_.HasBeenNotified()) shutting_down_.Notify();
+  if (readiness_prober_.joinable()) readiness_prober_.join();
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->Shutdown();
+    server_->Shutdown(absl::ToChronoTime(deadline));
+    server_->Wait();
+    server_.reset();
+  }
+}
+
+Gateway::~Gateway() { Shutdown(absl::Now()); }
+
+}  // namespace objgate

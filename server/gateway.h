@@ -1,0 +1,75 @@
+#ifndef OBJGATE_SERVER_GATEWAY_H_
+#define OBJGATE_SERVER_GATEWAY_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "server/http/curl_http_client.h"
+#include "server/retry/backoff_policy.h"
+#include "server/service/access_log.h"
+#include "server/service/storage_service.h"
+#include "server/upstream/rest_upstream.h"
+#include "server/upstream/retrying_upstream.h"
+
+namespace objgate {
+
+struct GatewayOptions {
+  // host:port to serve gRPC on; port 0 picks a free one.
+  std::string listen_address = "127.0.0.1:50051";
+  std::string upstream_url = "http://127.0.0.1:9000";
+  CurlHttpClientOptions http;
+  RetryOptions retry;
+  // Uploads up to this size are kept in memory while they stream, so a failed attempt can
+  // be replayed; a larger upload that fails is UNAVAILABLE for the caller to retry.
+  size_t replay_buffer_bytes = 8 << 20;
+  StorageServiceOptions service;
+  // Largest gRPC message accepted from a caller.
+  int max_receive_message_bytes = 4 << 20;
+  // How often the upstream's readiness is probed for grpc.health.v1.Health.
+  absl::Duration health_check_interval = absl::Seconds(5);
+  // Where access log lines go; null for none.
+  std::FILE* access_log = stderr;
+};
+
+// The whole gateway in one object: the libcurl client and its pool, the REST upstream with
+// the retry layer around it, the gRPC service, the standard health service fed by a
+// readiness probe, and server reflection.
+class Gateway {
+ public:
+  static absl::StatusOr<std::unique_ptr<Gateway>> Start(GatewayOptions options);
+  ~Gateway();
+
+  // The address the server listens on, with the port it was given.
+  const std::string& address() const { return address_; }
+
+  // Stops accepting calls, lets calls in flight run until `deadline`, then cancels the
+  // rest and returns once all have ended.
+  void Shutdown(absl::Time deadline);
+
+  CurlHttpClient::Stats HttpStats() const { return http_->GetStats(); }
+
+ private:
+  explicit Gateway(GatewayOptions options) : options_(std::move(options)) {}
+  void ProbeReadinessUntilShutdown();
+
+  GatewayOptions options_;
+  std::unique_ptr<CurlHttpClient> http_;
+  std::unique_ptr<RestUpstream> rest_;
+  std::unique_ptr<RetryingUpstream> upstream_;
+  std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<StorageService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  absl::Notification shutting_down_;
+  std::thread readiness_prober_;
+};
+
+}  // namespace objgate
+
+#endif  // OBJGATE_SERVER_GATEWAY_H_

@@ -1,0 +1,57 @@
+#include "server/http/http_client.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace objgate {
+
+void HttpHeaders::Add(std::string name, std::string value) {
+  entries_.emplace_back(std::move(name), std::move(value));
+}
+
+std::optional<absl::string_view> HttpHeaders::Find(absl::string_view name) const {
+  for (const auto& [entry_name, value] : entries_) {
+    if (absl::EqualsIgnoreCase(entry_name, name)) return value;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+class BufferingSink : public ResponseSink {
+ public:
+  BufferingSink(BufferedResponse& response, size_t max_body_bytes)
+      : response_(response), max_body_bytes_(max_body_bytes) {}
+
+  absl::Status OnHead(const HttpResponseHead& head) override {
+    response_.status = head.status;
+    response_.headers = head.headers;
+    return absl::OkStatus();
+  }
+
+  absl::Status OnBody(absl::string_view bytes) override {
+    if (response_.body.size() + bytes.size() > max_body_bytes_) {
+      return absl::InternalError(absl::StrCat("upstream answer is larger than ",
+                                              max_body_bytes_, " bytes"));
+    }
+    response_.body.append(bytes.data(), bytes.size());
+    return absl::OkStatus();
+  }
+
+ private:
+  BufferedResponse& response_;
+  const size_t max_body_bytes_;
+};
+
+}  // namespace
+
+absl::StatusOr<BufferedResponse> PerformBuffered(HttpClient& client, const HttpRequest& request,
+                                                 size_t max_body_bytes) {
+  BufferedResponse response;
+  BufferingSink sink(response, max_body_bytes);
+  absl::Status status = client.Perform(request, sink);
+  if (!status.ok()) return status;
+  return response;
+}
+
+}  // namespace objgate

@@ -1,0 +1,99 @@
+#ifndef OBJGATE_SERVER_HTTP_HTTP_CLIENT_H_
+#define OBJGATE_SERVER_HTTP_HTTP_CLIENT_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+namespace objgate {
+
+// Header fields in the order they arrived. Lookups ignore case, as HTTP does.
+class HttpHeaders {
+ public:
+  void Add(std::string name, std::string value);
+  // The first value of `name`, if present.
+  std::optional<absl::string_view> Find(absl::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+  void Clear() { entries_.clear(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+// Where an upload's bytes come from. The transport pulls; a source that has nothing yet
+// blocks, which is how a slow caller slows the upstream request instead of piling bytes up.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Copies up to `buffer.size()` bytes into `buffer` and returns how many; 0 means the body
+  // is complete. An error aborts the request, so the upstream never sees a complete body:
+  // that is how a failed upload leaves nothing behind.
+  virtual absl::StatusOr<size_t> Read(absl::Span<char> buffer) = 0;
+};
+
+// The status line and headers of a response.
+struct HttpResponseHead {
+  int status = 0;
+  HttpHeaders headers;
+};
+
+// Where a response goes. OnHead is called once, before any OnBody call. Both may block:
+// a slow consumer slows the upstream read. An error aborts the transfer and is returned
+// by HttpClient::Perform as it is.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  virtual absl::Status OnHead(const HttpResponseHead& head) = 0;
+  virtual absl::Status OnBody(absl::string_view bytes) = 0;
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  // Absolute URL, already encoded.
+  std::string url;
+  HttpHeaders headers;
+  // The request body, or null for none. `body_size` set: sent with Content-Length;
+  // unset: sent with chunked transfer encoding (HTTP/1.1).
+  BodySource* body = nullptr;
+  std::optional<int64_t> body_size;
+  // The whole exchange must end by then; the transfer is cut off when it passes.
+  absl::Time deadline = absl::InfiniteFuture();
+  // Polled during the transfer; returning true aborts it (the caller went away).
+  std::function<bool()> is_cancelled;
+};
+
+// One HTTP exchange at a time per call, any number of calls at once from any threads.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+
+  // Sends `request` and streams the response into `sink`. Returns OK when a complete
+  // response (of any HTTP status) was delivered; otherwise the transport error (mapped by
+  // the status table) or the error that the body source or the sink returned.
+  virtual absl::Status Perform(const HttpRequest& request, ResponseSink& sink) = 0;
+};
+
+// A response whose body was collected in memory; for the small JSON answers only.
+struct BufferedResponse {
+  int status = 0;
+  HttpHeaders headers;
+  std::string body;
+};
+
+// Performs `request` and collects at most `max_body_bytes` of body; a longer body is an
+// error (INTERNAL), since a JSON answer that large means the upstream is misbehaving.
+absl::StatusOr<BufferedResponse> PerformBuffered(HttpClient& client, const HttpRequest& request,
+                                                 size_t max_body_bytes);
+
+}  // namespace objgate
+
+#endif  // OBJGATE_SERVER_HTTP_HTTP_CLIENT_H_

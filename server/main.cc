@@ -1,0 +1,143 @@
+// The objgate gateway: storage.v1.ObjectStorage over gRPC in front of an object store's
+// REST API. Every flag can also be set through the environment variable named in its help,
+// for containers; a flag on the command line wins.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "server/gateway.h"
+
+namespace {
+
+// The default of a flag: the environment variable when set and valid, else `fallback`.
+template <typename T>
+T EnvOr(const char* name, T fallback) {
+  const char* text = std::getenv(name);
+  if (text == nullptr) return fallback;
+  T value;
+  std::string error;
+  if (!absl::ParseFlag(text, &value, &error)) {
+    std::fprintf(stderr, "ignoring %s=%s: %s\n", name, text, error.c_str());
+    return fallback;
+  }
+  return value;
+}
+
+}  // namespace
+
+ABSL_FLAG(std::string, listen, EnvOr<std::string>("OBJGATE_LISTEN", "127.0.0.1:50051"),
+          "host:port for the gRPC API; port 0 picks a free port [OBJGATE_LISTEN]");
+ABSL_FLAG(std::string, upstream, EnvOr<std::string>("OBJGATE_UPSTREAM", "http://127.0.0.1:9000"),
+          "base URL of the REST object store, http:// or https:// [OBJGATE_UPSTREAM]");
+ABSL_FLAG(int, pool_size, EnvOr("OBJGATE_POOL_SIZE", 64),
+          "most connections kept open to the upstream; calls beyond wait for one "
+          "[OBJGATE_POOL_SIZE]");
+ABSL_FLAG(int, max_retries, EnvOr("OBJGATE_MAX_RETRIES", 3),
+          "retries of a failed idempotent or replayable upstream call [OBJGATE_MAX_RETRIES]");
+ABSL_FLAG(absl::Duration, base_delay, EnvOr("OBJGATE_BASE_DELAY", absl::Seconds(1)),
+          "wait before the first retry; doubles each retry, with jitter [OBJGATE_BASE_DELAY]");
+ABSL_FLAG(absl::Duration, max_delay, EnvOr("OBJGATE_MAX_DELAY", absl::Seconds(30)),
+          "longest single wait between retries, Retry-After included [OBJGATE_MAX_DELAY]");
+ABSL_FLAG(absl::Duration, connect_timeout, EnvOr("OBJGATE_CONNECT_TIMEOUT", absl::Seconds(5)),
+          "longest wait for a TCP (and TLS) connection to the upstream "
+          "[OBJGATE_CONNECT_TIMEOUT]");
+ABSL_FLAG(int, download_chunk_bytes, EnvOr("OBJGATE_DOWNLOAD_CHUNK_BYTES", 256 * 1024),
+          "bytes per Download data message [OBJGATE_DOWNLOAD_CHUNK_BYTES]");
+ABSL_FLAG(int64_t, replay_buffer_bytes, EnvOr<int64_t>("OBJGATE_REPLAY_BUFFER_BYTES", 8 << 20),
+          "uploads up to this size are retried from memory after an upstream failure; larger "
+          "ones fail with UNAVAILABLE for the caller to retry [OBJGATE_REPLAY_BUFFER_BYTES]");
+ABSL_FLAG(int, max_message_bytes, EnvOr("OBJGATE_MAX_MESSAGE_BYTES", 4 << 20),
+          "largest gRPC message accepted from a caller [OBJGATE_MAX_MESSAGE_BYTES]");
+ABSL_FLAG(bool, http2, EnvOr("OBJGATE_HTTP2", false),
+          "offer HTTP/2 to the upstream (ALPN on https, h2c on http) [OBJGATE_HTTP2]");
+ABSL_FLAG(std::string, upstream_ca_bundle, EnvOr<std::string>("OBJGATE_UPSTREAM_CA_BUNDLE", ""),
+          "PEM file of CAs that sign the upstream's certificate; the system store when empty "
+          "[OBJGATE_UPSTREAM_CA_BUNDLE]");
+ABSL_FLAG(bool, upstream_insecure_skip_verify,
+          EnvOr("OBJGATE_UPSTREAM_INSECURE_SKIP_VERIFY", false),
+          "do not verify the upstream's TLS certificate; for tests only "
+          "[OBJGATE_UPSTREAM_INSECURE_SKIP_VERIFY]");
+ABSL_FLAG(absl::Duration, health_check_interval,
+          EnvOr("OBJGATE_HEALTH_CHECK_INTERVAL", absl::Seconds(5)),
+          "how often upstream readiness is probed for grpc.health.v1.Health "
+          "[OBJGATE_HEALTH_CHECK_INTERVAL]");
+ABSL_FLAG(absl::Duration, grace_period, EnvOr("OBJGATE_GRACE_PERIOD", absl::Seconds(10)),
+          "on SIGTERM or SIGINT, how long calls in flight may run before they are cancelled "
+          "[OBJGATE_GRACE_PERIOD]");
+ABSL_FLAG(bool, access_log, EnvOr("OBJGATE_ACCESS_LOG", true),
+          "write one line per call to stderr [OBJGATE_ACCESS_LOG]");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "gRPC gateway to an object store's REST API.\n"
+      "Usage: gateway [--listen=HOST:PORT] [--upstream=URL] [flags]");
+  absl::ParseCommandLine(argc, argv);
+
+  // Signals are taken by sigwait below; block them before any thread starts so that
+  // none of gRPC's or libcurl's threads receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A caller or upstream that goes away mid-write must not kill the process.
+  signal(SIGPIPE, SIG_IGN);
+
+  objgate::GatewayOptions options;
+  options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.upstream_url = absl::GetFlag(FLAGS_upstream);
+  if (absl::GetFlag(FLAGS_pool_size) < 1) {
+    std::fprintf(stderr, "--pool_size must be at least 1\n");
+    return 2;
+  }
+  options.http.max_connections = static_cast<size_t>(absl::GetFlag(FLAGS_pool_size));
+  options.http.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
+  options.http.http2 = absl::GetFlag(FLAGS_http2);
+  options.http.ca_bundle = absl::GetFlag(FLAGS_upstream_ca_bundle);
+  options.http.verify_tls = !absl::GetFlag(FLAGS_upstream_insecure_skip_verify);
+  options.retry.max_retries = absl::GetFlag(FLAGS_max_retries);
+  options.retry.base_delay = absl::GetFlag(FLAGS_base_delay);
+  options.retry.max_delay = absl::GetFlag(FLAGS_max_delay);
+  if (absl::GetFlag(FLAGS_download_chunk_bytes) < 1024 ||
+      absl::GetFlag(FLAGS_download_chunk_bytes) > absl::GetFlag(FLAGS_max_message_bytes) / 2) {
+    std::fprintf(stderr, "--download_chunk_bytes must be 1024 to half of --max_message_bytes\n");
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_replay_buffer_bytes) < 0) {
+    std::fprintf(stderr, "--replay_buffer_bytes must be >= 0\n");
+    return 2;
+  }
+  options.service.download_chunk_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_download_chunk_bytes));
+  options.service.gateway_version = OBJGATE_VERSION;
+  options.replay_buffer_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_replay_buffer_bytes));
+  options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  options.health_check_interval = absl::GetFlag(FLAGS_health_check_interval);
+  options.access_log = absl::GetFlag(FLAGS_access_log) ? stderr : nullptr;
+
+  absl::StatusOr<std::unique_ptr<objgate::Gateway>> gateway =
+      objgate::Gateway::Start(std::move(options));
+  if (!gateway.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", gateway.status().ToString().c_str());
+    return 1;
+  }
+  // Scripts and tests wait for this line and read the port from it.
+  std::printf("objgate gateway %s listening on %s (upstream %s)\n", OBJGATE_VERSION,
+              (*gateway)->address().c_str(), absl::GetFlag(FLAGS_upstream).c_str());
+  std::fflush(stdout);
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  const absl::Duration grace = absl::GetFlag(FLAGS_grace_period);
+  std::fprintf(stderr, "gateway: signal %d, stopping; calls in flight have %s\n", signal_number,
+               absl::FormatDuration(grace).c_str());
+  (*gateway)->Shutdown(absl::Now() + grace);
+  return 0;
+}

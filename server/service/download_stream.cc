@@ -1,0 +1,86 @@
+#include "server/service/download_stream.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace objgate {
+namespace {
+
+absl::Status CallerGone() {
+  return absl::CancelledError("the caller stopped reading the download");
+}
+
+}  // namespace
+
+DownloadStream::DownloadStream(grpc::ServerWriterInterface<storage::v1::DownloadResponse>& writer,
+                               std::string key, size_t chunk_bytes)
+    : writer_(writer), key_(std::move(key)), chunk_bytes_(std::max<size_t>(1, chunk_bytes)) {
+  pending_.reserve(chunk_bytes_);
+}
+
+absl::Status DownloadStream::OnHead(const DownloadHead& head) {
+  head_ = head;
+  head_sent_ = true;
+  storage::v1::ObjectMetadata* metadata = message_.mutable_metadata();
+  metadata->set_key(key_);
+  metadata->set_size(head.object_size);
+  metadata->set_etag(head.etag);
+  metadata->set_content_type(head.content_type);
+  metadata->set_offset(head.offset);
+  metadata->set_length(head.length);
+  if (!writer_.Write(message_)) return CallerGone();
+  return absl::OkStatus();
+}
+
+absl::Status DownloadStream::OnData(absl::string_view bytes) {
+  hash_.Update(bytes);
+  // Whole chunks go out straight from the upstream's buffer; only the remainder waits.
+  if (!pending_.empty()) {
+    const size_t fill = std::min(bytes.size(), chunk_bytes_ - pending_.size());
+    pending_.append(bytes.data(), fill);
+    bytes.remove_prefix(fill);
+    if (pending_.size() < chunk_bytes_) return absl::OkStatus();
+    if (absl::Status sent = Send(pending_); !sent.ok()) return sent;
+    pending_.clear();
+  }
+  while (bytes.size() >= chunk_bytes_) {
+    if (absl::Status sent = Send(bytes.substr(0, chunk_bytes_)); !sent.ok()) return sent;
+    bytes.remove_prefix(chunk_bytes_);
+  }
+  pending_.append(bytes.data(), bytes.size());
+  return absl::OkStatus();
+}
+
+absl::Status DownloadStream::Send(absl::string_view bytes) {
+  message_.mutable_data()->assign(bytes.data(), bytes.size());
+  if (!writer_.Write(message_)) return CallerGone();
+  bytes_sent_ += static_cast<int64_t>(bytes.size());
+  return absl::OkStatus();
+}
+
+absl::Status DownloadStream::Finish() {
+  if (!head_sent_) return absl::InternalError("upstream download ended without an answer");
+  if (!pending_.empty()) {
+    if (absl::Status sent = Send(pending_); !sent.ok()) return sent;
+    pending_.clear();
+  }
+  if (bytes_sent_ != head_.length) {
+    return absl::DataLossError(absl::StrCat("upstream sent ", bytes_sent_, " bytes of ",
+                                            head_.length, " for \"", key_, "\""));
+  }
+  const std::string sha256 = hash_.HexDigest();
+  const bool whole_object = head_.offset == 0 && head_.length == head_.object_size;
+  if (whole_object && !head_.object_sha256.empty() && head_.object_sha256 != sha256) {
+    return absl::DataLossError(absl::StrCat("bytes of \"", key_, "\" hash to ", sha256,
+                                            " but the upstream declared ",
+                                            head_.object_sha256));
+  }
+  storage::v1::DownloadTrailer* trailer = message_.mutable_trailer();
+  trailer->set_sha256(sha256);
+  trailer->set_size(bytes_sent_);
+  if (!writer_.Write(message_)) return CallerGone();
+  return absl::OkStatus();
+}
+
+}  // namespace objgate

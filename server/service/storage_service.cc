@@ -1,0 +1,286 @@
+#include "server/service/storage_service.h"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/common/validation.h"
+#include "server/service/download_stream.h"
+#include "server/service/request_validation.h"
+#include "server/service/upload_stream.h"
+
+namespace objgate {
+namespace {
+
+namespace v1 = ::storage::v1;
+
+constexpr absl::string_view kTenantMetadata = "x-tenant-id";
+constexpr absl::string_view kRequestIdMetadata = "x-request-id";
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  // absl::StatusCode mirrors grpc::StatusCode value for value.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+std::optional<std::string> Metadata(const grpc::ServerContext& context, absl::string_view name) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(grpc::string_ref(name.data(), name.size()));
+  if (it == metadata.end()) return std::nullopt;
+  return std::string(it->second.data(), it->second.size());
+}
+
+std::string NewRequestId() {
+  static absl::Mutex mu(absl::kConstInit);
+  static absl::BitGen* bitgen = new absl::BitGen();
+  uint64_t high, low;
+  {
+    absl::MutexLock lock(&mu);
+    high = absl::Uniform<uint64_t>(*bitgen);
+    low = absl::Uniform<uint64_t>(*bitgen);
+  }
+  return absl::StrCat(absl::Hex(high, absl::kZeroPad16), absl::Hex(low, absl::kZeroPad16));
+}
+
+// Everything a call carries to the upstream, from the RPC's context. The caller's request
+// id is kept when it sent a sane one, so that its logs, ours and the upstream's line up.
+CallContext ContextOf(grpc::ServerContext& context, CallStats& stats) {
+  CallContext call;
+  const auto deadline = context.deadline();
+  call.deadline = deadline == std::chrono::system_clock::time_point::max()
+                      ? absl::InfiniteFuture()
+                      : absl::FromChrono(deadline);
+  call.is_cancelled = [&context] { return context.IsCancelled(); };
+  std::optional<std::string> request_id = Metadata(context, kRequestIdMetadata);
+  call.request_id = request_id && ValidateTenantId(*request_id).ok() ? *request_id
+                                                                     : NewRequestId();
+  call.stats = &stats;
+  return call;
+}
+
+// The tenant of an object call: required, and of the documented form.
+absl::Status ResolveTenant(const grpc::ServerContext& context, CallContext& call) {
+  std::optional<std::string> tenant = Metadata(context, kTenantMetadata);
+  if (!tenant) {
+    return absl::UnauthenticatedError("missing x-tenant-id metadata: object calls need a tenant");
+  }
+  if (absl::Status valid = ValidateTenantId(*tenant); !valid.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("x-tenant-id: ", valid.message()));
+  }
+  call.tenant_id = *std::move(tenant);
+  return absl::OkStatus();
+}
+
+// Times a call and writes its access log line when it ends, however it ends.
+class CallScope {
+ public:
+  CallScope(AccessLog& log, absl::string_view method) : log_(log), start_(absl::Now()) {
+    record_.method = std::string(method);
+  }
+  ~CallScope() {
+    record_.duration = absl::Now() - start_;
+    record_.retries = stats_.retries;
+    record_.resumes = stats_.resumes;
+    log_.Record(record_);
+  }
+  AccessRecord& record() { return record_; }
+  CallStats& stats() { return stats_; }
+
+  grpc::Status Finish(absl::Status status) {
+    record_.status = status;
+    return ToGrpcStatus(status);
+  }
+
+ private:
+  AccessLog& log_;
+  const absl::Time start_;
+  AccessRecord record_;
+  CallStats stats_;
+};
+
+}  // namespace
+
+StorageService::StorageService(Upstream& upstream, AccessLog& access_log,
+                               StorageServiceOptions options)
+    : upstream_(upstream), access_log_(access_log), options_(std::move(options)) {}
+
+grpc::Status StorageService::Upload(grpc::ServerContext* context,
+                                    grpc::ServerReader<v1::UploadRequest>* reader,
+                                    v1::UploadResponse* response) {
+  CallScope scope(access_log_, "Upload");
+  CallContext call = ContextOf(*context, scope.stats());
+  scope.record().request_id = call.request_id;
+  return scope.Finish(DoUpload(*context, call, *reader, *response, scope.record()));
+}
+
+absl::Status StorageService::DoUpload(grpc::ServerContext& context, CallContext& call,
+                                      grpc::ServerReader<v1::UploadRequest>& reader,
+                                      v1::UploadResponse& response, AccessRecord& record) {
+  if (absl::Status tenant = ResolveTenant(context, call); !tenant.ok()) return tenant;
+  record.tenant_id = call.tenant_id;
+  v1::UploadRequest first;
+  if (!reader.Read(&first)) {
+    return context.IsCancelled()
+               ? absl::CancelledError("caller cancelled the upload")
+               : absl::InvalidArgumentError("upload stream ended before its spec message");
+  }
+  if (!first.has_spec()) {
+    return absl::InvalidArgumentError("the first upload message must carry spec, not data");
+  }
+  absl::StatusOr<UploadSpec> spec = ValidateUploadSpec(first.spec());
+  if (!spec.ok()) return spec.status();
+  record.key = spec->key;
+
+  UploadStream body(reader, call.is_cancelled, spec->size, spec->sha256);
+  if (absl::Status primed = body.Prime(); !primed.ok()) return primed;
+  absl::StatusOr<UploadResult> result = upstream_.Upload(call, *spec, body);
+  record.bytes = body.bytes_received();
+  if (!result.ok()) return result.status();
+  response.set_key(result->key);
+  response.set_size(body.bytes_received());
+  response.set_sha256(body.sha256());
+  response.set_etag(result->etag);
+  return absl::OkStatus();
+}
+
+grpc::Status StorageService::Download(grpc::ServerContext* context,
+                                      const v1::DownloadRequest* request,
+                                      grpc::ServerWriter<v1::DownloadResponse>* writer) {
+  CallScope scope(access_log_, "Download");
+  CallContext call = ContextOf(*context, scope.stats());
+  scope.record().request_id = call.request_id;
+  scope.record().key = request->key();
+  absl::Status tenant = ResolveTenant(*context, call);
+  scope.record().tenant_id = call.tenant_id;
+  if (!tenant.ok()) return scope.Finish(tenant);
+  return scope.Finish(DoDownload(call, *request, *writer, scope.record()));
+}
+
+absl::Status StorageService::DoDownload(CallContext& call, const v1::DownloadRequest& request,
+                                        grpc::ServerWriter<v1::DownloadResponse>& writer,
+                                        AccessRecord& record) {
+  absl::StatusOr<DownloadSpec> spec = ValidateDownloadRequest(request);
+  if (!spec.ok()) return spec.status();
+  DownloadStream stream(writer, spec->key, options_.download_chunk_bytes);
+  absl::Status status = upstream_.Download(call, *spec, stream);
+  if (status.ok()) status = stream.Finish();
+  record.bytes = stream.bytes_sent();
+  return status;
+}
+
+grpc::Status StorageService::List(grpc::ServerContext* context, const v1::ListRequest* request,
+                                  grpc::ServerWriter<v1::ListResponse>* writer) {
+  CallScope scope(access_log_, "List");
+  CallContext call = ContextOf(*context, scope.stats());
+  scope.record().request_id = call.request_id;
+  scope.record().key = request->prefix();
+  absl::Status tenant = ResolveTenant(*context, call);
+  scope.record().tenant_id = call.tenant_id;
+  if (!tenant.ok()) return scope.Finish(tenant);
+  return scope.Finish(DoList(call, *request, *writer, scope.record()));
+}
+
+absl::Status StorageService::DoList(CallContext& call, const v1::ListRequest& request,
+                                    grpc::ServerWriter<v1::ListResponse>& writer,
+                                    AccessRecord& record) {
+  absl::StatusOr<ListPlan> plan = ValidateListRequest(request);
+  if (!plan.ok()) return plan.status();
+
+  ListQuery query = plan->first_query;
+  std::optional<int64_t> remaining = plan->limit;
+  v1::ListResponse page;
+  bool sent_any_page = false;
+  auto flush = [&]() -> absl::Status {
+    if (!writer.Write(page)) return absl::CancelledError("the caller stopped reading the list");
+    sent_any_page = true;
+    page.clear_entries();
+    return absl::OkStatus();
+  };
+
+  while (true) {
+    if (remaining) query.max_keys = static_cast<int>(std::min<int64_t>(*remaining, plan->page_size));
+    absl::StatusOr<ListPage> upstream_page = upstream_.List(call, query);
+    if (!upstream_page.ok()) return upstream_page.status();
+    for (ObjectEntry& entry : upstream_page->entries) {
+      // An upstream without pagination may answer keys the caller has seen, or that do not
+      // match; the API promises neither.
+      if (entry.key <= query.start_after || entry.key.compare(0, query.prefix.size(),
+                                                              query.prefix) != 0) {
+        continue;
+      }
+      v1::ObjectEntry* out = page.add_entries();
+      out->set_key(std::move(entry.key));
+      out->set_size(entry.size);
+      out->mutable_last_modified()->set_seconds(absl::ToUnixSeconds(entry.last_modified));
+      out->mutable_last_modified()->set_nanos(static_cast<int32_t>(
+          (entry.last_modified - absl::FromUnixSeconds(absl::ToUnixSeconds(entry.last_modified))) /
+          absl::Nanoseconds(1)));
+      out->set_etag(std::move(entry.etag));
+      out->set_content_type(std::move(entry.content_type));
+      ++record.bytes;
+      if (remaining && --*remaining == 0) return flush();
+      if (page.entries_size() == plan->page_size) {
+        if (absl::Status sent = flush(); !sent.ok()) return sent;
+      }
+    }
+    if (!upstream_page->is_truncated) break;
+    if (upstream_page->next_start_after <= query.start_after) {
+      return absl::InternalError("upstream list pagination does not move forward");
+    }
+    query.start_after = upstream_page->next_start_after;
+  }
+  if (page.entries_size() > 0 || !sent_any_page) return flush();
+  return absl::OkStatus();
+}
+
+grpc::Status StorageService::Delete(grpc::ServerContext* context,
+                                    const v1::DeleteRequest* request,
+                                    v1::DeleteResponse* /*response*/) {
+  CallScope scope(access_log_, "Delete");
+  CallContext call = ContextOf(*context, scope.stats());
+  scope.record().request_id = call.request_id;
+  scope.record().key = request->key();
+  absl::Status status = ResolveTenant(*context, call);
+  scope.record().tenant_id = call.tenant_id;
+  if (status.ok()) status = ValidateDeleteRequest(*request);
+  if (status.ok()) status = upstream_.Delete(call, request->key());
+  return scope.Finish(status);
+}
+
+grpc::Status StorageService::GetServerInfo(grpc::ServerContext* context,
+                                           const v1::GetServerInfoRequest* /*request*/,
+                                           v1::ServerInfo* response) {
+  CallScope scope(access_log_, "GetServerInfo");
+  CallContext call = ContextOf(*context, scope.stats());
+  scope.record().request_id = call.request_id;
+  absl::StatusOr<UpstreamServerInfo> info = upstream_.GetServerInfo(call);
+  if (info.ok()) {
+    response->set_status(info->status);
+    response->set_version(info->version);
+    response->set_performance(info->performance);
+    response->set_gateway_version(options_.gateway_version);
+  }
+  return scope.Finish(info.status());
+}
+
+grpc::Status StorageService::Health(grpc::ServerContext* context,
+                                    const v1::HealthRequest* /*request*/,
+                                    v1::HealthResponse* response) {
+  CallScope scope(access_log_, "Health");
+  CallContext call = ContextOf(*context, scope.stats());
+  scope.record().request_id = call.request_id;
+  call.deadline = std::min(call.deadline, absl::Now() + options_.health_probe_timeout);
+  absl::Status live = upstream_.CheckLive(call);
+  absl::Status ready = live.ok() ? upstream_.CheckReady(call) : live;
+  response->set_live(live.ok());
+  response->set_ready(ready.ok());
+  if (!ready.ok()) response->set_detail(std::string(ready.message()));
+  return scope.Finish(absl::OkStatus());
+}
+
+}  // namespace objgate

@@ -1,0 +1,65 @@
+#ifndef OBJGATE_SERVER_SERVICE_STORAGE_SERVICE_H_
+#define OBJGATE_SERVER_SERVICE_STORAGE_SERVICE_H_
+
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "server/service/access_log.h"
+#include "server/upstream/upstream.h"
+#include "storage/v1/storage.grpc.pb.h"
+
+namespace objgate {
+
+struct StorageServiceOptions {
+  // Bytes per Download data message.
+  size_t download_chunk_bytes = 256 * 1024;
+  // Longest a Health call waits for each upstream probe.
+  absl::Duration health_probe_timeout = absl::Seconds(5);
+  std::string gateway_version;
+};
+
+// The storage.v1.ObjectStorage service: validates each call, turns it into Upstream calls,
+// and streams the bytes through. Knows nothing of HTTP; every upstream error arrives as an
+// absl::Status whose code is the gRPC code the caller gets (see server/upstream/
+// status_mapping.h). Runs on gRPC's synchronous server: one thread per call in flight,
+// whose blocking reads and writes carry backpressure between caller and upstream.
+class StorageService final : public storage::v1::ObjectStorage::Service {
+ public:
+  StorageService(Upstream& upstream, AccessLog& access_log, StorageServiceOptions options);
+
+  grpc::Status Upload(grpc::ServerContext* context,
+                      grpc::ServerReader<storage::v1::UploadRequest>* reader,
+                      storage::v1::UploadResponse* response) override;
+  grpc::Status Download(grpc::ServerContext* context,
+                        const storage::v1::DownloadRequest* request,
+                        grpc::ServerWriter<storage::v1::DownloadResponse>* writer) override;
+  grpc::Status List(grpc::ServerContext* context, const storage::v1::ListRequest* request,
+                    grpc::ServerWriter<storage::v1::ListResponse>* writer) override;
+  grpc::Status Delete(grpc::ServerContext* context, const storage::v1::DeleteRequest* request,
+                      storage::v1::DeleteResponse* response) override;
+  grpc::Status GetServerInfo(grpc::ServerContext* context,
+                             const storage::v1::GetServerInfoRequest* request,
+                             storage::v1::ServerInfo* response) override;
+  grpc::Status Health(grpc::ServerContext* context, const storage::v1::HealthRequest* request,
+                      storage::v1::HealthResponse* response) override;
+
+ private:
+  absl::Status DoUpload(grpc::ServerContext& context, CallContext& call,
+                        grpc::ServerReader<storage::v1::UploadRequest>& reader,
+                        storage::v1::UploadResponse& response, AccessRecord& record);
+  absl::Status DoDownload(CallContext& call, const storage::v1::DownloadRequest& request,
+                          grpc::ServerWriter<storage::v1::DownloadResponse>& writer,
+                          AccessRecord& record);
+  absl::Status DoList(CallContext& call, const storage::v1::ListRequest& request,
+                      grpc::ServerWriter<storage::v1::ListResponse>& writer,
+                      AccessRecord& record);
+
+  Upstream& upstream_;
+  AccessLog& access_log_;
+  const StorageServiceOptions options_;
+};
+
+}  // namespace objgate
+
+#endif  // OBJGATE_SERVER_SERVICE_STORAGE_SERVICE_H_

@@ -1,0 +1,96 @@
+#include "server/service/upload_stream.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace objgate {
+
+UploadStream::UploadStream(grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
+                           std::function<bool()> is_cancelled,
+                           std::optional<int64_t> declared_size, std::string expected_sha256)
+    : reader_(reader),
+      is_cancelled_(std::move(is_cancelled)),
+      declared_size_(declared_size),
+      expected_sha256_(std::move(expected_sha256)) {}
+
+absl::Status UploadStream::Prime() {
+  if (primed_) return absl::OkStatus();
+  primed_ = true;
+  absl::StatusOr<bool> more = ReceiveNext();
+  if (!more.ok()) return more.status();
+  if (!*more) {
+    ended_ = true;
+    return VerifyComplete();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> UploadStream::Read(absl::Span<char> buffer) {
+  if (absl::Status primed = Prime(); !primed.ok()) return primed;
+  while (ready_offset_ == ready_.size()) {
+    if (ended_ && held_.empty()) return 0;
+    if (absl::Status advanced = Advance(); !advanced.ok()) return advanced;
+  }
+  const size_t n = std::min(buffer.size(), ready_.size() - ready_offset_);
+  std::memcpy(buffer.data(), ready_.data() + ready_offset_, n);
+  ready_offset_ += n;
+  return n;
+}
+
+absl::Status UploadStream::Advance() {
+  ready_.swap(held_);
+  ready_offset_ = 0;
+  held_.clear();
+  if (ended_) return absl::OkStatus();
+  absl::StatusOr<bool> more = ReceiveNext();
+  if (!more.ok()) return more.status();
+  if (!*more) {
+    ended_ = true;
+    return VerifyComplete();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> UploadStream::ReceiveNext() {
+  while (true) {
+    if (!reader_.Read(&message_)) {
+      // A stream also stops delivering when the caller cancels or disconnects; that is
+      // not the end of the body.
+      if (is_cancelled_()) {
+        return absl::CancelledError(absl::StrCat("caller cancelled the upload after ",
+                                                 bytes_received_, " bytes"));
+      }
+      return false;
+    }
+    if (message_.has_spec()) {
+      return absl::InvalidArgumentError("upload stream carries a second spec message");
+    }
+    std::string* data = message_.mutable_data();
+    if (data->empty()) continue;
+    bytes_received_ += static_cast<int64_t>(data->size());
+    if (declared_size_ && bytes_received_ > *declared_size_) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "upload sent more than the declared size of ", *declared_size_, " bytes"));
+    }
+    hash_.Update(*data);
+    held_.swap(*data);
+    return true;
+  }
+}
+
+absl::Status UploadStream::VerifyComplete() {
+  sha256_ = hash_.HexDigest();
+  if (declared_size_ && bytes_received_ != *declared_size_) {
+    return absl::InvalidArgumentError(absl::StrCat("upload declared ", *declared_size_,
+                                                   " bytes but sent ", bytes_received_));
+  }
+  if (!expected_sha256_.empty() && expected_sha256_ != sha256_) {
+    return absl::InvalidArgumentError(absl::StrCat("upload's SHA-256 is ", sha256_,
+                                                   ", not the declared ", expected_sha256_));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace objgate

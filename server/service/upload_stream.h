@@ -1,0 +1,67 @@
+#ifndef OBJGATE_SERVER_SERVICE_UPLOAD_STREAM_H_
+#define OBJGATE_SERVER_SERVICE_UPLOAD_STREAM_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/sync_stream.h>
+
+#include "absl/status/statusor.h"
+#include "server/common/sha256.h"
+#include "server/http/http_client.h"
+#include "storage/v1/storage.pb.h"
+
+namespace objgate {
+
+// The data messages of an Upload call as a BodySource for the upstream request.
+//
+// Bytes flow through as they arrive (the upstream request reads, this reads the caller's
+// stream, so a slow upstream slows the caller), with one message held back: the last bytes
+// are released only once the caller's stream has ended and the whole body checked out
+// against the declared size and SHA-256. A body that fails a check therefore never reaches
+// the upstream complete, and nothing is stored.
+class UploadStream : public BodySource {
+ public:
+  UploadStream(grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
+               std::function<bool()> is_cancelled, std::optional<int64_t> declared_size,
+               std::string expected_sha256);
+
+  absl::StatusOr<size_t> Read(absl::Span<char> buffer) override;
+
+  // Reads ahead until the first data bytes or the end of the stream, so that a body known
+  // to be empty is checked before any upstream request starts.
+  absl::Status Prime();
+
+  // Valid once the stream ended: the bytes received and their SHA-256.
+  int64_t bytes_received() const { return bytes_received_; }
+  const std::string& sha256() const { return sha256_; }
+
+ private:
+  // Releases the held-back message and holds back the next one.
+  absl::Status Advance();
+  // The next non-empty data message into `held_`; false at the end of the stream.
+  absl::StatusOr<bool> ReceiveNext();
+  absl::Status VerifyComplete();
+
+  grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader_;
+  const std::function<bool()> is_cancelled_;
+  const std::optional<int64_t> declared_size_;
+  const std::string expected_sha256_;
+
+  storage::v1::UploadRequest message_;
+  std::string ready_;  // bytes the upstream may have
+  size_t ready_offset_ = 0;
+  std::string held_;  // the latest bytes, kept until more arrive or the body is verified
+  bool primed_ = false;
+  bool ended_ = false;
+  int64_t bytes_received_ = 0;
+  Sha256 hash_;
+  std::string sha256_;
+};
+
+}  // namespace objgate
+
+#endif  // OBJGATE_SERVER_SERVICE_UPLOAD_STREAM_H_

@@ -1,0 +1,164 @@
+#include "server/service/upload_stream.h"
+
+#include <deque>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/common/sha256.h"
+
+namespace objgate {
+namespace {
+
+using ::testing::HasSubstr;
+namespace v1 = ::storage::v1;
+
+// The caller's side of an Upload stream: the messages it sends, then the end (or a cancel).
+class ScriptedReader : public grpc::ServerReaderInterface<v1::UploadRequest> {
+ public:
+  void AddData(std::string bytes) {
+    v1::UploadRequest message;
+    message.set_data(std::move(bytes));
+    messages_.push_back(std::move(message));
+  }
+  void AddSpec() {
+    v1::UploadRequest message;
+    message.mutable_spec()->set_key("again");
+    messages_.push_back(std::move(message));
+  }
+  bool Read(v1::UploadRequest* message) override {
+    if (messages_.empty()) return false;
+    *message = std::move(messages_.front());
+    messages_.pop_front();
+    ++reads_;
+    return true;
+  }
+  bool NextMessageSize(uint32_t* size) override {
+    *size = 0;
+    return !messages_.empty();
+  }
+  void SendInitialMetadata() override {}
+  int reads() const { return reads_; }
+
+ private:
+  std::deque<v1::UploadRequest> messages_;
+  int reads_ = 0;
+};
+
+// Reads the stream as the upstream request would, with a small buffer.
+absl::StatusOr<std::string> Drain(UploadStream& stream) {
+  std::string out;
+  char buffer[5];
+  while (true) {
+    absl::StatusOr<size_t> n = stream.Read(absl::Span<char>(buffer, sizeof buffer));
+    if (!n.ok()) return n.status();
+    if (*n == 0) return out;
+    out.append(buffer, *n);
+  }
+}
+
+auto NotCancelled() {
+  return [] { return false; };
+}
+
+TEST(UploadStreamTest, PassesBytesThroughInOrderAndHashesThem) {
+  ScriptedReader reader;
+  reader.AddData("hello ");
+  reader.AddData("");
+  reader.AddData("streaming world");
+  UploadStream stream(reader, NotCancelled(), std::nullopt, "");
+  absl::StatusOr<std::string> body = Drain(stream);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, "hello streaming world");
+  EXPECT_EQ(stream.bytes_received(), 21);
+  EXPECT_EQ(stream.sha256(), Sha256::Hex("hello streaming world"));
+}
+
+TEST(UploadStreamTest, HoldsBackTheLastMessageUntilTheSizeChecksOut) {
+  ScriptedReader reader;
+  reader.AddData("12345");
+  reader.AddData("678");
+  UploadStream stream(reader, NotCancelled(), /*declared_size=*/10, "");
+  std::string released;
+  absl::Status failure;
+  char buffer[16];
+  while (true) {
+    absl::StatusOr<size_t> n = stream.Read(absl::Span<char>(buffer, sizeof buffer));
+    if (!n.ok()) {
+      failure = n.status();
+      break;
+    }
+    ASSERT_NE(*n, 0u) << "a short body must never end cleanly";
+    released.append(buffer, *n);
+  }
+  EXPECT_EQ(failure.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(failure.message()), HasSubstr("declared 10 bytes but sent 8"));
+  // The first message went out, the last was never released.
+  EXPECT_EQ(released, "12345");
+}
+
+TEST(UploadStreamTest, WrongChecksumFailsBeforeTheLastBytesAreReleased) {
+  ScriptedReader reader;
+  reader.AddData("abc");
+  UploadStream stream(reader, NotCancelled(), std::nullopt, Sha256::Hex("abd"));
+  char buffer[16];
+  absl::StatusOr<size_t> n = stream.Read(absl::Span<char>(buffer, sizeof buffer));
+  EXPECT_EQ(n.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(n.status().message()), HasSubstr("SHA-256"));
+}
+
+TEST(UploadStreamTest, MatchingChecksumAndSizePass) {
+  ScriptedReader reader;
+  reader.AddData("ab");
+  reader.AddData("c");
+  UploadStream stream(reader, NotCancelled(), 3, Sha256::Hex("abc"));
+  absl::StatusOr<std::string> body = Drain(stream);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, "abc");
+}
+
+TEST(UploadStreamTest, DataPastTheDeclaredSizeFailsAtOnce) {
+  ScriptedReader reader;
+  reader.AddData("1234");
+  reader.AddData("5678");
+  reader.AddData("more that must not be read");
+  UploadStream stream(reader, NotCancelled(), 6, "");
+  absl::StatusOr<std::string> body = Drain(stream);
+  EXPECT_EQ(body.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(body.status().message()), HasSubstr("more than the declared size"));
+  EXPECT_EQ(reader.reads(), 2);
+}
+
+TEST(UploadStreamTest, SecondSpecIsRejected) {
+  ScriptedReader reader;
+  reader.AddData("1234");
+  reader.AddSpec();
+  UploadStream stream(reader, NotCancelled(), std::nullopt, "");
+  absl::StatusOr<std::string> body = Drain(stream);
+  EXPECT_EQ(body.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(body.status().message()), HasSubstr("second spec"));
+}
+
+TEST(UploadStreamTest, CancelledCallerIsNotAnEndOfBody) {
+  ScriptedReader reader;
+  reader.AddData("partial");
+  UploadStream stream(reader, [] { return true; }, std::nullopt, "");
+  absl::StatusOr<std::string> body = Drain(stream);
+  EXPECT_EQ(body.status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(UploadStreamTest, EmptyBodyIsVerifiedByPrime) {
+  ScriptedReader reader;
+  UploadStream stream(reader, NotCancelled(), std::nullopt, Sha256::Hex("not empty"));
+  EXPECT_EQ(stream.Prime().code(), absl::StatusCode::kInvalidArgument);
+
+  ScriptedReader empty;
+  UploadStream ok_stream(empty, NotCancelled(), 0, Sha256::Hex(""));
+  EXPECT_TRUE(ok_stream.Prime().ok());
+  absl::StatusOr<std::string> body = Drain(ok_stream);
+  ASSERT_TRUE(body.ok());
+  EXPECT_EQ(*body, "");
+}
+
+}  // namespace
+}  // namespace objgate

@@ -1,0 +1,176 @@
+#include "server/upstream/rest_answers.h"
+
+#include <nlohmann/json.hpp>
+
+#include <limits>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+
+namespace objgate {
+namespace {
+
+using Json = nlohmann::json;
+
+absl::StatusOr<Json> ParseObject(absl::string_view body, absl::string_view what) {
+  Json json = Json::parse(body.begin(), body.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_object()) {
+    return absl::InternalError(absl::StrCat("upstream ", what, " answer is not a JSON object"));
+  }
+  return json;
+}
+
+// The string field `name`, or empty when absent or null; an error when of another type.
+absl::StatusOr<std::string> StringField(const Json& object, const char* name,
+                                        absl::string_view what) {
+  auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return std::string();
+  if (!it->is_string()) {
+    return absl::InternalError(
+        absl::StrCat("upstream ", what, " answer: \"", name, "\" is not a string"));
+  }
+  return it->get<std::string>();
+}
+
+absl::StatusOr<int64_t> SizeField(const Json& object, const char* name,
+                                  absl::string_view what) {
+  auto it = object.find(name);
+  if (it == object.end() || !it->is_number_integer() ||
+      (it->is_number_unsigned() &&
+       it->get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) ||
+      it->get<int64_t>() < 0) {
+    return absl::InternalError(absl::StrCat("upstream ", what, " answer: \"", name,
+                                            "\" is missing or not a non-negative integer"));
+  }
+  return it->get<int64_t>();
+}
+
+}  // namespace
+
+absl::StatusOr<UpstreamServerInfo> ParseServerInfo(absl::string_view body) {
+  absl::StatusOr<Json> json = ParseObject(body, "server info");
+  if (!json.ok()) return json.status();
+  UpstreamServerInfo info;
+  for (auto [name, field] : {std::pair{"status", &info.status},
+                             std::pair{"version", &info.version},
+                             std::pair{"performance", &info.performance}}) {
+    absl::StatusOr<std::string> value = StringField(*json, name, "server info");
+    if (!value.ok()) return value.status();
+    *field = *std::move(value);
+  }
+  if (info.status.empty()) {
+    return absl::InternalError("upstream server info answer has no \"status\"");
+  }
+  return info;
+}
+
+absl::StatusOr<UploadResult> ParseUploadAnswer(absl::string_view body, absl::string_view key,
+                                               int64_t bytes_sent) {
+  UploadResult result{std::string(key), bytes_sent, ""};
+  if (absl::StripAsciiWhitespace(body).empty()) return result;
+  absl::StatusOr<Json> json = ParseObject(body, "upload");
+  if (!json.ok()) return json.status();
+  if (json->contains("size")) {
+    absl::StatusOr<int64_t> size = SizeField(*json, "size", "upload");
+    if (!size.ok()) return size.status();
+    if (*size != bytes_sent) {
+      return absl::DataLossError(absl::StrCat("upstream stored ", *size, " bytes of ",
+                                              bytes_sent, " sent"));
+    }
+  }
+  absl::StatusOr<std::string> stored_key = StringField(*json, "key", "upload");
+  if (!stored_key.ok()) return stored_key.status();
+  if (!stored_key->empty() && *stored_key != key) {
+    return absl::InternalError("upstream upload answer names another key");
+  }
+  absl::StatusOr<std::string> etag = StringField(*json, "etag", "upload");
+  if (!etag.ok()) return etag.status();
+  result.etag = *std::move(etag);
+  return result;
+}
+
+absl::StatusOr<ListPage> ParseListPage(absl::string_view body) {
+  absl::StatusOr<Json> json = ParseObject(body, "list");
+  if (!json.ok()) return json.status();
+  auto objects = json->find("objects");
+  if (objects == json->end() || !(objects->is_array() || objects->is_null())) {
+    return absl::InternalError("upstream list answer has no \"objects\" array");
+  }
+  ListPage page;
+  if (objects->is_array()) {
+    page.entries.reserve(objects->size());
+    for (const Json& item : *objects) {
+      if (!item.is_object()) {
+        return absl::InternalError("upstream list answer: an entry is not an object");
+      }
+      ObjectEntry entry;
+      absl::StatusOr<std::string> key = StringField(item, "key", "list");
+      if (!key.ok()) return key.status();
+      if (key->empty()) return absl::InternalError("upstream list answer: an entry has no key");
+      entry.key = *std::move(key);
+      absl::StatusOr<int64_t> size = SizeField(item, "size", "list");
+      if (!size.ok()) return size.status();
+      entry.size = *size;
+      absl::StatusOr<std::string> modified = StringField(item, "last_modified", "list");
+      if (!modified.ok()) return modified.status();
+      std::string parse_error;
+      if (!modified->empty() &&
+          !absl::ParseTime(absl::RFC3339_full, *modified, &entry.last_modified, &parse_error)) {
+        return absl::InternalError(absl::StrCat(
+            "upstream list answer: last_modified \"", modified->substr(0, 64),
+            "\" is not RFC 3339"));
+      }
+      absl::StatusOr<std::string> etag = StringField(item, "etag", "list");
+      if (!etag.ok()) return etag.status();
+      entry.etag = *std::move(etag);
+      absl::StatusOr<std::string> content_type = StringField(item, "content_type", "list");
+      if (!content_type.ok()) return content_type.status();
+      entry.content_type = *std::move(content_type);
+      page.entries.push_back(std::move(entry));
+    }
+  }
+  auto truncated = json->find("is_truncated");
+  if (truncated != json->end() && truncated->is_boolean() && truncated->get<bool>()) {
+    absl::StatusOr<std::string> next = StringField(*json, "next_start_after", "list");
+    if (!next.ok()) return next.status();
+    // Without a cursor, or with one that does not move forward, paging cannot continue.
+    if (next->empty() && page.entries.empty()) {
+      return absl::InternalError("upstream list answer is truncated but names no next key");
+    }
+    page.is_truncated = true;
+    page.next_start_after = next->empty() ? page.entries.back().key : *std::move(next);
+  }
+  return page;
+}
+
+std::optional<int64_t> ParseNonNegativeInt(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text);
+  if (text.empty() || !absl::ascii_isdigit(static_cast<unsigned char>(text[0]))) {
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value < 0) return std::nullopt;
+  return value;
+}
+
+std::optional<ContentRange> ParseContentRange(absl::string_view value) {
+  value = absl::StripAsciiWhitespace(value);
+  if (!absl::ConsumePrefix(&value, "bytes ")) return std::nullopt;
+  const size_t dash = value.find('-');
+  const size_t slash = value.find('/');
+  if (dash == absl::string_view::npos || slash == absl::string_view::npos || slash < dash) {
+    return std::nullopt;
+  }
+  std::optional<int64_t> first = ParseNonNegativeInt(value.substr(0, dash));
+  std::optional<int64_t> last = ParseNonNegativeInt(value.substr(dash + 1, slash - dash - 1));
+  std::optional<int64_t> total = ParseNonNegativeInt(value.substr(slash + 1));
+  if (!first || !last || !total || *first > *last || *last >= *total) return std::nullopt;
+  return ContentRange{*first, *last, *total};
+}
+
+}  // namespace objgate

@@ -1,0 +1,42 @@
+#ifndef OBJGATE_SERVER_UPSTREAM_REST_ANSWERS_H_
+#define OBJGATE_SERVER_UPSTREAM_REST_ANSWERS_H_
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "server/upstream/upstream.h"
+
+namespace objgate {
+
+// Parsers for what the upstream sends back. The bytes are untrusted: every parser accepts
+// any input without crashing and answers INTERNAL, naming what was wrong, for anything
+// that is not the documented shape.
+
+// `GET /` answer: {"status": "...", "version": "...", "performance": "..."}.
+absl::StatusOr<UpstreamServerInfo> ParseServerInfo(absl::string_view body);
+
+// Upload answer: {"status":"uploaded","key":K,"size":N}; an empty body (201/204) is a
+// success that reports nothing, so `key` and `size` are filled from what was sent.
+absl::StatusOr<UploadResult> ParseUploadAnswer(absl::string_view body, absl::string_view key,
+                                               int64_t bytes_sent);
+
+// List answer: {"objects":[{"key","size","last_modified","etag","content_type"}], "count",
+// and optionally "is_truncated" and "next_start_after"}.
+absl::StatusOr<ListPage> ParseListPage(absl::string_view body);
+
+// `Content-Range: bytes FIRST-LAST/TOTAL` of a 206 answer.
+struct ContentRange {
+  int64_t first = 0;
+  int64_t last = 0;
+  int64_t total = 0;
+};
+std::optional<ContentRange> ParseContentRange(absl::string_view value);
+
+// A non-negative decimal that fits in int64 (Content-Length and friends).
+std::optional<int64_t> ParseNonNegativeInt(absl::string_view text);
+
+}  // namespace objgate
+
+#endif  // OBJGATE_SERVER_UPSTREAM_REST_ANSWERS_H_

@@ -1,0 +1,307 @@
+#include "server/upstream/rest_upstream.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "server/retry/retry_after.h"
+#include "server/retry/retryable.h"
+#include "server/upstream/rest_answers.h"
+#include "server/upstream/status_mapping.h"
+
+namespace objgate {
+namespace {
+
+// JSON answers are small; a larger one means the upstream misbehaves.
+constexpr size_t kMaxAnswerBytes = 32 << 20;
+// Of an error answer, only so much is kept for the message.
+constexpr size_t kMaxErrorBodyBytes = 64 << 10;
+
+bool IsSuccess(int http_status) { return http_status >= 200 && http_status < 300; }
+
+std::string Quote(absl::string_view what) { return absl::StrCat("\"", what, "\""); }
+
+// The entity tag without quotes or weak marker, as the API shows it.
+std::string BareEtag(absl::string_view etag) {
+  etag = absl::StripAsciiWhitespace(etag);
+  absl::ConsumePrefix(&etag, "W/");
+  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
+    etag = etag.substr(1, etag.size() - 2);
+  }
+  return std::string(etag);
+}
+
+absl::Status ErrorFromAnswer(int http_status, const HttpHeaders& headers,
+                             absl::string_view body, absl::string_view what) {
+  std::optional<absl::Duration> retry_after;
+  if (std::optional<absl::string_view> value = headers.Find("Retry-After")) {
+    retry_after = ParseRetryAfter(*value, absl::Now());
+  }
+  return StatusFromHttp(http_status, body, what, retry_after);
+}
+
+absl::Status ErrorFromAnswer(const BufferedResponse& answer, absl::string_view what) {
+  return ErrorFromAnswer(answer.status, answer.headers, answer.body, what);
+}
+
+// Counts the bytes that pass, so the answer can be checked against what was sent.
+class CountingSource : public BodySource {
+ public:
+  explicit CountingSource(BodySource& source) : source_(source) {}
+  absl::StatusOr<size_t> Read(absl::Span<char> buffer) override {
+    absl::StatusOr<size_t> read = source_.Read(buffer);
+    if (read.ok()) bytes_ += static_cast<int64_t>(*read);
+    return read;
+  }
+  int64_t bytes() const { return bytes_; }
+
+ private:
+  BodySource& source_;
+  int64_t bytes_ = 0;
+};
+
+// Turns the HTTP answer to a download into DownloadSink calls: works out which bytes
+// follow (from Content-Range on 206, or from Content-Length when the upstream ignored the
+// Range and sent the whole object, in which case the unwanted bytes are dropped here), and
+// keeps the start of an error answer for its message.
+class DownloadAnswerSink : public ResponseSink {
+ public:
+  DownloadAnswerSink(const DownloadSpec& spec, DownloadSink& sink) : spec_(spec), sink_(sink) {}
+
+  absl::Status OnHead(const HttpResponseHead& head) override {
+    http_status_ = head.status;
+    headers_ = head.headers;
+    if (!IsSuccess(head.status)) return absl::OkStatus();
+
+    DownloadHead download;
+    if (head.status == 206) {
+      std::optional<ContentRange> range;
+      if (auto value = head.headers.Find("Content-Range")) range = ParseContentRange(*value);
+      if (!range || range->first != spec_.offset) {
+        return absl::InternalError("upstream answered 206 without a matching Content-Range");
+      }
+      download.object_size = range->total;
+      download.offset = range->first;
+      download.length = range->last - range->first + 1;
+    } else {
+      std::optional<int64_t> size;
+      if (auto value = head.headers.Find("Content-Length")) size = ParseNonNegativeInt(*value);
+      if (!size) return absl::InternalError("upstream download answer has no Content-Length");
+      download.object_size = *size;
+      if (spec_.offset > 0 && spec_.offset >= *size) {
+        return absl::OutOfRangeError(absl::StrCat("offset ", spec_.offset,
+                                                  " is past the end of the ", *size,
+                                                  "-byte object"));
+      }
+      download.offset = spec_.offset;
+      download.length = *size - spec_.offset;
+      to_skip_ = spec_.offset;
+    }
+    if (spec_.length) download.length = std::min(download.length, *spec_.length);
+    remaining_ = download.length;
+    if (auto etag = head.headers.Find("ETag")) download.etag = BareEtag(*etag);
+    if (auto type = head.headers.Find("Content-Type")) download.content_type = std::string(*type);
+    if (auto sha = head.headers.Find("X-Checksum-SHA256")) {
+      download.object_sha256 = absl::AsciiStrToLower(absl::StripAsciiWhitespace(*sha));
+    }
+    return sink_.OnHead(download);
+  }
+
+  absl::Status OnBody(absl::string_view bytes) override {
+    if (!IsSuccess(http_status_)) {
+      const size_t room = kMaxErrorBodyBytes - std::min(kMaxErrorBodyBytes, error_body_.size());
+      error_body_.append(bytes.data(), std::min(room, bytes.size()));
+      return absl::OkStatus();
+    }
+    const size_t skipped = static_cast<size_t>(std::min<int64_t>(to_skip_, bytes.size()));
+    to_skip_ -= static_cast<int64_t>(skipped);
+    bytes.remove_prefix(skipped);
+    const size_t wanted = static_cast<size_t>(std::min<int64_t>(remaining_, bytes.size()));
+    if (wanted > 0) {
+      remaining_ -= static_cast<int64_t>(wanted);
+      absl::Status status = sink_.OnData(bytes.substr(0, wanted));
+      if (!status.ok()) return status;
+    }
+    if (remaining_ == 0 && to_skip_ == 0 && bytes.size() > wanted) {
+      // The upstream ignored the Range and the rest of its body is not wanted.
+      return absl::CancelledError(kEnough);
+    }
+    return absl::OkStatus();
+  }
+
+  // Maps what Perform returned and what arrived to the download's outcome.
+  absl::Status Outcome(absl::Status perform_status, absl::string_view what) const {
+    if (absl::IsCancelled(perform_status) && perform_status.message() == kEnough) {
+      return absl::OkStatus();
+    }
+    if (!perform_status.ok()) return perform_status;
+    if (!IsSuccess(http_status_)) {
+      return ErrorFromAnswer(http_status_, headers_, error_body_, what);
+    }
+    if (remaining_ > 0) {
+      // libcurl reports a body shorter than its Content-Length itself; this is the chunked
+      // case. Retryable: the resumer continues from the next byte.
+      return MarkRetryable(absl::UnavailableError(absl::StrCat(
+          "upstream ended ", what, " with ", remaining_, " bytes missing")));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  static constexpr absl::string_view kEnough = "range complete";
+
+  const DownloadSpec& spec_;
+  DownloadSink& sink_;
+  int http_status_ = 0;
+  HttpHeaders headers_;
+  std::string error_body_;
+  int64_t to_skip_ = 0;
+  int64_t remaining_ = 0;
+};
+
+}  // namespace
+
+std::string UrlEncode(absl::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size() * 3);
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[byte >> 4]);
+      out.push_back(kHex[byte & 0xF]);
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::unique_ptr<RestUpstream>> RestUpstream::Create(HttpClient& http,
+                                                                   std::string base_url) {
+  if (!absl::StartsWith(base_url, "http://") && !absl::StartsWith(base_url, "https://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("upstream URL must start with http:// or https://, got \"", base_url, "\""));
+  }
+  while (absl::EndsWith(base_url, "/")) base_url.pop_back();
+  return std::unique_ptr<RestUpstream>(new RestUpstream(http, std::move(base_url)));
+}
+
+HttpRequest RestUpstream::NewRequest(
+    const CallContext& context, absl::string_view method, absl::string_view path,
+    std::initializer_list<std::pair<absl::string_view, absl::string_view>> query) const {
+  HttpRequest request;
+  request.method = std::string(method);
+  request.url = absl::StrCat(base_url_, path);
+  char separator = '?';
+  for (const auto& [name, value] : query) {
+    absl::StrAppend(&request.url, absl::string_view(&separator, 1), name, "=", UrlEncode(value));
+    separator = '&';
+  }
+  if (!context.tenant_id.empty()) request.headers.Add("X-Tenant-ID", context.tenant_id);
+  if (!context.request_id.empty()) request.headers.Add("X-Request-Id", context.request_id);
+  request.deadline = context.deadline;
+  request.is_cancelled = context.is_cancelled;
+  return request;
+}
+
+absl::StatusOr<UpstreamServerInfo> RestUpstream::GetServerInfo(const CallContext& context) {
+  HttpRequest request = NewRequest(context, "GET", "/", {});
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) return ErrorFromAnswer(*answer, "server info");
+  return ParseServerInfo(answer->body);
+}
+
+absl::StatusOr<UploadResult> RestUpstream::Upload(const CallContext& context,
+                                                  const UploadSpec& spec, BodySource& body) {
+  HttpRequest request = NewRequest(context, "PUT", "/upload", {{"key", spec.key}});
+  request.headers.Add("Content-Type",
+                      spec.content_type.empty() ? "application/octet-stream" : spec.content_type);
+  if (!spec.sha256.empty()) request.headers.Add("X-Checksum-SHA256", spec.sha256);
+  for (const auto& [name, value] : spec.metadata) {
+    request.headers.Add(absl::StrCat("X-Meta-", name), value);
+  }
+  CountingSource counted(body);
+  request.body = &counted;
+  request.body_size = spec.size;
+
+  const std::string what = absl::StrCat("upload of ", Quote(spec.key));
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) return ErrorFromAnswer(*answer, what);
+  absl::StatusOr<UploadResult> result = ParseUploadAnswer(answer->body, spec.key, counted.bytes());
+  if (result.ok() && result->etag.empty()) {
+    if (auto etag = answer->headers.Find("ETag")) result->etag = BareEtag(*etag);
+  }
+  return result;
+}
+
+absl::Status RestUpstream::Download(const CallContext& context, const DownloadSpec& spec,
+                                    DownloadSink& sink) {
+  HttpRequest request = NewRequest(context, "GET", "/download", {{"key", spec.key}});
+  if (spec.offset > 0 || spec.length) {
+    request.headers.Add(
+        "Range", spec.length ? absl::StrCat("bytes=", spec.offset, "-",
+                                            spec.offset + *spec.length - 1)
+                             : absl::StrCat("bytes=", spec.offset, "-"));
+  }
+  if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
+  DownloadAnswerSink answer(spec, sink);
+  return answer.Outcome(http_.Perform(request, answer),
+                        absl::StrCat("download of ", Quote(spec.key)));
+}
+
+absl::StatusOr<ListPage> RestUpstream::List(const CallContext& context, const ListQuery& query) {
+  const std::string max_keys = absl::StrCat(query.max_keys);
+  HttpRequest request =
+      query.start_after.empty()
+          ? NewRequest(context, "GET", "/list", {{"prefix", query.prefix}, {"max_keys", max_keys}})
+          : NewRequest(context, "GET", "/list",
+                       {{"prefix", query.prefix},
+                        {"max_keys", max_keys},
+                        {"start_after", query.start_after}});
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(*answer, absl::StrCat("list of prefix ", Quote(query.prefix)));
+  }
+  return ParseListPage(answer->body);
+}
+
+absl::Status RestUpstream::Delete(const CallContext& context, absl::string_view key) {
+  HttpRequest request = NewRequest(context, "DELETE", "/delete", {{"key", key}});
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(*answer, absl::StrCat("delete of ", Quote(key)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RestUpstream::CheckLive(const CallContext& context) {
+  HttpRequest request = NewRequest(context, "GET", "/minio/health/live", {});
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200) return ErrorFromAnswer(*answer, "liveness check");
+  return absl::OkStatus();
+}
+
+absl::Status RestUpstream::CheckReady(const CallContext& context) {
+  HttpRequest request = NewRequest(context, "GET", "/minio/health/ready", {});
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (answer->status != 200) return ErrorFromAnswer(*answer, "readiness check");
+  if (absl::StripAsciiWhitespace(answer->body) != "READY") {
+    return absl::UnavailableError(absl::StrCat("upstream is not ready: it answered \"",
+                                               UpstreamErrorText(answer->body), "\""));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace objgate

@@ -1,0 +1,190 @@
+#include "server/upstream/retrying_upstream.h"
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/retry/retry_loop.h"
+#include "server/retry/retryable.h"
+
+namespace objgate {
+namespace {
+
+// Keeps the first bytes of an upload as they pass, so that a failed attempt can be
+// repeated: a rewound source serves the kept bytes again, then carries on with the rest.
+// Once more than `capacity` bytes have passed the kept ones are dropped, and the upload
+// can no longer be replayed.
+class ReplayableSource : public BodySource {
+ public:
+  ReplayableSource(BodySource& source, size_t capacity) : source_(source), capacity_(capacity) {}
+
+  absl::StatusOr<size_t> Read(absl::Span<char> buffer) override {
+    if (replay_offset_ < kept_.size()) {
+      const size_t n = std::min(buffer.size(), kept_.size() - replay_offset_);
+      std::memcpy(buffer.data(), kept_.data() + replay_offset_, n);
+      replay_offset_ += n;
+      return n;
+    }
+    absl::StatusOr<size_t> read = source_.Read(buffer);
+    if (!read.ok()) return read;
+    consumed_ += *read;
+    if (replayable()) {
+      kept_.append(buffer.data(), *read);
+      replay_offset_ = kept_.size();
+    } else if (!kept_.empty()) {
+      std::string().swap(kept_);
+      replay_offset_ = 0;
+    }
+    return read;
+  }
+
+  bool replayable() const { return consumed_ <= capacity_; }
+  size_t consumed() const { return consumed_; }
+  void Rewind() { replay_offset_ = 0; }
+
+ private:
+  BodySource& source_;
+  const size_t capacity_;
+  std::string kept_;
+  size_t replay_offset_ = 0;
+  size_t consumed_ = 0;
+};
+
+// Passes one download on to `out` across attempts: the first answer's head goes out, and
+// each resumed answer must continue exactly where the bytes stopped, of the same version.
+class ResumingSink : public DownloadSink {
+ public:
+  explicit ResumingSink(DownloadSink& out) : out_(out) {}
+
+  absl::Status OnHead(const DownloadHead& head) override {
+    if (!first_head_) {
+      first_head_ = head;
+      return out_.OnHead(head);
+    }
+    if (head.offset != first_head_->offset + delivered_ ||
+        head.object_size != first_head_->object_size || head.etag != first_head_->etag ||
+        head.object_sha256 != first_head_->object_sha256) {
+      return absl::UnavailableError(
+          "the object changed while its download was being resumed; read it again");
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status OnData(absl::string_view bytes) override {
+    delivered_ += static_cast<int64_t>(bytes.size());
+    return out_.OnData(bytes);
+  }
+
+  bool started() const { return first_head_.has_value(); }
+  int64_t delivered() const { return delivered_; }
+  const DownloadHead& first_head() const { return *first_head_; }
+
+  // Whether continuing from the next byte cannot mix versions: If-Match on the etag makes
+  // the upstream refuse another version; without an etag, the declared checksum of the
+  // whole object is checked when the download ends.
+  bool CanResume() const {
+    if (!first_head_->etag.empty()) return true;
+    return first_head_->offset == 0 && first_head_->length == first_head_->object_size &&
+           !first_head_->object_sha256.empty();
+  }
+
+ private:
+  DownloadSink& out_;
+  std::optional<DownloadHead> first_head_;
+  int64_t delivered_ = 0;
+};
+
+}  // namespace
+
+RetryingUpstream::RetryingUpstream(Upstream& inner, BackoffPolicy policy, Clock& clock,
+                                   size_t replay_buffer_bytes)
+    : inner_(inner),
+      policy_(std::move(policy)),
+      clock_(clock),
+      replay_buffer_bytes_(replay_buffer_bytes) {}
+
+template <typename Attempt>
+auto RetryingUpstream::Retry(const CallContext& context, Attempt&& attempt) {
+  RetryLoop loop(policy_, clock_, context.deadline);
+  auto result = loop.Run(std::forward<Attempt>(attempt));
+  if (context.stats != nullptr) context.stats->retries += loop.retries();
+  return result;
+}
+
+absl::StatusOr<UpstreamServerInfo> RetryingUpstream::GetServerInfo(const CallContext& context) {
+  return Retry(context, [&] { return inner_.GetServerInfo(context); });
+}
+
+absl::StatusOr<UploadResult> RetryingUpstream::Upload(const CallContext& context,
+                                                      const UploadSpec& spec,
+                                                      BodySource& body) {
+  ReplayableSource replayable(body, replay_buffer_bytes_);
+  return Retry(context, [&]() -> absl::StatusOr<UploadResult> {
+    replayable.Rewind();
+    absl::StatusOr<UploadResult> result = inner_.Upload(context, spec, replayable);
+    if (!result.ok() && IsRetryable(result.status()) && !replayable.replayable()) {
+      return ClearRetryable(absl::Status(
+          result.status().code(),
+          absl::StrCat(result.status().message(), "; the upload failed after ",
+                       replayable.consumed(), " bytes, more than the ", replay_buffer_bytes_,
+                       " the gateway can replay: retry it from the source")));
+    }
+    return result;
+  });
+}
+
+absl::Status RetryingUpstream::Download(const CallContext& context, const DownloadSpec& spec,
+                                        DownloadSink& sink) {
+  ResumingSink resuming(sink);
+  return Retry(context, [&]() -> absl::Status {
+    if (!resuming.started()) return inner_.Download(context, spec, resuming);
+
+    const DownloadHead& head = resuming.first_head();
+    const int64_t remaining = head.length - resuming.delivered();
+    if (remaining == 0) return absl::OkStatus();  // the break came after the last byte
+    if (!resuming.CanResume()) {
+      return absl::UnavailableError(absl::StrCat(
+          "download of \"", spec.key, "\" broke after ", resuming.delivered(),
+          " bytes and cannot be resumed safely: the upstream gives no etag"));
+    }
+    DownloadSpec rest = spec;
+    rest.offset = head.offset + resuming.delivered();
+    rest.length = remaining;
+    if (rest.if_match.empty()) rest.if_match = head.etag;
+    if (context.stats != nullptr) ++context.stats->resumes;
+    absl::Status status = inner_.Download(context, rest, resuming);
+    if (absl::IsFailedPrecondition(status) && spec.if_match.empty()) {
+      // Our own If-Match failed: the object was replaced between the two attempts.
+      return absl::UnavailableError(
+          "the object changed while its download was being resumed; read it again");
+    }
+    return status;
+  });
+}
+
+absl::StatusOr<ListPage> RetryingUpstream::List(const CallContext& context,
+                                                const ListQuery& query) {
+  return Retry(context, [&] { return inner_.List(context, query); });
+}
+
+absl::Status RetryingUpstream::Delete(const CallContext& context, absl::string_view key) {
+  int attempts = 0;
+  return Retry(context, [&]() -> absl::Status {
+    absl::Status status = inner_.Delete(context, key);
+    if (++attempts > 1 && absl::IsNotFound(status)) return absl::OkStatus();
+    return status;
+  });
+}
+
+absl::Status RetryingUpstream::CheckLive(const CallContext& context) {
+  return inner_.CheckLive(context);
+}
+
+absl::Status RetryingUpstream::CheckReady(const CallContext& context) {
+  return inner_.CheckReady(context);
+}
+
+}  // namespace objgate

@@ -1,0 +1,53 @@
+#ifndef OBJGATE_SERVER_UPSTREAM_RETRYING_UPSTREAM_H_
+#define OBJGATE_SERVER_UPSTREAM_RETRYING_UPSTREAM_H_
+
+#include <cstddef>
+
+#include "server/retry/backoff_policy.h"
+#include "server/retry/clock.h"
+#include "server/upstream/upstream.h"
+
+namespace objgate {
+
+// Wraps an Upstream with the retry policy, retrying only what is safe to repeat:
+//   - GetServerInfo, List and Delete are idempotent and retried as they are. A Delete
+//     whose retry finds no object counts as done: an earlier attempt deleted it.
+//   - Upload is retried while its bytes can be replayed: the first `replay_buffer_bytes`
+//     are kept as they stream past; a larger upload that fails is UNAVAILABLE, for the
+//     caller to retry from its source.
+//   - Download is resumed: after a break mid-body the next attempt asks for the bytes from
+//     the next one on (Range) of the same version (If-Match on the etag), and the caller's
+//     sink sees one unbroken stream. Without an etag a resume is only attempted when the
+//     whole object is read and its declared checksum will catch a mix of versions;
+//     otherwise the download fails with UNAVAILABLE rather than risk wrong bytes.
+//   - The health probes are not retried: they report what they see now.
+// Attempts end with the caller's deadline (CallContext::deadline) and are counted in
+// CallContext::stats.
+class RetryingUpstream : public Upstream {
+ public:
+  RetryingUpstream(Upstream& inner, BackoffPolicy policy, Clock& clock,
+                   size_t replay_buffer_bytes);
+
+  absl::StatusOr<UpstreamServerInfo> GetServerInfo(const CallContext& context) override;
+  absl::StatusOr<UploadResult> Upload(const CallContext& context, const UploadSpec& spec,
+                                      BodySource& body) override;
+  absl::Status Download(const CallContext& context, const DownloadSpec& spec,
+                        DownloadSink& sink) override;
+  absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;
+  absl::Status Delete(const CallContext& context, absl::string_view key) override;
+  absl::Status CheckLive(const CallContext& context) override;
+  absl::Status CheckReady(const CallContext& context) override;
+
+ private:
+  template <typename Attempt>
+  auto Retry(const CallContext& context, Attempt&& attempt);
+
+  Upstream& inner_;
+  const BackoffPolicy policy_;
+  Clock& clock_;
+  const size_t replay_buffer_bytes_;
+};
+
+}  // namespace objgate
+
+#endif  // OBJGATE_SERVER_UPSTREAM_RETRYING_UPSTREAM_H_

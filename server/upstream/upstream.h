@@ -1,0 +1,146 @@
+#ifndef OBJGATE_SERVER_UPSTREAM_UPSTREAM_H_
+#define OBJGATE_SERVER_UPSTREAM_UPSTREAM_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/http/http_client.h"
+
+namespace objgate {
+
+// What the layers of one call report back for the access log and metrics.
+struct CallStats {
+  // Attempts repeated after a retryable failure.
+  int retries = 0;
+  // Downloads continued from the next byte after the upstream broke off mid-body.
+  int resumes = 0;
+};
+
+// What every upstream call carries from the caller's RPC.
+struct CallContext {
+  // Sent as X-Tenant-ID; empty for the calls that need no tenant.
+  std::string tenant_id;
+  // The caller's deadline: no upstream work outlives it.
+  absl::Time deadline = absl::InfiniteFuture();
+  // True once the caller went away; polled during transfers.
+  std::function<bool()> is_cancelled;
+  // Sent as X-Request-Id so that upstream logs can be matched with the gateway's.
+  std::string request_id;
+  // Where the layers count what they did; may be null.
+  CallStats* stats = nullptr;
+};
+
+struct UpstreamServerInfo {
+  std::string status;
+  std::string version;
+  std::string performance;
+};
+
+struct UploadSpec {
+  std::string key;
+  std::string content_type;
+  // Sent as Content-Length when known, else the body is chunked.
+  std::optional<int64_t> size;
+  // Hex SHA-256 the upstream should verify, when the caller declared one.
+  std::string sha256;
+  std::map<std::string, std::string> metadata;
+};
+
+struct UploadResult {
+  std::string key;
+  int64_t size = 0;
+  // As the upstream reported them; empty when it did not.
+  std::string etag;
+};
+
+struct DownloadSpec {
+  std::string key;
+  // Bytes [offset, offset + length) are wanted; no length means to the end.
+  int64_t offset = 0;
+  std::optional<int64_t> length;
+  // Only read the object if its etag is this one (If-Match); empty for any version.
+  std::string if_match;
+};
+
+// What the upstream said about the bytes that are about to follow.
+struct DownloadHead {
+  // The whole object's size.
+  int64_t object_size = 0;
+  // The bytes that follow: [offset, offset + length).
+  int64_t offset = 0;
+  int64_t length = 0;
+  std::string etag;
+  std::string content_type;
+  // The whole object's SHA-256 as the upstream declared it (X-Checksum-SHA256); empty
+  // when it declared none.
+  std::string object_sha256;
+};
+
+// Receives a download. OnHead comes once, before any OnData; both may block, which is how
+// a slow caller slows the upstream read. An error aborts the download and is returned.
+class DownloadSink {
+ public:
+  virtual ~DownloadSink() = default;
+  virtual absl::Status OnHead(const DownloadHead& head) = 0;
+  virtual absl::Status OnData(absl::string_view bytes) = 0;
+};
+
+struct ListQuery {
+  std::string prefix;
+  std::string start_after;
+  int max_keys = 1000;
+};
+
+struct ObjectEntry {
+  std::string key;
+  int64_t size = 0;
+  absl::Time last_modified = absl::UnixEpoch();
+  std::string etag;
+  std::string content_type;
+};
+
+struct ListPage {
+  std::vector<ObjectEntry> entries;
+  // More entries follow `next_start_after`. An upstream without pagination answers the
+  // whole listing in one page and never sets this.
+  bool is_truncated = false;
+  std::string next_start_after;
+};
+
+// The object store's REST API, one method per operation. Implementations: RestUpstream
+// speaks HTTP; RetryingUpstream wraps another Upstream with the retry policy. Every method
+// may be called from many threads at once.
+class Upstream {
+ public:
+  virtual ~Upstream() = default;
+
+  virtual absl::StatusOr<UpstreamServerInfo> GetServerInfo(const CallContext& context) = 0;
+
+  // Streams the object's bytes from `body` to the upstream. The object exists only if this
+  // returns OK: an error from `body` aborts the request before the upstream has a whole body.
+  virtual absl::StatusOr<UploadResult> Upload(const CallContext& context, const UploadSpec& spec,
+                                              BodySource& body) = 0;
+
+  virtual absl::Status Download(const CallContext& context, const DownloadSpec& spec,
+                                DownloadSink& sink) = 0;
+
+  virtual absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) = 0;
+
+  virtual absl::Status Delete(const CallContext& context, absl::string_view key) = 0;
+
+  // Liveness and readiness probes; OK when the upstream answered as healthy.
+  virtual absl::Status CheckLive(const CallContext& context) = 0;
+  virtual absl::Status CheckReady(const CallContext& context) = 0;
+};
+
+}  // namespace objgate
+
+#endif  // OBJGATE_SERVER_UPSTREAM_UPSTREAM_H_
