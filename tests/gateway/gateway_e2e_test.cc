@@ -1,0 +1,375 @@
+// The gateway end to end: a real reference store and a real gateway on loopback, called
+// through the generated C++ stubs, for every RPC and every status code it documents.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "server/common/sha256.h"
+#include "tests/gateway/gateway_harness.h"
+
+namespace objgate::test_support {
+namespace {
+
+namespace v1 = ::storage::v1;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string Pattern(size_t size, char seed = 'a') {
+  std::string data(size, '\0');
+  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>(seed + (i * 7 + i / 251) % 26);
+  return data;
+}
+
+class GatewayE2ETest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<GatewayHarness>> started = GatewayHarness::Start();
+    ASSERT_TRUE(started.ok()) << started.status();
+    harness_ = started->release();
+  }
+  static void TearDownTestSuite() {
+    delete harness_;
+    harness_ = nullptr;
+  }
+
+  // Each test works in a tenant of its own, so tests never see each other's objects.
+  std::string Tenant() const {
+    return absl::StrCat("t-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  }
+  v1::ObjectStorage::Stub& stub() { return harness_->stub(); }
+
+  static GatewayHarness* harness_;
+};
+
+GatewayHarness* GatewayE2ETest::harness_ = nullptr;
+
+TEST_F(GatewayE2ETest, UploadThenDownloadReturnsTheSameBytesAndChecksums) {
+  for (size_t size : {size_t{0}, size_t{1}, size_t{65536}, size_t{3 << 20} + 17}) {
+    const std::string key = absl::StrCat("objects/", size, ".bin");
+    const std::string data = Pattern(size);
+    UploadOutcome up = Upload(stub(), Tenant(), key, data);
+    ASSERT_TRUE(up.status.ok()) << size << ": " << up.status.error_message();
+    EXPECT_EQ(up.response.key(), key);
+    EXPECT_EQ(up.response.size(), static_cast<int64_t>(size));
+    EXPECT_EQ(up.response.sha256(), Sha256::Hex(data));
+
+    DownloadOutcome down = Download(stub(), Tenant(), key);
+    ASSERT_TRUE(down.status.ok()) << size << ": " << down.status.error_message();
+    ASSERT_TRUE(down.metadata.has_value());
+    EXPECT_EQ(down.metadata->size(), static_cast<int64_t>(size));
+    EXPECT_EQ(down.metadata->length(), static_cast<int64_t>(size));
+    EXPECT_FALSE(down.metadata->etag().empty());
+    EXPECT_TRUE(down.data == data) << "bytes differ for size " << size;
+    ASSERT_TRUE(down.trailer.has_value());
+    EXPECT_EQ(down.trailer->sha256(), Sha256::Hex(data));
+    EXPECT_EQ(down.trailer->size(), static_cast<int64_t>(size));
+  }
+}
+
+TEST_F(GatewayE2ETest, DeclaredSizeAndChecksumThatMatchAreAccepted) {
+  const std::string data = Pattern(100000);
+  UploadOptions options;
+  options.declared_size = data.size();
+  options.sha256 = Sha256::Hex(data);
+  options.content_type = "text/plain";
+  UploadOutcome up = Upload(stub(), Tenant(), "declared", data, options);
+  ASSERT_TRUE(up.status.ok()) << up.status.error_message();
+  DownloadOutcome down = Download(stub(), Tenant(), "declared");
+  ASSERT_TRUE(down.status.ok());
+  EXPECT_EQ(down.metadata->content_type(), "text/plain");
+}
+
+TEST_F(GatewayE2ETest, UploadWithWrongSha256LeavesNoObject) {
+  UploadOptions options;
+  options.sha256 = Sha256::Hex("something else");
+  UploadOutcome up = Upload(stub(), Tenant(), "bad-sum", Pattern(200000), options);
+  EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(up.status.error_message(), HasSubstr("SHA-256"));
+  EXPECT_EQ(Download(stub(), Tenant(), "bad-sum").status.error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GatewayE2ETest, FailedOverwriteKeepsTheOldObject) {
+  ASSERT_TRUE(Upload(stub(), Tenant(), "keep", "old contents").status.ok());
+  UploadOptions options;
+  options.declared_size = 1000;
+  UploadOutcome up = Upload(stub(), Tenant(), "keep", Pattern(999), options);
+  EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(up.status.error_message(), HasSubstr("declared 1000 bytes but sent 999"));
+  EXPECT_EQ(Download(stub(), Tenant(), "keep").data, "old contents");
+}
+
+TEST_F(GatewayE2ETest, DataPastTheDeclaredSizeIsRefused) {
+  UploadOptions options;
+  options.declared_size = 10;
+  UploadOutcome up = Upload(stub(), Tenant(), "too-much", Pattern(11), options);
+  EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Download(stub(), Tenant(), "too-much").status.error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GatewayE2ETest, UploadWithoutSpecIsInvalidArgument) {
+  v1::UploadResponse response;
+  auto context = TenantContext(Tenant());
+  auto writer = stub().Upload(context.get(), &response);
+  v1::UploadRequest message;
+  message.set_data("bytes first");
+  writer->Write(message);
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("must carry spec"));
+}
+
+TEST_F(GatewayE2ETest, RangedDownloadReturnsExactlyTheRange) {
+  const std::string data = Pattern(1 << 20);
+  ASSERT_TRUE(Upload(stub(), Tenant(), "ranged", data).status.ok());
+  v1::DownloadRequest request;
+  request.set_key("ranged");
+  request.set_offset(1000);
+  request.set_limit(70000);
+  DownloadOutcome down = Download(stub(), Tenant(), request);
+  ASSERT_TRUE(down.status.ok()) << down.status.error_message();
+  EXPECT_EQ(down.metadata->size(), 1 << 20);
+  EXPECT_EQ(down.metadata->offset(), 1000);
+  EXPECT_EQ(down.metadata->length(), 70000);
+  EXPECT_TRUE(down.data == data.substr(1000, 70000));
+  EXPECT_EQ(down.trailer->sha256(), Sha256::Hex(data.substr(1000, 70000)));
+
+  request.set_offset((1 << 20) - 10);
+  request.set_limit(0);
+  down = Download(stub(), Tenant(), request);
+  ASSERT_TRUE(down.status.ok());
+  EXPECT_EQ(down.data, data.substr((1 << 20) - 10));
+}
+
+TEST_F(GatewayE2ETest, OffsetPastTheEndIsOutOfRange) {
+  ASSERT_TRUE(Upload(stub(), Tenant(), "short", "12345").status.ok());
+  v1::DownloadRequest request;
+  request.set_key("short");
+  request.set_offset(5);
+  EXPECT_EQ(Download(stub(), Tenant(), request).status.error_code(),
+            grpc::StatusCode::OUT_OF_RANGE);
+}
+
+TEST_F(GatewayE2ETest, IfMatchOfAnotherVersionIsFailedPrecondition) {
+  ASSERT_TRUE(Upload(stub(), Tenant(), "versioned", "v1").status.ok());
+  const std::string etag = Download(stub(), Tenant(), "versioned").metadata->etag();
+  v1::DownloadRequest request;
+  request.set_key("versioned");
+  request.set_if_match(etag);
+  EXPECT_TRUE(Download(stub(), Tenant(), request).status.ok());
+  ASSERT_TRUE(Upload(stub(), Tenant(), "versioned", "v2").status.ok());
+  EXPECT_EQ(Download(stub(), Tenant(), request).status.error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(GatewayE2ETest, MissingObjectIsNotFound) {
+  EXPECT_EQ(Download(stub(), Tenant(), "nothing here").status.error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::DeleteRequest request;
+  request.set_key("nothing here");
+  v1::DeleteResponse response;
+  EXPECT_EQ(stub().Delete(TenantContext(Tenant()).get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GatewayE2ETest, DeleteRemovesTheObject) {
+  ASSERT_TRUE(Upload(stub(), Tenant(), "doomed", "x").status.ok());
+  v1::DeleteRequest request;
+  request.set_key("doomed");
+  v1::DeleteResponse response;
+  ASSERT_TRUE(stub().Delete(TenantContext(Tenant()).get(), request, &response).ok());
+  EXPECT_EQ(Download(stub(), Tenant(), "doomed").status.error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GatewayE2ETest, ListStreamsPagesInKeyOrder) {
+  std::vector<std::string> expected;
+  for (int i = 0; i < 10; ++i) {
+    const std::string key = absl::StrCat("logs/", i);
+    ASSERT_TRUE(Upload(stub(), Tenant(), key, "x").status.ok());
+    expected.push_back(key);
+  }
+  ASSERT_TRUE(Upload(stub(), Tenant(), "other/a", "x").status.ok());
+
+  v1::ListRequest request;
+  request.set_prefix("logs/");
+  request.set_page_size(3);
+  ListOutcome listed = List(stub(), Tenant(), request);
+  ASSERT_TRUE(listed.status.ok()) << listed.status.error_message();
+  EXPECT_EQ(listed.keys, expected);
+  ASSERT_EQ(listed.pages.size(), 4u);
+  EXPECT_THAT(listed.pages.back(), ElementsAre("logs/9"));
+
+  request.set_start_after("logs/6");
+  request.set_limit(2);
+  listed = List(stub(), Tenant(), request);
+  ASSERT_TRUE(listed.status.ok());
+  EXPECT_THAT(listed.keys, ElementsAre("logs/7", "logs/8"));
+}
+
+TEST_F(GatewayE2ETest, EmptyListingIsOneEmptyPage) {
+  ListOutcome listed = List(stub(), Tenant(), v1::ListRequest());
+  ASSERT_TRUE(listed.status.ok());
+  ASSERT_EQ(listed.pages.size(), 1u);
+  EXPECT_THAT(listed.pages[0], IsEmpty());
+}
+
+TEST_F(GatewayE2ETest, ListEntriesCarrySizeEtagAndTime) {
+  ASSERT_TRUE(Upload(stub(), Tenant(), "sized", Pattern(1234)).status.ok());
+  auto context = TenantContext(Tenant());
+  auto reader = stub().List(context.get(), v1::ListRequest());
+  v1::ListResponse page;
+  ASSERT_TRUE(reader->Read(&page));
+  ASSERT_EQ(page.entries_size(), 1);
+  EXPECT_EQ(page.entries(0).size(), 1234);
+  EXPECT_FALSE(page.entries(0).etag().empty());
+  EXPECT_GT(page.entries(0).last_modified().seconds(), 1700000000);
+  while (reader->Read(&page)) {
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+}
+
+TEST_F(GatewayE2ETest, TenantsNeverSeeEachOthersObjects) {
+  const std::string a = Tenant() + "-a";
+  const std::string b = Tenant() + "-b";
+  ASSERT_TRUE(Upload(stub(), a, "secret", "for a only").status.ok());
+  EXPECT_EQ(Download(stub(), b, "secret").status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(List(stub(), b, v1::ListRequest()).keys, IsEmpty());
+  v1::DeleteRequest request;
+  request.set_key("secret");
+  v1::DeleteResponse response;
+  EXPECT_EQ(stub().Delete(TenantContext(b).get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Upload(stub(), b, "secret", "b's own").status.ok());
+  EXPECT_EQ(Download(stub(), a, "secret").data, "for a only");
+}
+
+TEST_F(GatewayE2ETest, MissingTenantIsUnauthenticatedAndMalformedIsInvalid) {
+  EXPECT_EQ(Download(stub(), "", "k").status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Upload(stub(), "", "k", "x").status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(List(stub(), "", v1::ListRequest()).status.error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  DownloadOutcome bad = Download(stub(), "../etc", "k");
+  EXPECT_EQ(bad.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.status.error_message(), HasSubstr("x-tenant-id"));
+}
+
+TEST_F(GatewayE2ETest, BadFieldsAreInvalidArgument) {
+  EXPECT_EQ(Download(stub(), Tenant(), "").status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Upload(stub(), Tenant(), std::string(1025, 'k'), "x").status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::DownloadRequest negative;
+  negative.set_key("k");
+  negative.set_offset(-1);
+  EXPECT_EQ(Download(stub(), Tenant(), negative).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::ListRequest huge_page;
+  huge_page.set_page_size(1000000);
+  EXPECT_EQ(List(stub(), Tenant(), huge_page).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(GatewayE2ETest, PathLikeKeysAreOrdinaryKeys) {
+  for (const std::string key : {"../../etc/passwd", "/abs", "a/./b", "spaces and ünïcode"}) {
+    ASSERT_TRUE(Upload(stub(), Tenant(), key, key).status.ok()) << key;
+    EXPECT_EQ(Download(stub(), Tenant(), key).data, key);
+  }
+}
+
+TEST_F(GatewayE2ETest, GetServerInfoReportsUpstreamAndGateway) {
+  v1::ServerInfo info;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub().GetServerInfo(&context, v1::GetServerInfoRequest(), &info).ok());
+  EXPECT_EQ(info.status(), "ok");
+  EXPECT_FALSE(info.version().empty());
+  EXPECT_FALSE(info.performance().empty());
+  EXPECT_FALSE(info.gateway_version().empty());
+}
+
+TEST_F(GatewayE2ETest, HealthReportsLiveAndReadyUpstream) {
+  v1::HealthResponse health;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub().Health(&context, v1::HealthRequest(), &health).ok());
+  EXPECT_TRUE(health.live());
+  EXPECT_TRUE(health.ready());
+  EXPECT_EQ(health.detail(), "");
+}
+
+TEST_F(GatewayE2ETest, StandardHealthServiceTurnsServing) {
+  auto health = grpc::health::v1::Health::NewStub(harness_->channel());
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("storage.v1.ObjectStorage");
+  grpc::health::v1::HealthCheckResponse response;
+  // The first readiness probe runs at startup; watch until it has reported.
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  auto watch = health->Watch(&context, request);
+  bool serving = false;
+  while (!serving && watch->Read(&response)) {
+    serving = response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  }
+  context.TryCancel();
+  EXPECT_TRUE(serving);
+}
+
+TEST_F(GatewayE2ETest, ReflectionListsTheService) {
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(harness_->channel());
+  grpc::ClientContext context;
+  auto stream = reflection->ServerReflectionInfo(&context);
+  grpc::reflection::v1alpha::ServerReflectionRequest request;
+  request.set_list_services("*");
+  ASSERT_TRUE(stream->Write(request));
+  grpc::reflection::v1alpha::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> names;
+  for (const auto& service : response.list_services_response().service()) {
+    names.push_back(service.name());
+  }
+  EXPECT_THAT(names, Contains("storage.v1.ObjectStorage"));
+  EXPECT_THAT(names, Contains("grpc.health.v1.Health"));
+  stream->WritesDone();
+  stream->Finish();
+}
+
+TEST(GatewayUpstreamTest, QuotaExceededIsResourceExhausted) {
+  GatewayHarnessOptions options;
+  options.refstore_args = {"--quota_bytes=1000"};
+  absl::StatusOr<std::unique_ptr<GatewayHarness>> harness = GatewayHarness::Start(options);
+  ASSERT_TRUE(harness.ok()) << harness.status();
+  UploadOutcome up = Upload((*harness)->stub(), "quota-tenant", "big", Pattern(5000));
+  EXPECT_EQ(up.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(up.status.error_message(), HasSubstr("uota"));
+  EXPECT_EQ(Download((*harness)->stub(), "quota-tenant", "big").status.error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(GatewayUpstreamTest, UpstreamDownIsUnavailableAndHealthSaysSo) {
+  GatewayHarnessOptions options;
+  // Port 1 on loopback: nothing listens there, connections are refused at once.
+  options.upstream_url = "http://127.0.0.1:1";
+  options.gateway_args = {"--max_retries=2"};
+  absl::StatusOr<std::unique_ptr<GatewayHarness>> harness = GatewayHarness::Start(options);
+  ASSERT_TRUE(harness.ok()) << harness.status();
+  DownloadOutcome down = Download((*harness)->stub(), "t", "k");
+  EXPECT_EQ(down.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(down.status.error_message(), HasSubstr("after 3 attempts"));
+
+  v1::HealthResponse health;
+  grpc::ClientContext context;
+  ASSERT_TRUE((*harness)->stub().Health(&context, v1::HealthRequest(), &health).ok());
+  EXPECT_FALSE(health.live());
+  EXPECT_FALSE(health.ready());
+  EXPECT_FALSE(health.detail().empty());
+}
+
+}  // namespace
+}  // namespace objgate::test_support

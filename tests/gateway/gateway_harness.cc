@@ -1,0 +1,148 @@
+#include "tests/gateway/gateway_harness.h"
+
+#include <fstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+
+namespace objgate::test_support {
+
+namespace v1 = ::storage::v1;
+
+absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
+    GatewayHarnessOptions options) {
+  std::unique_ptr<GatewayHarness> harness(new GatewayHarness());
+  if (options.upstream_url) {
+    harness->upstream_url_ = *options.upstream_url;
+  } else {
+    SubprocessOptions refstore;
+    refstore.binary = "tools/refstore/refstore";
+    refstore.args = {"--listen=127.0.0.1:0", "--data_dir=" + harness->data_dir_.path()};
+    refstore.args.insert(refstore.args.end(), options.refstore_args.begin(),
+                         options.refstore_args.end());
+    absl::StatusOr<std::unique_ptr<Subprocess>> started = Subprocess::Start(refstore);
+    if (!started.ok()) return started.status();
+    harness->refstore_ = *std::move(started);
+    harness->upstream_url_ = harness->refstore_->address();
+  }
+
+  SubprocessOptions gateway;
+  gateway.binary = "server/gateway";
+  gateway.args = {"--listen=127.0.0.1:0", "--upstream=" + harness->upstream_url_,
+                  // Real processes wait in real time; keep retries quick. The schedule
+                  // itself is pinned by the unit tests with fake time.
+                  "--base_delay=20ms", "--max_delay=200ms", "--health_check_interval=200ms",
+                  "--access_log=false"};
+  gateway.args.insert(gateway.args.end(), options.gateway_args.begin(),
+                      options.gateway_args.end());
+  absl::StatusOr<std::unique_ptr<Subprocess>> started = Subprocess::Start(gateway);
+  if (!started.ok()) return started.status();
+  harness->gateway_ = *std::move(started);
+
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(16 << 20);
+  harness->channel_ = grpc::CreateCustomChannel(harness->gateway_->address(),
+                                                grpc::InsecureChannelCredentials(), args);
+  harness->stub_ = v1::ObjectStorage::NewStub(harness->channel_);
+  return harness;
+}
+
+std::unique_ptr<grpc::ClientContext> TenantContext(const std::string& tenant,
+                                                   absl::Duration timeout) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!tenant.empty()) context->AddMetadata("x-tenant-id", tenant);
+  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  return context;
+}
+
+UploadOutcome Upload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                     const std::string& key, const std::string& data,
+                     const UploadOptions& options) {
+  UploadOutcome outcome;
+  auto context = TenantContext(tenant);
+  auto writer = stub.Upload(context.get(), &outcome.response);
+  v1::UploadRequest message;
+  v1::ObjectSpec* spec = message.mutable_spec();
+  spec->set_key(key);
+  spec->set_content_type(options.content_type);
+  if (options.declared_size) spec->set_size(*options.declared_size);
+  spec->set_sha256(options.sha256);
+  bool open = writer->Write(message);
+  for (size_t offset = 0; open && offset < data.size(); offset += options.chunk_bytes) {
+    message.set_data(data.substr(offset, options.chunk_bytes));
+    open = writer->Write(message);
+  }
+  writer->WritesDone();
+  outcome.status = writer->Finish();
+  return outcome;
+}
+
+DownloadOutcome Download(v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                         const v1::DownloadRequest& request) {
+  DownloadOutcome outcome;
+  auto context = TenantContext(tenant);
+  auto reader = stub.Download(context.get(), request);
+  v1::DownloadResponse message;
+  while (reader->Read(&message)) {
+    switch (message.kind_case()) {
+      case v1::DownloadResponse::kMetadata:
+        outcome.metadata = message.metadata();
+        break;
+      case v1::DownloadResponse::kData:
+        outcome.data += message.data();
+        ++outcome.data_messages;
+        break;
+      case v1::DownloadResponse::kTrailer:
+        outcome.trailer = message.trailer();
+        break;
+      default:
+        break;
+    }
+  }
+  outcome.status = reader->Finish();
+  return outcome;
+}
+
+DownloadOutcome Download(v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                         const std::string& key) {
+  v1::DownloadRequest request;
+  request.set_key(key);
+  return Download(stub, tenant, request);
+}
+
+ListOutcome List(v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                 const v1::ListRequest& request) {
+  ListOutcome outcome;
+  auto context = TenantContext(tenant);
+  auto reader = stub.List(context.get(), request);
+  v1::ListResponse page;
+  while (reader->Read(&page)) {
+    std::vector<std::string> keys;
+    for (const auto& entry : page.entries()) {
+      keys.push_back(entry.key());
+      outcome.keys.push_back(entry.key());
+    }
+    outcome.pages.push_back(std::move(keys));
+  }
+  outcome.status = reader->Finish();
+  return outcome;
+}
+
+absl::StatusOr<int64_t> PeakRssBytes(pid_t pid) {
+  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(status, line)) {
+    absl::string_view rest = line;
+    if (absl::ConsumePrefix(&rest, "VmHWM:")) {
+      rest = absl::StripAsciiWhitespace(rest);
+      absl::ConsumeSuffix(&rest, " kB");
+      int64_t kib = 0;
+      if (absl::SimpleAtoi(rest, &kib)) return kib * 1024;
+    }
+  }
+  return absl::NotFoundError(absl::StrCat("no VmHWM for process ", pid));
+}
+
+}  // namespace objgate::test_support

@@ -1,0 +1,103 @@
+#ifndef OBJGATE_TESTS_GATEWAY_GATEWAY_HARNESS_H_
+#define OBJGATE_TESTS_GATEWAY_GATEWAY_HARNESS_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "storage/v1/storage.grpc.pb.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace objgate::test_support {
+
+struct GatewayHarnessOptions {
+  // Extra flags for the reference store and the gateway.
+  std::vector<std::string> refstore_args;
+  std::vector<std::string> gateway_args;
+  // When set, the gateway fronts this URL and no reference store is started.
+  std::optional<std::string> upstream_url;
+};
+
+// A reference store and a gateway in front of it, both real processes on ephemeral
+// loopback ports, and a channel to the gateway. Both processes are killed when the harness
+// goes, whatever the test's outcome.
+class GatewayHarness {
+ public:
+  static absl::StatusOr<std::unique_ptr<GatewayHarness>> Start(
+      GatewayHarnessOptions options = {});
+
+  storage::v1::ObjectStorage::Stub& stub() { return *stub_; }
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  // "http://127.0.0.1:PORT" of the upstream.
+  const std::string& upstream_url() const { return upstream_url_; }
+  Subprocess& gateway() { return *gateway_; }
+  // Null when the harness fronts a given upstream.
+  Subprocess* refstore() { return refstore_.get(); }
+
+ private:
+  GatewayHarness() = default;
+
+  TempDir data_dir_;
+  std::unique_ptr<Subprocess> refstore_;
+  std::unique_ptr<Subprocess> gateway_;
+  std::string upstream_url_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<storage::v1::ObjectStorage::Stub> stub_;
+};
+
+// A ClientContext for an object call of `tenant` (none when empty), with a deadline.
+std::unique_ptr<grpc::ClientContext> TenantContext(
+    const std::string& tenant, absl::Duration timeout = absl::Seconds(60));
+
+struct UploadOutcome {
+  grpc::Status status;
+  storage::v1::UploadResponse response;
+};
+
+struct UploadOptions {
+  // Bytes per data message.
+  size_t chunk_bytes = 64 * 1024;
+  // Declared in the spec when set.
+  std::optional<int64_t> declared_size;
+  std::string sha256;
+  std::string content_type;
+};
+
+UploadOutcome Upload(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                     const std::string& key, const std::string& data,
+                     const UploadOptions& options = {});
+
+struct DownloadOutcome {
+  grpc::Status status;
+  std::optional<storage::v1::ObjectMetadata> metadata;
+  std::string data;
+  std::optional<storage::v1::DownloadTrailer> trailer;
+  int data_messages = 0;
+};
+
+DownloadOutcome Download(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                         const storage::v1::DownloadRequest& request);
+DownloadOutcome Download(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                         const std::string& key);
+
+struct ListOutcome {
+  grpc::Status status;
+  std::vector<std::vector<std::string>> pages;  // keys, page by page
+  std::vector<std::string> keys;                // all of them in order
+};
+
+ListOutcome List(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                 const storage::v1::ListRequest& request);
+
+// The peak resident set of a process (VmHWM), in bytes.
+absl::StatusOr<int64_t> PeakRssBytes(pid_t pid);
+
+}  // namespace objgate::test_support
+
+#endif  // OBJGATE_TESTS_GATEWAY_GATEWAY_HARNESS_H_
