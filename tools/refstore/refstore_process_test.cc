@@ -1,0 +1,438 @@
+// The real refstore binary on an ephemeral loopback port, driven with libcurl.
+
+#include <sys/wait.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "server/common/sha256.h"
+#include "tests/support/http_client.h"
+#include "tests/support/refstore_process.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace objgate::refstore {
+namespace {
+
+using ::objgate::test_support::HeaderList;
+using ::objgate::test_support::HttpCall;
+using ::objgate::test_support::HttpClient;
+using ::objgate::test_support::HttpResponse;
+using ::objgate::test_support::StartRefstore;
+using ::objgate::test_support::Subprocess;
+using ::objgate::test_support::TempDir;
+using ::objgate::test_support::UrlEncode;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::Optional;
+
+constexpr char kTenantA[] = "550e8400-e29b-41d4-a716-446655440000";
+constexpr char kTenantB[] = "tenant-b";
+
+HeaderList Tenant(absl::string_view tenant = kTenantA) {
+  return {{"X-Tenant-ID", std::string(tenant)}};
+}
+
+std::string Upload(absl::string_view key) { return "/upload?key=" + UrlEncode(key); }
+std::string Download(absl::string_view key) { return "/download?key=" + UrlEncode(key); }
+std::string DeleteTarget(absl::string_view key) { return "/delete?key=" + UrlEncode(key); }
+
+nlohmann::json Json(const HttpResponse& response) {
+  return nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+}
+
+class RefstoreProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Start(); }
+
+  void Start(std::vector<std::string> extra_args = {}) {
+    client_.reset();
+    server_.reset();
+    absl::StatusOr<std::unique_ptr<Subprocess>> server =
+        StartRefstore(dir_.Sub("data"), std::move(extra_args));
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    client_ = std::make_unique<HttpClient>(server_->address());
+  }
+
+  HttpResponse Call(const HttpCall& call) {
+    absl::StatusOr<HttpResponse> response = client_->Perform(call);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.value_or(HttpResponse());
+  }
+  HttpResponse Get(std::string target, HeaderList headers = Tenant()) {
+    return Call(HttpCall{"GET", std::move(target), std::move(headers)});
+  }
+  HttpResponse Put(std::string target, std::string body, HeaderList headers = Tenant()) {
+    return Call(HttpCall{"PUT", std::move(target), std::move(headers), std::move(body)});
+  }
+  HttpResponse Delete(std::string target, HeaderList headers = Tenant()) {
+    return Call(HttpCall{"DELETE", std::move(target), std::move(headers)});
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Subprocess> server_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+TEST_F(RefstoreProcessTest, InfoAndHealthAnswerWithoutATenant) {
+  HttpResponse info = Get("/", {});
+  EXPECT_EQ(info.status, 200);
+  EXPECT_EQ(Json(info)["status"], "ok");
+  EXPECT_TRUE(Json(info)["version"].is_string());
+  EXPECT_TRUE(Json(info)["performance"].is_string());
+  HttpResponse live = Get("/minio/health/live", {});
+  EXPECT_EQ(live.status, 200);
+  EXPECT_EQ(live.body, "OK");
+  HttpResponse ready = Get("/minio/health/ready", {});
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.body, "READY");
+}
+
+TEST_F(RefstoreProcessTest, UploadThenDownloadCarriesEtagChecksumAndContentType) {
+  const std::string sha256 = Sha256::Hex("hello world");
+  HeaderList headers = Tenant();
+  headers.emplace_back("Content-Type", "text/plain");
+  HttpResponse uploaded = Put(Upload("docs/hello.txt"), "hello world", headers);
+  ASSERT_EQ(uploaded.status, 200) << uploaded.body;
+  EXPECT_EQ(Json(uploaded),
+            nlohmann::json({{"status", "uploaded"},
+                            {"key", "docs/hello.txt"},
+                            {"size", 11},
+                            {"etag", sha256},
+                            {"sha256", sha256}}));
+  EXPECT_THAT(uploaded.Header("ETag"), Optional("\"" + sha256 + "\""));
+
+  HttpResponse downloaded = Get(Download("docs/hello.txt"));
+  EXPECT_EQ(downloaded.status, 200);
+  EXPECT_EQ(downloaded.body, "hello world");
+  EXPECT_THAT(downloaded.Header("Content-Length"), Optional(std::string("11")));
+  EXPECT_THAT(downloaded.Header("Content-Type"), Optional(std::string("text/plain")));
+  EXPECT_THAT(downloaded.Header("ETag"), Optional("\"" + sha256 + "\""));
+  EXPECT_THAT(downloaded.Header("X-Checksum-SHA256"), Optional(sha256));
+  EXPECT_THAT(downloaded.Header("Accept-Ranges"), Optional(std::string("bytes")));
+}
+
+TEST_F(RefstoreProcessTest, PostUploadsLikePut) {
+  HttpResponse uploaded =
+      Call(HttpCall{"POST", Upload("posted"), Tenant(), "via post"});
+  EXPECT_EQ(uploaded.status, 200);
+  EXPECT_EQ(Get(Download("posted")).body, "via post");
+}
+
+TEST_F(RefstoreProcessTest, HeadDownloadSendsHeadersOnly) {
+  ASSERT_EQ(Put(Upload("k"), "0123456789").status, 200);
+  HttpResponse head = Call(HttpCall{"HEAD", Download("k"), Tenant()});
+  EXPECT_EQ(head.status, 200);
+  EXPECT_THAT(head.Header("Content-Length"), Optional(std::string("10")));
+  EXPECT_EQ(head.body, "");
+}
+
+TEST_F(RefstoreProcessTest, RangesAnswer206AndUnsatisfiableOnesAnswer416) {
+  ASSERT_EQ(Put(Upload("k"), "0123456789").status, 200);
+  struct Case {
+    const char* range;
+    const char* body;
+    const char* content_range;
+  };
+  for (const Case& c : {Case{"bytes=2-5", "2345", "bytes 2-5/10"},
+                        Case{"bytes=7-", "789", "bytes 7-9/10"},
+                        Case{"bytes=-3", "789", "bytes 7-9/10"},
+                        Case{"bytes=8-100", "89", "bytes 8-9/10"}}) {
+    HeaderList headers = Tenant();
+    headers.emplace_back("Range", c.range);
+    HttpResponse partial = Get(Download("k"), headers);
+    EXPECT_EQ(partial.status, 206) << c.range;
+    EXPECT_EQ(partial.body, c.body) << c.range;
+    EXPECT_THAT(partial.Header("Content-Range"), Optional(std::string(c.content_range)));
+    // The checksum is always that of the whole object.
+    EXPECT_THAT(partial.Header("X-Checksum-SHA256"), Optional(Sha256::Hex("0123456789")));
+  }
+  HeaderList beyond = Tenant();
+  beyond.emplace_back("Range", "bytes=10-");
+  HttpResponse unsatisfiable = Get(Download("k"), beyond);
+  EXPECT_EQ(unsatisfiable.status, 416);
+  EXPECT_THAT(unsatisfiable.Header("Content-Range"), Optional(std::string("bytes */10")));
+  EXPECT_TRUE(Json(unsatisfiable).contains("error"));
+}
+
+TEST_F(RefstoreProcessTest, IfMatchServesTheSameVersionAndRefusesAnotherWith412) {
+  HttpResponse first = Put(Upload("k"), "version one");
+  const std::string first_etag = Json(first)["etag"];
+  for (const std::string& if_match : {"\"" + first_etag + "\"", first_etag, std::string("*")}) {
+    HeaderList headers = Tenant();
+    headers.emplace_back("If-Match", if_match);
+    headers.emplace_back("Range", "bytes=0-6");
+    HttpResponse resumed = Get(Download("k"), headers);
+    EXPECT_EQ(resumed.status, 206) << if_match;
+    EXPECT_EQ(resumed.body, "version");
+  }
+  ASSERT_EQ(Put(Upload("k"), "version two").status, 200);
+  HeaderList stale = Tenant();
+  stale.emplace_back("If-Match", "\"" + first_etag + "\"");
+  stale.emplace_back("Range", "bytes=8-");
+  HttpResponse refused = Get(Download("k"), stale);
+  EXPECT_EQ(refused.status, 412);
+  EXPECT_TRUE(Json(refused).contains("error"));
+}
+
+TEST_F(RefstoreProcessTest, DeleteAnswers204AndThenTheObjectIsGone) {
+  ASSERT_EQ(Put(Upload("k"), "x").status, 200);
+  HttpResponse deleted = Delete(DeleteTarget("k"));
+  EXPECT_EQ(deleted.status, 204);
+  EXPECT_EQ(deleted.body, "");
+  EXPECT_EQ(Get(Download("k")).status, 404);
+  HttpResponse again = Delete(DeleteTarget("k"));
+  EXPECT_EQ(again.status, 404);
+  EXPECT_THAT(Json(again)["error"].get<std::string>(), HasSubstr("not found"));
+}
+
+TEST_F(RefstoreProcessTest, ListPaginatesAcrossPagesWithinAPrefix) {
+  for (const char* key : {"p/a", "p/b", "p/c", "p/d", "p/e", "p/f", "p/g", "q/x"}) {
+    ASSERT_EQ(Put(Upload(key), key).status, 200);
+  }
+  std::vector<std::string> keys;
+  std::string start_after;
+  int pages = 0;
+  while (true) {
+    HttpResponse page = Get("/list?prefix=p%2F&max_keys=3&start_after=" + UrlEncode(start_after));
+    ASSERT_EQ(page.status, 200) << page.body;
+    const nlohmann::json body = Json(page);
+    ++pages;
+    EXPECT_EQ(body["count"], body["objects"].size());
+    for (const nlohmann::json& object : body["objects"]) {
+      keys.push_back(object["key"]);
+      EXPECT_EQ(object["size"], 3);
+      EXPECT_EQ(object["etag"], Sha256::Hex(object["key"].get<std::string>()));
+      EXPECT_EQ(object["content_type"], "application/octet-stream");
+      EXPECT_THAT(object["last_modified"].get<std::string>(),
+                  MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z"));
+    }
+    if (!body["is_truncated"].get<bool>()) {
+      EXPECT_FALSE(body.contains("next_start_after"));
+      break;
+    }
+    start_after = body["next_start_after"];
+    EXPECT_EQ(start_after, keys.back());
+  }
+  EXPECT_EQ(pages, 3);
+  EXPECT_THAT(keys, ElementsAre("p/a", "p/b", "p/c", "p/d", "p/e", "p/f", "p/g"));
+  EXPECT_EQ(Json(Get("/list"))["count"], 8);
+}
+
+TEST_F(RefstoreProcessTest, MissingOrInvalidTenantKeyOrOptionGets400) {
+  const std::string long_key(1025, 'k');
+  struct Case {
+    const char* method;
+    std::string target;
+    HeaderList headers;
+  };
+  const Case cases[] = {
+      {"PUT", Upload("k"), {}},
+      {"GET", Download("k"), {}},
+      {"DELETE", DeleteTarget("k"), {}},
+      {"GET", "/list", {}},
+      {"PUT", Upload("k"), Tenant("../other")},
+      {"GET", Download("k"), Tenant("a/b")},
+      {"PUT", "/upload", Tenant()},
+      {"GET", "/download?key=", Tenant()},
+      {"PUT", Upload(long_key), Tenant()},
+      {"GET", "/list?max_keys=abc", Tenant()},
+      {"GET", "/list?max_keys=0", Tenant()},
+      {"GET", "/list?max_keys=-1", Tenant()},
+      {"PUT", Upload("k"), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-SHA256", "zz"}}},
+  };
+  for (const Case& c : cases) {
+    HttpResponse response = Call(HttpCall{c.method, c.target, c.headers, "body"});
+    EXPECT_EQ(response.status, 400) << c.method << " " << c.target.substr(0, 60);
+    EXPECT_TRUE(Json(response).contains("error")) << response.body;
+  }
+  EXPECT_EQ(Json(Get("/list"))["count"], 0);
+}
+
+TEST_F(RefstoreProcessTest, UnknownRouteGets404AndWrongMethodGets405) {
+  HttpResponse unknown = Get("/nope");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_TRUE(Json(unknown).contains("error"));
+  HttpResponse wrong = Call(HttpCall{"DELETE", Upload("k"), Tenant()});
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_THAT(wrong.Header("Allow"), Optional(std::string("PUT, POST")));
+  EXPECT_EQ(Call(HttpCall{"GET", DeleteTarget("k"), Tenant()}).status, 405);
+}
+
+TEST_F(RefstoreProcessTest, TenantCannotReadListOrDeleteAnotherTenantsObjects) {
+  ASSERT_EQ(Put(Upload("secret"), "a's secret", Tenant(kTenantA)).status, 200);
+  EXPECT_EQ(Get(Download("secret"), Tenant(kTenantB)).status, 404);
+  EXPECT_EQ(Json(Get("/list", Tenant(kTenantB)))["count"], 0);
+  EXPECT_EQ(Delete(DeleteTarget("secret"), Tenant(kTenantB)).status, 404);
+  ASSERT_EQ(Put(Upload("secret"), "b's own", Tenant(kTenantB)).status, 200);
+  EXPECT_EQ(Get(Download("secret"), Tenant(kTenantA)).body, "a's secret");
+  EXPECT_EQ(Get(Download("secret"), Tenant(kTenantB)).body, "b's own");
+}
+
+TEST_F(RefstoreProcessTest, TraversalKeysAreOrdinaryKeysInsideTheDataDir) {
+  const std::vector<std::string> keys = {"../../etc/passwd", "/etc/shadow", "..", ".",
+                                         "a/../../../../tmp/x", std::string(1024, '/')};
+  for (const std::string& key : keys) {
+    ASSERT_EQ(Put(Upload(key), "payload:" + key).status, 200) << key;
+  }
+  for (const std::string& key : keys) {
+    EXPECT_EQ(Get(Download(key)).body, "payload:" + key);
+  }
+  EXPECT_EQ(Json(Get("/list"))["count"], keys.size());
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (!entry.is_regular_file()) continue;
+    const std::string relative = std::filesystem::relative(entry.path(), dir_.path()).string();
+    if (relative == "data/LOCK") continue;
+    EXPECT_THAT(relative, MatchesRegex(absl::StrCat("data/tenants/", kTenantA, "/[0-9a-f]{64}")));
+  }
+}
+
+TEST_F(RefstoreProcessTest, ChunkedUploadIsStoredWhole) {
+  const std::string content(3 << 20, 'c');
+  size_t offset = 0;
+  HttpCall call{"PUT", Upload("chunked"), Tenant()};
+  call.body_source = [&](char* buffer, size_t capacity) {
+    const size_t n = std::min<size_t>({capacity, 10000, content.size() - offset});
+    content.copy(buffer, n, offset);
+    offset += n;
+    return n;
+  };
+  HttpResponse uploaded = Call(call);
+  ASSERT_EQ(uploaded.status, 200) << uploaded.body;
+  EXPECT_EQ(Json(uploaded)["size"], content.size());
+  HttpResponse downloaded = Get(Download("chunked"));
+  EXPECT_EQ(downloaded.body.size(), content.size());
+  EXPECT_EQ(Sha256::Hex(downloaded.body), Sha256::Hex(content));
+}
+
+TEST_F(RefstoreProcessTest, ChecksumMismatchGets400AndStoresNothing) {
+  HeaderList wrong = Tenant();
+  wrong.emplace_back("X-Checksum-SHA256", Sha256::Hex("other bytes"));
+  HttpResponse refused = Put(Upload("k"), "the bytes", wrong);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(Json(refused)["error"].get<std::string>(), HasSubstr("SHA-256 mismatch"));
+  EXPECT_EQ(Get(Download("k")).status, 404);
+  EXPECT_EQ(Json(Get("/list"))["count"], 0);
+
+  HeaderList right = Tenant();
+  right.emplace_back("X-Checksum-SHA256", Sha256::Hex("the bytes"));
+  EXPECT_EQ(Put(Upload("k"), "the bytes", right).status, 200);
+}
+
+TEST_F(RefstoreProcessTest, QuotaExceededGets403AndOversizeGets413) {
+  Start({"--quota_bytes=100", "--max_object_bytes=60"});
+  HttpResponse too_large = Put(Upload("big"), std::string(61, 'x'));
+  EXPECT_EQ(too_large.status, 413);
+  ASSERT_EQ(Put(Upload("first"), std::string(60, 'x')).status, 200);
+  HttpResponse over_quota = Put(Upload("second"), std::string(50, 'x'));
+  EXPECT_EQ(over_quota.status, 403);
+  EXPECT_THAT(over_quota.body, HasSubstr("Quota exceeded"));
+  // Quotas are per tenant.
+  EXPECT_EQ(Put(Upload("second"), std::string(50, 'x'), Tenant(kTenantB)).status, 200);
+
+  const std::string chunked_body(70, 'y');
+  size_t offset = 0;
+  // A fresh tenant, so that the size limit, not the quota, is what the stream hits.
+  HttpCall chunked{"PUT", Upload("chunked"), Tenant("tenant-c")};
+  chunked.body_source = [&](char* buffer, size_t capacity) {
+    const size_t n = std::min<size_t>({capacity, 7, chunked_body.size() - offset});
+    chunked_body.copy(buffer, n, offset);
+    offset += n;
+    return n;
+  };
+  EXPECT_EQ(Call(chunked).status, 413);
+  EXPECT_EQ(Get(Download("big")).status, 404);
+  EXPECT_EQ(Get(Download("chunked"), Tenant("tenant-c")).status, 404);
+}
+
+TEST_F(RefstoreProcessTest, ConcurrentWritersToOneKeyLeaveReadersOneWholeVersion) {
+  constexpr size_t kObjectBytes = 200000;
+  ASSERT_EQ(Put(Upload("hot"), std::string(kObjectBytes, 'a')).status, 200);
+  std::atomic<bool> writing{true};
+  std::atomic<int> torn{0};
+  std::atomic<int> reads{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      while (writing) {
+        absl::StatusOr<HttpResponse> read = client_->Get(Download("hot"), Tenant());
+        if (!read.ok() || read->status != 200) {
+          ++torn;
+          continue;
+        }
+        const std::string& body = read->body;
+        const bool whole = body.size() == kObjectBytes &&
+                           body.find_first_not_of(body[0]) == std::string::npos &&
+                           read->Header("X-Checksum-SHA256") == Sha256::Hex(body);
+        if (!whole) ++torn;
+        ++reads;
+      }
+    });
+  }
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 4; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 10; ++i) {
+        absl::StatusOr<HttpResponse> written = client_->Put(
+            Upload("hot"), std::string(kObjectBytes, static_cast<char>('b' + w)), Tenant());
+        EXPECT_TRUE(written.ok() && written->status == 200);
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  writing = false;
+  for (std::thread& reader : readers) reader.join();
+  EXPECT_EQ(torn, 0);
+  EXPECT_GT(reads, 0);
+  EXPECT_EQ(Json(Get("/list"))["count"], 1);
+}
+
+TEST_F(RefstoreProcessTest, MetricsCountRequestsByRouteAndStatus) {
+  ASSERT_EQ(Put(Upload("k"), "12345").status, 200);
+  ASSERT_EQ(Get(Download("missing")).status, 404);
+  HttpResponse metrics = Get("/metrics", {});
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_THAT(metrics.body, HasSubstr("refstore_http_requests_total{route=\"upload\",status=\"200\"} 1\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("refstore_http_requests_total{route=\"download\",status=\"404\"} 1\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("refstore_http_received_body_bytes_total 5\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("refstore_objects 1\n"));
+  EXPECT_THAT(metrics.body, HasSubstr("refstore_stored_bytes 5\n"));
+}
+
+TEST_F(RefstoreProcessTest, SigtermStopsCleanlyAndObjectsSurviveARestart) {
+  ASSERT_EQ(Put(Upload("durable"), "still here").status, 200);
+  absl::StatusOr<int> status = server_->Stop(SIGTERM);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 0);
+
+  Start();
+  EXPECT_EQ(Get(Download("durable")).body, "still here");
+}
+
+TEST(RefstoreEnvironmentTest, EnvironmentVariablesStandInForFlags) {
+  TempDir dir;
+  test_support::SubprocessOptions options;
+  options.binary = "tools/refstore/refstore";
+  options.env = {{"REFSTORE_LISTEN", "127.0.0.1:0"},
+                 {"REFSTORE_DATA_DIR", dir.Sub("from-env")},
+                 {"REFSTORE_MAX_OBJECT_BYTES", "3"}};
+  absl::StatusOr<std::unique_ptr<Subprocess>> server = Subprocess::Start(options);
+  ASSERT_TRUE(server.ok()) << server.status();
+  HttpClient client((*server)->address());
+  EXPECT_EQ(client.Put(Upload("k"), "1234", Tenant())->status, 413);
+  EXPECT_TRUE(std::filesystem::is_directory(dir.Sub("from-env/tenants")));
+}
+
+}  // namespace
+}  // namespace objgate::refstore
