@@ -5,7 +5,6 @@
 #include <signal.h>
 
 #include <cstdint>
-#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string>

@@ -1,5 +1,6 @@
 #include "tools/refstore/rest_handler.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
