@@ -1,0 +1,511 @@
+#include "client/client.h"
+
+#include <cstdio>
+#include <fstream>
+#include <istream>
+#include <ostream>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/common/sha256.h"
+#include "server/retry/clock.h"
+#include "server/retry/retry_loop.h"
+#include "server/retry/retryable.h"
+
+namespace objgate {
+
+namespace v1 = ::storage::v1;
+
+namespace {
+
+// The gateway's answer as the library's error: gRPC and absl codes match one to one.
+// UNAVAILABLE is the gateway's word for "safe to try again".
+absl::Status FromGrpc(const grpc::Status& status) {
+  absl::Status converted(static_cast<absl::StatusCode>(status.error_code()),
+                         status.error_message());
+  return absl::IsUnavailable(converted) ? MarkRetryable(std::move(converted)) : converted;
+}
+
+void Report(const ProgressCallback& progress, int64_t done, int64_t total) {
+  if (progress) progress(TransferProgress{done, total});
+}
+
+}  // namespace
+
+// The bytes of an upload, readable again from the start where the source allows.
+namespace client_internal {
+
+class UploadBody {
+ public:
+  virtual ~UploadBody() = default;
+  // Up to `capacity` bytes into `buffer`; 0 at the end.
+  virtual absl::StatusOr<size_t> Read(char* buffer, size_t capacity) = 0;
+  // Back to the first byte, for another attempt; false when that is impossible.
+  virtual bool Rewind() = 0;
+  virtual std::optional<int64_t> size() const = 0;
+  // The SHA-256 of the whole body when known before sending, so that the gateway checks
+  // it end to end; empty otherwise.
+  virtual std::string sha256() const { return ""; }
+};
+
+// Where downloaded bytes go. A target that cannot take back bytes it was given (an
+// ostream) is fine: a failed download is an error, and then its bytes are not to be used.
+class DownloadTarget {
+ public:
+  virtual ~DownloadTarget() = default;
+  virtual absl::Status Write(absl::string_view bytes) = 0;
+};
+
+}  // namespace client_internal
+
+namespace {
+
+class MemoryBody : public client_internal::UploadBody {
+ public:
+  explicit MemoryBody(absl::string_view data) : data_(data), sha256_(Sha256::Hex(data)) {}
+  absl::StatusOr<size_t> Read(char* buffer, size_t capacity) override {
+    const size_t n = std::min(capacity, data_.size() - offset_);
+    std::memcpy(buffer, data_.data() + offset_, n);
+    offset_ += n;
+    return n;
+  }
+  bool Rewind() override {
+    offset_ = 0;
+    return true;
+  }
+  std::optional<int64_t> size() const override { return static_cast<int64_t>(data_.size()); }
+  std::string sha256() const override { return sha256_; }
+
+ private:
+  const absl::string_view data_;
+  const std::string sha256_;
+  size_t offset_ = 0;
+};
+
+class StreamBody : public client_internal::UploadBody {
+ public:
+  explicit StreamBody(std::istream& in) : in_(in), start_(in.tellg()) {
+    if (start_ != std::streampos(-1)) {
+      in_.seekg(0, std::ios::end);
+      const std::streampos end = in_.tellg();
+      in_.seekg(start_);
+      if (end != std::streampos(-1)) size_ = static_cast<int64_t>(end - start_);
+    }
+  }
+  absl::StatusOr<size_t> Read(char* buffer, size_t capacity) override {
+    in_.read(buffer, static_cast<std::streamsize>(capacity));
+    if (in_.bad()) return absl::DataLossError("reading the upload's source failed");
+    return static_cast<size_t>(in_.gcount());
+  }
+  bool Rewind() override {
+    if (start_ == std::streampos(-1)) return false;
+    in_.clear();
+    in_.seekg(start_);
+    return !in_.fail();
+  }
+  std::optional<int64_t> size() const override { return size_; }
+
+ private:
+  std::istream& in_;
+  const std::streampos start_;
+  std::optional<int64_t> size_;
+};
+
+class StringTarget : public client_internal::DownloadTarget {
+ public:
+  absl::Status Write(absl::string_view bytes) override {
+    data.append(bytes.data(), bytes.size());
+    return absl::OkStatus();
+  }
+  std::string data;
+};
+
+class StreamTarget : public client_internal::DownloadTarget {
+ public:
+  explicit StreamTarget(std::ostream& out) : out_(out) {}
+  absl::Status Write(absl::string_view bytes) override {
+    out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out_) return absl::DataLossError("writing the download's destination failed");
+    return absl::OkStatus();
+  }
+
+ private:
+  std::ostream& out_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config) {
+  if (absl::Status valid = config.Validate(); !valid.ok()) return valid;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(8 << 20);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(config.target, grpc::InsecureChannelCredentials(), args);
+  return Create(std::move(config), std::move(channel));
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config,
+                                                       std::shared_ptr<grpc::Channel> channel) {
+  if (absl::Status valid = config.Validate(); !valid.ok()) return valid;
+  RetryOptions retry;
+  retry.max_retries = config.max_retries;
+  retry.base_delay = config.base_delay;
+  retry.max_delay = config.max_delay;
+  absl::StatusOr<BackoffPolicy> backoff = BackoffPolicy::Create(retry);
+  if (!backoff.ok()) return backoff.status();
+  return std::unique_ptr<Client>(new Client(std::move(config), *backoff, std::move(channel)));
+}
+
+Client::Client(ClientConfig config, BackoffPolicy backoff, std::shared_ptr<grpc::Channel> channel)
+    : config_(std::move(config)),
+      backoff_(std::move(backoff)),
+      channel_(std::move(channel)),
+      stub_(v1::ObjectStorage::NewStub(channel_)) {}
+
+Client::~Client() { Close(); }
+
+void Client::Close() {
+  absl::MutexLock lock(&mu_);
+  stub_.reset();
+  channel_.reset();
+}
+
+absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> Client::Stub() const {
+  absl::MutexLock lock(&mu_);
+  if (stub_ == nullptr) return absl::FailedPreconditionError("the client is closed");
+  return stub_;
+}
+
+absl::Time Client::DeadlineFor(std::optional<absl::Duration> timeout) const {
+  return absl::Now() + timeout.value_or(config_.timeout);
+}
+
+std::unique_ptr<grpc::ClientContext> Client::NewContext(absl::Time deadline,
+                                                        bool with_tenant) const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(deadline));
+  if (with_tenant) context->AddMetadata("x-tenant-id", config_.tenant_id);
+  return context;
+}
+
+absl::StatusOr<UploadResult> Client::Upload(absl::string_view key, absl::string_view data,
+                                            const UploadOptions& options) {
+  MemoryBody body(data);
+  return UploadBodyOf(key, body, options);
+}
+
+absl::StatusOr<UploadResult> Client::UploadFrom(absl::string_view key, std::istream& in,
+                                                const UploadOptions& options) {
+  StreamBody body(in);
+  return UploadBodyOf(key, body, options);
+}
+
+absl::StatusOr<UploadResult> Client::UploadFile(absl::string_view key, const std::string& path,
+                                                const UploadOptions& options) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  return UploadFrom(key, file, options);
+}
+
+absl::StatusOr<UploadResult> Client::UploadBodyOf(absl::string_view key, UploadBody& body,
+                                                  const UploadOptions& options) {
+  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  const absl::Time deadline = DeadlineFor(options.timeout);
+  const std::optional<int64_t> total = body.size();
+  std::string buffer(config_.chunk_bytes, '\0');
+  int attempts = 0;
+
+  auto attempt = [&]() -> absl::StatusOr<UploadResult> {
+    if (attempts++ > 0 && !body.Rewind()) {
+      return absl::UnavailableError(
+          "upload failed and its source cannot be read again; retry it from the source");
+    }
+    auto context = NewContext(deadline, /*with_tenant=*/true);
+    v1::UploadResponse response;
+    std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> writer =
+        (*stub)->Upload(context.get(), &response);
+    v1::UploadRequest message;
+    v1::ObjectSpec* spec = message.mutable_spec();
+    spec->set_key(std::string(key));
+    spec->set_content_type(options.content_type);
+    if (total) spec->set_size(*total);
+    spec->set_sha256(body.sha256());
+    for (const auto& [name, value] : options.metadata) (*spec->mutable_metadata())[name] = value;
+
+    Sha256 hash;
+    int64_t sent = 0;
+    bool open = writer->Write(message);
+    while (open) {
+      absl::StatusOr<size_t> n = body.Read(buffer.data(), buffer.size());
+      if (!n.ok()) {
+        context->TryCancel();
+        writer->Finish();
+        return n.status();
+      }
+      if (*n == 0) break;
+      hash.Update(absl::string_view(buffer.data(), *n));
+      message.set_data(buffer.data(), *n);
+      open = writer->Write(message);
+      sent += static_cast<int64_t>(*n);
+      Report(options.progress, sent, total.value_or(-1));
+    }
+    if (open) writer->WritesDone();
+    absl::Status status = FromGrpc(writer->Finish());
+    if (!status.ok()) return status;
+    UploadResult result;
+    result.key = response.key();
+    result.size = response.size();
+    result.sha256 = response.sha256();
+    result.etag = response.etag();
+    if (result.size != sent || result.sha256 != hash.HexDigest()) {
+      return absl::DataLossError(absl::StrCat("the gateway stored ", result.size,
+                                              " bytes hashing to ", result.sha256, "; ", sent,
+                                              " bytes hashing to ", hash.HexDigest(),
+                                              " were sent"));
+    }
+    return result;
+  };
+  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  return loop.Run(attempt);
+}
+
+absl::StatusOr<std::string> Client::Download(absl::string_view key,
+                                             const DownloadOptions& options) {
+  StringTarget target;
+  absl::StatusOr<DownloadResult> result = DownloadInto(key, target, options);
+  if (!result.ok()) return result.status();
+  return std::move(target.data);
+}
+
+absl::StatusOr<DownloadResult> Client::DownloadTo(absl::string_view key, std::ostream& out,
+                                                  const DownloadOptions& options) {
+  StreamTarget target(out);
+  return DownloadInto(key, target, options);
+}
+
+absl::StatusOr<DownloadResult> Client::DownloadToFile(absl::string_view key,
+                                                      const std::string& path,
+                                                      const DownloadOptions& options) {
+  const std::string partial = absl::StrCat(path, ".partial");
+  absl::StatusOr<DownloadResult> result;
+  {
+    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
+    if (!file) return absl::PermissionDeniedError(absl::StrCat("cannot write ", partial));
+    result = DownloadTo(key, file, options);
+    file.close();
+    if (result.ok() && !file) {
+      result = absl::DataLossError(absl::StrCat("writing ", partial, " failed"));
+    }
+  }
+  if (!result.ok()) {
+    std::remove(partial.c_str());
+    return result;
+  }
+  if (std::rename(partial.c_str(), path.c_str()) != 0) {
+    std::remove(partial.c_str());
+    return absl::PermissionDeniedError(absl::StrCat("cannot rename ", partial, " to ", path));
+  }
+  return result;
+}
+
+absl::StatusOr<DownloadResult> Client::DownloadInto(absl::string_view key,
+                                                    DownloadTarget& target,
+                                                    const DownloadOptions& options) {
+  if (options.offset < 0 || options.limit < 0) {
+    return absl::InvalidArgumentError("offset and limit must be >= 0");
+  }
+  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  const absl::Time deadline = DeadlineFor(options.timeout);
+
+  std::optional<DownloadResult> result;  // from the first metadata message
+  Sha256 whole_hash;
+  int64_t delivered = 0;
+
+  auto attempt = [&]() -> absl::Status {
+    v1::DownloadRequest request;
+    request.set_key(std::string(key));
+    request.set_if_match(options.if_match);
+    if (!result) {
+      request.set_offset(options.offset);
+      request.set_limit(options.limit);
+    } else {
+      // Resume: the rest of the same version, from the next byte.
+      if (result->etag.empty()) {
+        return absl::UnavailableError(absl::StrCat(
+            "download of \"", key, "\" broke after ", delivered,
+            " bytes and cannot be resumed: the object has no etag"));
+      }
+      if (delivered == result->length) return absl::OkStatus();
+      request.set_offset(result->offset + delivered);
+      request.set_limit(result->length - delivered);
+      request.set_if_match(result->etag);
+    }
+    auto context = NewContext(deadline, /*with_tenant=*/true);
+    std::unique_ptr<grpc::ClientReader<v1::DownloadResponse>> reader =
+        (*stub)->Download(context.get(), request);
+    v1::DownloadResponse message;
+    Sha256 stream_hash;
+    int64_t stream_bytes = 0;
+    std::optional<v1::DownloadTrailer> trailer;
+    absl::Status failure;
+    while (failure.ok() && reader->Read(&message)) {
+      if (message.has_metadata()) {
+        const v1::ObjectMetadata& metadata = message.metadata();
+        if (!result) {
+          result = DownloadResult{metadata.key(),  metadata.size(),         metadata.offset(),
+                                  metadata.length(), metadata.etag(), metadata.content_type(),
+                                  ""};
+        } else if (metadata.etag() != result->etag || metadata.size() != result->object_size) {
+          failure = absl::UnavailableError("the object changed while its download resumed");
+        }
+      } else if (message.has_data()) {
+        if (!result || delivered + static_cast<int64_t>(message.data().size()) > result->length) {
+          failure = absl::DataLossError("the gateway sent more bytes than it announced");
+          break;
+        }
+        stream_hash.Update(message.data());
+        whole_hash.Update(message.data());
+        stream_bytes += static_cast<int64_t>(message.data().size());
+        delivered += static_cast<int64_t>(message.data().size());
+        failure = target.Write(message.data());
+        Report(options.progress, delivered, result->length);
+      } else if (message.has_trailer()) {
+        trailer = message.trailer();
+      }
+    }
+    if (!failure.ok()) {
+      context->TryCancel();
+      reader->Finish();
+      return failure;
+    }
+    absl::Status status = FromGrpc(reader->Finish());
+    if (!status.ok()) return status;
+    if (!trailer || trailer->size() != stream_bytes ||
+        trailer->sha256() != stream_hash.HexDigest()) {
+      return absl::DataLossError(absl::StrCat("download of \"", key,
+                                              "\" did not check out against its trailer"));
+    }
+    return absl::OkStatus();
+  };
+
+  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  absl::Status status = loop.Run(attempt);
+  if (!status.ok()) return status;
+  if (!result || delivered != result->length) {
+    return absl::DataLossError(absl::StrCat("download of \"", key, "\" ended after ", delivered,
+                                            " bytes"));
+  }
+  result->sha256 = whole_hash.HexDigest();
+  return *std::move(result);
+}
+
+absl::StatusOr<std::vector<std::string>> Client::List(absl::string_view prefix) {
+  ListOptions options;
+  options.prefix = std::string(prefix);
+  absl::StatusOr<std::vector<ObjectInfo>> objects = ListObjects(options);
+  if (!objects.ok()) return objects.status();
+  std::vector<std::string> keys;
+  keys.reserve(objects->size());
+  for (ObjectInfo& object : *objects) keys.push_back(std::move(object.key));
+  return keys;
+}
+
+absl::StatusOr<std::vector<ObjectInfo>> Client::ListObjects(const ListOptions& options) {
+  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  const absl::Time deadline = DeadlineFor(std::nullopt);
+  std::vector<ObjectInfo> objects;
+
+  auto attempt = [&]() -> absl::Status {
+    // A retry continues after the last key received.
+    v1::ListRequest request;
+    request.set_prefix(options.prefix);
+    request.set_start_after(objects.empty() ? options.start_after : objects.back().key);
+    if (options.limit > 0) {
+      const int64_t remaining = options.limit - static_cast<int64_t>(objects.size());
+      if (remaining <= 0) return absl::OkStatus();
+      request.set_limit(remaining);
+    }
+    auto context = NewContext(deadline, /*with_tenant=*/true);
+    std::unique_ptr<grpc::ClientReader<v1::ListResponse>> reader =
+        (*stub)->List(context.get(), request);
+    v1::ListResponse page;
+    while (reader->Read(&page)) {
+      for (v1::ObjectEntry& entry : *page.mutable_entries()) {
+        ObjectInfo info;
+        info.key = std::move(*entry.mutable_key());
+        info.size = entry.size();
+        info.last_modified = absl::FromUnixSeconds(entry.last_modified().seconds()) +
+                             absl::Nanoseconds(entry.last_modified().nanos());
+        info.etag = std::move(*entry.mutable_etag());
+        info.content_type = std::move(*entry.mutable_content_type());
+        objects.push_back(std::move(info));
+      }
+    }
+    return FromGrpc(reader->Finish());
+  };
+  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  if (absl::Status status = loop.Run(attempt); !status.ok()) return status;
+  return objects;
+}
+
+absl::Status Client::Delete(absl::string_view key) {
+  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  const absl::Time deadline = DeadlineFor(std::nullopt);
+  int attempts = 0;
+  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  return loop.Run([&]() -> absl::Status {
+    v1::DeleteRequest request;
+    request.set_key(std::string(key));
+    v1::DeleteResponse response;
+    auto context = NewContext(deadline, /*with_tenant=*/true);
+    absl::Status status = FromGrpc((*stub)->Delete(context.get(), request, &response));
+    // A retry that finds nothing: the attempt that seemed to fail deleted it.
+    if (++attempts > 1 && absl::IsNotFound(status)) return absl::OkStatus();
+    return status;
+  });
+}
+
+absl::StatusOr<ServerInfo> Client::GetServerInfo() {
+  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  const absl::Time deadline = DeadlineFor(std::nullopt);
+  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  return loop.Run([&]() -> absl::StatusOr<ServerInfo> {
+    v1::ServerInfo info;
+    auto context = NewContext(deadline, /*with_tenant=*/false);
+    absl::Status status =
+        FromGrpc((*stub)->GetServerInfo(context.get(), v1::GetServerInfoRequest(), &info));
+    if (!status.ok()) return status;
+    return ServerInfo{info.status(), info.version(), info.performance(), info.gateway_version()};
+  });
+}
+
+absl::StatusOr<bool> Client::HealthCheck() {
+  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  const absl::Time deadline = DeadlineFor(std::nullopt);
+  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  return loop.Run([&]() -> absl::StatusOr<bool> {
+    v1::HealthResponse health;
+    auto context = NewContext(deadline, /*with_tenant=*/false);
+    absl::Status status = FromGrpc((*stub)->Health(context.get(), v1::HealthRequest(), &health));
+    if (!status.ok()) return status;
+    return health.live() && health.ready();
+  });
+}
+
+absl::StatusOr<std::unique_ptr<Client>> CreateClient(std::string target, std::string tenant_id,
+                                                     absl::Duration timeout, int max_retries) {
+  ClientConfig config;
+  config.target = std::move(target);
+  config.tenant_id = std::move(tenant_id);
+  config.timeout = timeout;
+  config.max_retries = max_retries;
+  return Client::Create(std::move(config));
+}
+
+}  // namespace objgate

@@ -1,0 +1,333 @@
+// The C++ client library against a real gateway and reference store, and against a
+// misbehaving gRPC server for the failures a real gateway does not produce on demand.
+#include "client/client.h"
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/common/sha256.h"
+#include "tests/gateway/gateway_harness.h"
+#include "tests/support/temp_dir.h"
+
+namespace objgate {
+namespace {
+
+namespace v1 = ::storage::v1;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using test_support::GatewayHarness;
+
+std::string Pattern(size_t size) {
+  std::string data(size, '\0');
+  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + i / 977) & 0xFF);
+  return data;
+}
+
+class ClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    absl::StatusOr<std::unique_ptr<GatewayHarness>> started = GatewayHarness::Start();
+    ASSERT_TRUE(started.ok()) << started.status();
+    harness_ = started->release();
+  }
+  static void TearDownTestSuite() {
+    delete harness_;
+    harness_ = nullptr;
+  }
+
+  std::unique_ptr<Client> NewClient() {
+    ClientConfig config;
+    config.target = harness_->gateway().address();
+    config.tenant_id =
+        absl::StrCat("c-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    config.base_delay = absl::Milliseconds(10);
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(config);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  static GatewayHarness* harness_;
+};
+
+GatewayHarness* ClientTest::harness_ = nullptr;
+
+TEST_F(ClientTest, UploadDownloadListDeleteAsTheSdkDoes) {
+  std::unique_ptr<Client> client = NewClient();
+  absl::StatusOr<UploadResult> up = client->Upload("my-file.txt", "Hello, MinIO Enterprise!");
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ(up->status, "uploaded");
+  EXPECT_EQ(up->key, "my-file.txt");
+  EXPECT_EQ(up->size, 24);
+
+  absl::StatusOr<std::string> data = client->Download("my-file.txt");
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(*data, "Hello, MinIO Enterprise!");
+
+  absl::StatusOr<std::vector<std::string>> keys = client->List();
+  ASSERT_TRUE(keys.ok());
+  EXPECT_THAT(*keys, ElementsAre("my-file.txt"));
+
+  ASSERT_TRUE(client->Delete("my-file.txt").ok());
+  EXPECT_TRUE(absl::IsNotFound(client->Download("my-file.txt").status()));
+}
+
+TEST_F(ClientTest, ErrorsAreTestedWithThePredicates) {
+  std::unique_ptr<Client> client = NewClient();
+  EXPECT_TRUE(absl::IsNotFound(client->Download("absent").status()));
+  EXPECT_TRUE(absl::IsNotFound(client->Delete("absent")));
+  EXPECT_TRUE(absl::IsInvalidArgument(client->Upload("", "x").status()));
+  DownloadOptions range;
+  range.offset = -1;
+  EXPECT_TRUE(absl::IsInvalidArgument(client->Download("k", range).status()));
+}
+
+TEST_F(ClientTest, ListWithPrefixAndEntries) {
+  std::unique_ptr<Client> client = NewClient();
+  for (const char* key : {"uploads/a", "uploads/b", "other/c"}) {
+    ASSERT_TRUE(client->Upload(key, key).ok());
+  }
+  absl::StatusOr<std::vector<std::string>> keys = client->List("uploads/");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_THAT(*keys, ElementsAre("uploads/a", "uploads/b"));
+
+  ListOptions options;
+  options.limit = 2;
+  absl::StatusOr<std::vector<ObjectInfo>> objects = client->ListObjects(options);
+  ASSERT_TRUE(objects.ok());
+  ASSERT_EQ(objects->size(), 2u);
+  EXPECT_EQ((*objects)[0].key, "other/c");
+  EXPECT_EQ((*objects)[0].size, 7);
+  EXPECT_GT((*objects)[0].last_modified, absl::FromUnixSeconds(1700000000));
+}
+
+TEST_F(ClientTest, StreamsFromIstreamToOstreamWithProgress) {
+  std::unique_ptr<Client> client = NewClient();
+  const std::string data = Pattern(3 << 20);
+  std::istringstream in(data);
+  std::vector<int64_t> upload_progress;
+  UploadOptions up_options;
+  up_options.progress = [&](const TransferProgress& p) {
+    upload_progress.push_back(p.bytes_done);
+    EXPECT_EQ(p.bytes_total, static_cast<int64_t>(data.size()));
+  };
+  absl::StatusOr<UploadResult> up = client->UploadFrom("stream.bin", in, up_options);
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ(up->sha256, Sha256::Hex(data));
+  ASSERT_FALSE(upload_progress.empty());
+  EXPECT_EQ(upload_progress.back(), static_cast<int64_t>(data.size()));
+
+  std::ostringstream out;
+  int64_t last_progress = 0;
+  DownloadOptions down_options;
+  down_options.progress = [&](const TransferProgress& p) {
+    EXPECT_GT(p.bytes_done, last_progress);
+    last_progress = p.bytes_done;
+  };
+  absl::StatusOr<DownloadResult> down = client->DownloadTo("stream.bin", out, down_options);
+  ASSERT_TRUE(down.ok()) << down.status();
+  EXPECT_EQ(down->sha256, Sha256::Hex(data));
+  EXPECT_EQ(last_progress, static_cast<int64_t>(data.size()));
+  EXPECT_TRUE(out.str() == data);
+}
+
+TEST_F(ClientTest, FilesRoundTripAndRangedDownload) {
+  std::unique_ptr<Client> client = NewClient();
+  test_support::TempDir dir;
+  const std::string data = Pattern(100000);
+  {
+    std::ofstream file(dir.Sub("in.bin"), std::ios::binary);
+    file << data;
+  }
+  ASSERT_TRUE(client->UploadFile("images/photo.jpg", dir.Sub("in.bin")).ok());
+  absl::StatusOr<DownloadResult> down =
+      client->DownloadToFile("images/photo.jpg", dir.Sub("out.bin"));
+  ASSERT_TRUE(down.ok()) << down.status();
+  std::ifstream file(dir.Sub("out.bin"), std::ios::binary);
+  std::string copy((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(copy == data);
+
+  DownloadOptions range;
+  range.offset = 10;
+  range.limit = 5;
+  absl::StatusOr<std::string> part = client->Download("images/photo.jpg", range);
+  ASSERT_TRUE(part.ok());
+  EXPECT_EQ(*part, data.substr(10, 5));
+
+  EXPECT_TRUE(absl::IsNotFound(client->DownloadToFile("absent", dir.Sub("absent.bin")).status()));
+  EXPECT_FALSE(std::ifstream(dir.Sub("absent.bin")).good());
+  EXPECT_FALSE(std::ifstream(dir.Sub("absent.bin.partial")).good());
+}
+
+TEST_F(ClientTest, ServerInfoAndHealth) {
+  std::unique_ptr<Client> client = NewClient();
+  absl::StatusOr<ServerInfo> info = client->GetServerInfo();
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->status, "ok");
+  EXPECT_FALSE(info->gateway_version.empty());
+  absl::StatusOr<bool> healthy = client->HealthCheck();
+  ASSERT_TRUE(healthy.ok());
+  EXPECT_TRUE(*healthy);
+}
+
+TEST_F(ClientTest, OneClientServesManyThreads) {
+  std::unique_ptr<Client> client = NewClient();
+  constexpr int kWorkers = 10;
+  constexpr int kFilesPerWorker = 10;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = 0; i < kFilesPerWorker; ++i) {
+        const std::string key = absl::StrCat("file", w * kFilesPerWorker + i, ".txt");
+        const std::string content = absl::StrCat("Content ", w * kFilesPerWorker + i);
+        absl::StatusOr<UploadResult> up = client->Upload(key, content);
+        absl::StatusOr<std::string> down = client->Download(key);
+        if (!up.ok() || !down.ok() || *down != content) ++failures;
+      }
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  EXPECT_EQ(failures.load(), 0);
+  absl::StatusOr<std::vector<std::string>> keys = client->List("file");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->size(), static_cast<size_t>(kWorkers * kFilesPerWorker));
+}
+
+TEST_F(ClientTest, ClosedClientRefusesCalls) {
+  std::unique_ptr<Client> client = NewClient();
+  client->Close();
+  client->Close();
+  EXPECT_EQ(client->Download("k").status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(ClientCreateTest, InvalidConfigIsRejectedAtCreation) {
+  absl::StatusOr<std::unique_ptr<Client>> client = CreateClient("127.0.0.1:1", "");
+  EXPECT_TRUE(absl::IsInvalidArgument(client.status()));
+  EXPECT_THAT(std::string(client.status().message()), HasSubstr("tenant_id"));
+}
+
+TEST(ClientUnreachableTest, RetriesThenReportsUnavailable) {
+  ClientConfig config;
+  config.target = "127.0.0.1:1";
+  config.tenant_id = "t";
+  config.max_retries = 2;
+  config.base_delay = absl::Milliseconds(5);
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(config);
+  ASSERT_TRUE(client.ok());
+  absl::Status status = (*client)->Download("k").status();
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("after 3 attempts"));
+}
+
+// A gRPC server that answers Download as each test scripts it: for failures that a correct
+// gateway never produces on its own.
+class ScriptedGateway final : public v1::ObjectStorage::Service {
+ public:
+  std::function<grpc::Status(const v1::DownloadRequest&,
+                             grpc::ServerWriter<v1::DownloadResponse>&, int call)>
+      download;
+  std::vector<v1::DownloadRequest> requests;
+
+  grpc::Status Download(grpc::ServerContext*, const v1::DownloadRequest* request,
+                        grpc::ServerWriter<v1::DownloadResponse>* writer) override {
+    requests.push_back(*request);
+    return download(*request, *writer, static_cast<int>(requests.size()));
+  }
+};
+
+class ScriptedGatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(port, 0);
+    ClientConfig config;
+    config.target = absl::StrCat("127.0.0.1:", port);
+    config.tenant_id = "t";
+    config.base_delay = absl::Milliseconds(1);
+    client_ = *Client::Create(config);
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  static void Send(grpc::ServerWriter<v1::DownloadResponse>& writer, int64_t size,
+                   int64_t offset, int64_t length, const std::string& etag) {
+    v1::DownloadResponse message;
+    v1::ObjectMetadata* metadata = message.mutable_metadata();
+    metadata->set_key("k");
+    metadata->set_size(size);
+    metadata->set_offset(offset);
+    metadata->set_length(length);
+    metadata->set_etag(etag);
+    writer.Write(message);
+  }
+  static void SendData(grpc::ServerWriter<v1::DownloadResponse>& writer, const std::string& data) {
+    v1::DownloadResponse message;
+    message.set_data(data);
+    writer.Write(message);
+  }
+  static void SendTrailer(grpc::ServerWriter<v1::DownloadResponse>& writer,
+                          const std::string& sha256, int64_t size) {
+    v1::DownloadResponse message;
+    message.mutable_trailer()->set_sha256(sha256);
+    message.mutable_trailer()->set_size(size);
+    writer.Write(message);
+  }
+
+  ScriptedGateway service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<Client> client_;
+};
+
+TEST_F(ScriptedGatewayTest, WrongTrailerChecksumIsDataLossAndNoData) {
+  service_.download = [](const v1::DownloadRequest&, auto& writer, int) {
+    Send(writer, 5, 0, 5, "e");
+    SendData(writer, "hello");
+    SendTrailer(writer, Sha256::Hex("jello"), 5);
+    return grpc::Status::OK;
+  };
+  absl::StatusOr<std::string> data = client_->Download("k");
+  EXPECT_TRUE(absl::IsDataLoss(data.status())) << data.status();
+}
+
+TEST_F(ScriptedGatewayTest, StreamWithoutTrailerIsDataLoss) {
+  service_.download = [](const v1::DownloadRequest&, auto& writer, int) {
+    Send(writer, 5, 0, 5, "e");
+    SendData(writer, "hel");
+    return grpc::Status::OK;
+  };
+  EXPECT_TRUE(absl::IsDataLoss(client_->Download("k").status()));
+}
+
+TEST_F(ScriptedGatewayTest, BrokenStreamResumesFromTheNextByteOfTheSameVersion) {
+  service_.download = [](const v1::DownloadRequest& request, auto& writer, int call) {
+    if (call == 1) {
+      Send(writer, 10, 0, 10, "v1");
+      SendData(writer, "0123");
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "upstream went away");
+    }
+    Send(writer, 10, request.offset(), request.limit(), "v1");
+    SendData(writer, "456789");
+    SendTrailer(writer, Sha256::Hex("456789"), 6);
+    return grpc::Status::OK;
+  };
+  absl::StatusOr<std::string> data = client_->Download("k");
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(*data, "0123456789");
+  ASSERT_EQ(service_.requests.size(), 2u);
+  EXPECT_EQ(service_.requests[1].offset(), 4);
+  EXPECT_EQ(service_.requests[1].limit(), 6);
+  EXPECT_EQ(service_.requests[1].if_match(), "v1");
+}
+
+}  // namespace
+}  // namespace objgate
