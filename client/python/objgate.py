@@ -1,0 +1,188 @@
+"""A thin Python layer over the generated objgate stubs.
+
+The generated stubs (``storage.v1.storage_pb2`` and ``storage.v1.storage_pb2_grpc``) are the
+contract: every method here takes and returns their messages, and failures are the
+``grpc.RpcError`` the stubs raise, whose ``code()`` and ``details()`` carry the gateway's
+status. What this module adds is what every caller would otherwise repeat: sending the
+tenant's ``x-tenant-id`` metadata on each call, cutting an upload into chunks, checking a
+download against its trailer, and flattening list pages.
+
+    with objgate.Client.connect("127.0.0.1:50051", tenant_id="550e8400-...") as client:
+        client.upload("greeting.txt", b"hello", content_type="text/plain")
+        data = client.download("greeting.txt")
+
+The stubs must be generated first (client/python/generate_stubs.sh) and their directory put
+on PYTHONPATH.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable, Iterator, Mapping, Optional, Union
+
+import grpc
+
+try:
+    from storage.v1 import storage_pb2, storage_pb2_grpc
+except ImportError as error:
+    raise ImportError(
+        "objgate: the generated stubs were not found; run client/python/generate_stubs.sh "
+        "and put client/python/gen on PYTHONPATH") from error
+
+# The .proto says 64 KiB to 1 MiB per upload message moves data fastest.
+DEFAULT_CHUNK_BYTES = 256 * 1024
+
+
+class IncompleteDownloadError(Exception):
+    """A Download stream that must not be trusted: it ended without its trailer, or the bytes
+    received do not match the trailer's size or SHA-256."""
+
+
+class ObjectReader:
+    """The bytes of one Download call, in order, checked against the stream's trailer.
+
+    Iterating yields the data chunks as they arrive; after the last one the reader compares
+    what it received with the trailer and raises IncompleteDownloadError on any mismatch, so
+    a caller that iterates to the end has either the whole range or an exception. Creating
+    the reader waits for the first message, so NOT_FOUND and other call errors surface
+    there as grpc.RpcError.
+    """
+
+    def __init__(self, responses: Iterator[storage_pb2.DownloadResponse]):
+        self._responses = responses
+        first = next(responses, None)
+        if first is None or first.WhichOneof("kind") != "metadata":
+            raise IncompleteDownloadError("download stream did not start with metadata")
+        self.metadata: storage_pb2.ObjectMetadata = first.metadata
+        self.trailer: Optional[storage_pb2.DownloadTrailer] = None
+
+    def __iter__(self) -> Iterator[bytes]:
+        digest = hashlib.sha256()
+        received = 0
+        for response in self._responses:
+            kind = response.WhichOneof("kind")
+            if kind == "data":
+                digest.update(response.data)
+                received += len(response.data)
+                yield response.data
+            elif kind == "trailer":
+                self._check(response.trailer, received, digest.hexdigest())
+                self.trailer = response.trailer
+                return
+        raise IncompleteDownloadError(
+            f"download of {self.metadata.key!r} ended without a trailer after {received} bytes")
+
+    def read(self) -> bytes:
+        """Reads the rest of the stream into memory."""
+        return b"".join(self)
+
+    def _check(self, trailer: storage_pb2.DownloadTrailer, received: int, sha256: str) -> None:
+        if trailer.size != received or trailer.size != self.metadata.length:
+            raise IncompleteDownloadError(
+                f"download of {self.metadata.key!r}: received {received} bytes, metadata "
+                f"promised {self.metadata.length} and the trailer says {trailer.size}")
+        if trailer.sha256 != sha256:
+            raise IncompleteDownloadError(
+                f"download of {self.metadata.key!r}: SHA-256 of the bytes received is {sha256}, "
+                f"the trailer says {trailer.sha256}")
+
+
+class Client:
+    """Calls one tenant's objects through an objgate gateway.
+
+    Wraps a channel the caller owns, or, through ``connect``, one it opens and closes itself
+    (use it as a context manager). One Client may be shared between threads, as may the
+    channel under it.
+    """
+
+    def __init__(self, channel: grpc.Channel, tenant_id: str, timeout: Optional[float] = None):
+        """``timeout`` is the deadline in seconds for each call; None waits indefinitely."""
+        self._channel = channel
+        self._stub = storage_pb2_grpc.ObjectStorageStub(channel)
+        self._metadata = (("x-tenant-id", tenant_id),)
+        self._timeout = timeout
+        self._owns_channel = False
+
+    @classmethod
+    def connect(cls, target: str, tenant_id: str, timeout: Optional[float] = 30.0) -> Client:
+        """Opens a plaintext channel to ``target`` ("host:port") that close() will close."""
+        client = cls(grpc.insecure_channel(target), tenant_id, timeout)
+        client._owns_channel = True
+        return client
+
+    def close(self) -> None:
+        if self._owns_channel:
+            self._channel.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def upload(self, key: str, data: Union[bytes, Iterable[bytes]], *,
+               content_type: str = "", sha256: str = "",
+               metadata: Optional[Mapping[str, str]] = None,
+               size: Optional[int] = None) -> storage_pb2.UploadResponse:
+        """Stores ``data`` under ``key``.
+
+        ``data`` is either the whole object as bytes, sent in DEFAULT_CHUNK_BYTES messages
+        with its size declared, or an iterable of chunks (a generator reading a file, say)
+        that is streamed as it is produced, so no more than one chunk is held at a time.
+        ``size`` and ``sha256``, when given, make the gateway reject bytes that do not match
+        them and store nothing.
+        """
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            whole = memoryview(data)
+            size = len(whole) if size is None else size
+            data = (whole[i:i + DEFAULT_CHUNK_BYTES]
+                    for i in range(0, len(whole), DEFAULT_CHUNK_BYTES))
+        spec = storage_pb2.ObjectSpec(key=key, content_type=content_type, sha256=sha256,
+                                      metadata=metadata or {})
+        if size is not None:
+            spec.size = size
+
+        def requests() -> Iterator[storage_pb2.UploadRequest]:
+            yield storage_pb2.UploadRequest(spec=spec)
+            for chunk in data:
+                yield storage_pb2.UploadRequest(data=bytes(chunk))
+
+        return self._stub.Upload(requests(), metadata=self._metadata, timeout=self._timeout)
+
+    def download_stream(self, key: str, *, offset: int = 0, limit: int = 0,
+                        if_match: str = "") -> ObjectReader:
+        """Starts reading ``key`` (or ``limit`` bytes of it from ``offset``; 0 means to the
+        end) and returns a reader that yields its chunks as they arrive."""
+        request = storage_pb2.DownloadRequest(key=key, offset=offset, limit=limit,
+                                              if_match=if_match)
+        return ObjectReader(
+            self._stub.Download(request, metadata=self._metadata, timeout=self._timeout))
+
+    def download(self, key: str, *, offset: int = 0, limit: int = 0,
+                 if_match: str = "") -> bytes:
+        """Reads ``key`` (or a range of it) into memory, checked against the trailer."""
+        return self.download_stream(key, offset=offset, limit=limit, if_match=if_match).read()
+
+    def list_pages(self, prefix: str = "", *, page_size: int = 0, start_after: str = "",
+                   limit: int = 0) -> Iterator[storage_pb2.ListResponse]:
+        """The listing as the gateway sends it: pages of at most ``page_size`` entries."""
+        request = storage_pb2.ListRequest(prefix=prefix, page_size=page_size,
+                                          start_after=start_after, limit=limit)
+        return self._stub.List(request, metadata=self._metadata, timeout=self._timeout)
+
+    def list(self, prefix: str = "", *, start_after: str = "",
+             limit: int = 0) -> Iterator[storage_pb2.ObjectEntry]:
+        """The entries under ``prefix`` in key order, however many pages they span."""
+        for page in self.list_pages(prefix, start_after=start_after, limit=limit):
+            yield from page.entries
+
+    def delete(self, key: str) -> None:
+        self._stub.Delete(storage_pb2.DeleteRequest(key=key), metadata=self._metadata,
+                          timeout=self._timeout)
+
+    def get_server_info(self) -> storage_pb2.ServerInfo:
+        return self._stub.GetServerInfo(storage_pb2.GetServerInfoRequest(),
+                                        timeout=self._timeout)
+
+    def health(self) -> storage_pb2.HealthResponse:
+        return self._stub.Health(storage_pb2.HealthRequest(), timeout=self._timeout)

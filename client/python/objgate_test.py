@@ -1,0 +1,205 @@
+"""Calls a live objgate gateway through the generated stubs and the objgate helper, and checks
+the helper's download verification against canned streams.
+
+    OBJGATE_TARGET=127.0.0.1:50051 PYTHONPATH=client/python/gen \\
+        /usr/bin/python3 client/python/objgate_test.py
+
+tests/polyglot/run.sh starts a gateway and a reference store and runs this. Every test uses
+a tenant of its own, so tests neither see nor disturb one another's objects.
+"""
+
+import hashlib
+import os
+import unittest
+import uuid
+
+import grpc
+
+import objgate
+from storage.v1 import storage_pb2, storage_pb2_grpc
+
+MIB = 1024 * 1024
+
+
+def new_tenant() -> str:
+    return f"pytest-{uuid.uuid4()}"
+
+
+def download_stream(data: bytes, trailer: storage_pb2.DownloadTrailer = None):
+    """Download responses as the gateway would send them for ``data``, ending in ``trailer``
+    (one that matches when None is given)."""
+    yield storage_pb2.DownloadResponse(metadata=storage_pb2.ObjectMetadata(
+        key="k", size=len(data), offset=0, length=len(data)))
+    yield storage_pb2.DownloadResponse(data=data)
+    if trailer is None:
+        trailer = storage_pb2.DownloadTrailer(sha256=hashlib.sha256(data).hexdigest(),
+                                              size=len(data))
+    yield storage_pb2.DownloadResponse(trailer=trailer)
+
+
+class ObjectReaderTest(unittest.TestCase):
+    """The checks that make a broken Download stream an error rather than a short object."""
+
+    def test_reads_a_stream_whose_trailer_matches(self):
+        self.assertEqual(objgate.ObjectReader(download_stream(b"abc")).read(), b"abc")
+
+    def test_stream_without_trailer_is_incomplete(self):
+        truncated = list(download_stream(b"abc"))[:-1]
+
+        with self.assertRaises(objgate.IncompleteDownloadError):
+            objgate.ObjectReader(iter(truncated)).read()
+
+    def test_trailer_with_other_sha256_is_incomplete(self):
+        trailer = storage_pb2.DownloadTrailer(sha256=hashlib.sha256(b"abd").hexdigest(), size=3)
+
+        with self.assertRaises(objgate.IncompleteDownloadError):
+            objgate.ObjectReader(download_stream(b"abc", trailer)).read()
+
+    def test_trailer_with_other_size_is_incomplete(self):
+        trailer = storage_pb2.DownloadTrailer(sha256=hashlib.sha256(b"abc").hexdigest(), size=4)
+
+        with self.assertRaises(objgate.IncompleteDownloadError):
+            objgate.ObjectReader(download_stream(b"abc", trailer)).read()
+
+
+class GatewayTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        target = os.environ.get("OBJGATE_TARGET")
+        if not target:
+            raise RuntimeError("set OBJGATE_TARGET to the gateway's host:port")
+        cls.channel = grpc.insecure_channel(target)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+
+    def setUp(self):
+        self.client = objgate.Client(self.channel, new_tenant(), timeout=30)
+
+    def assertStatus(self, code: grpc.StatusCode, call, *args, **kwargs):
+        with self.assertRaises(grpc.RpcError) as raised:
+            call(*args, **kwargs)
+        self.assertEqual(raised.exception.code(), code, raised.exception.details())
+
+    def test_round_trip_returns_the_bytes_and_checksum_uploaded(self):
+        data = b"hello from python\n"
+        uploaded = self.client.upload("docs/hello.txt", data, content_type="text/plain")
+
+        reader = self.client.download_stream("docs/hello.txt")
+        received = reader.read()
+
+        self.assertEqual(received, data)
+        self.assertEqual(uploaded.size, len(data))
+        self.assertEqual(uploaded.sha256, hashlib.sha256(data).hexdigest())
+        self.assertEqual(reader.metadata.size, len(data))
+        self.assertEqual(reader.metadata.content_type, "text/plain")
+        self.assertEqual(reader.trailer.sha256, uploaded.sha256)
+
+    def test_ranged_download_returns_only_the_range(self):
+        data = bytes(range(256)) * 4
+        self.client.upload("range.bin", data)
+
+        reader = self.client.download_stream("range.bin", offset=100, limit=50)
+        received = reader.read()
+
+        self.assertEqual(received, data[100:150])
+        self.assertEqual((reader.metadata.offset, reader.metadata.length), (100, 50))
+        self.assertEqual(reader.metadata.size, len(data))
+        self.assertEqual(reader.trailer.sha256, hashlib.sha256(data[100:150]).hexdigest())
+        self.assertEqual(self.client.download("range.bin", offset=1000), data[1000:])
+
+    def test_download_from_past_the_end_is_out_of_range(self):
+        self.client.upload("short.txt", b"12345")
+
+        self.assertStatus(grpc.StatusCode.OUT_OF_RANGE, self.client.download, "short.txt",
+                          offset=6)
+
+    def test_list_sends_pages_of_page_size_in_key_order(self):
+        keys = [f"logs/{day:02d}.log" for day in (5, 1, 4, 2, 3)]
+        for key in keys + ["other/ignored.log"]:
+            self.client.upload(key, key.encode())
+
+        pages = [[entry.key for entry in page.entries]
+                 for page in self.client.list_pages("logs/", page_size=2)]
+
+        self.assertEqual(pages, [["logs/01.log", "logs/02.log"],
+                                 ["logs/03.log", "logs/04.log"],
+                                 ["logs/05.log"]])
+
+    def test_list_continues_after_a_key_and_stops_at_limit(self):
+        for day in range(1, 6):
+            self.client.upload(f"logs/{day:02d}.log", b"x" * day)
+
+        entries = list(self.client.list("logs/", start_after="logs/02.log", limit=2))
+
+        self.assertEqual([(e.key, e.size) for e in entries],
+                         [("logs/03.log", 3), ("logs/04.log", 4)])
+
+    def test_list_with_no_match_is_one_empty_page(self):
+        pages = list(self.client.list_pages("nothing/"))
+
+        self.assertEqual(len(pages), 1)
+        self.assertEqual(len(pages[0].entries), 0)
+
+    def test_delete_removes_the_object(self):
+        self.client.upload("doomed.txt", b"bye")
+
+        self.client.delete("doomed.txt")
+
+        self.assertEqual(list(self.client.list()), [])
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.download, "doomed.txt")
+
+    def test_missing_object_is_not_found_for_download_and_delete(self):
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.download, "missing.txt")
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.delete, "missing.txt")
+
+    def test_call_without_tenant_is_unauthenticated(self):
+        stub = storage_pb2_grpc.ObjectStorageStub(self.channel)
+
+        self.assertStatus(grpc.StatusCode.UNAUTHENTICATED, stub.Delete,
+                          storage_pb2.DeleteRequest(key="any.txt"), timeout=30)
+
+    def test_malformed_tenant_is_invalid_argument(self):
+        client = objgate.Client(self.channel, "no spaces allowed", timeout=30)
+
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, client.delete, "any.txt")
+
+    def test_tenants_do_not_see_each_others_objects(self):
+        self.client.upload("private.txt", b"mine")
+        neighbour = objgate.Client(self.channel, new_tenant(), timeout=30)
+
+        self.assertEqual(list(neighbour.list()), [])
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, neighbour.download, "private.txt")
+
+    def test_upload_with_wrong_sha256_stores_nothing(self):
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.client.upload, "bad.bin",
+                          b"payload", sha256=hashlib.sha256(b"other").hexdigest())
+
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.download, "bad.bin")
+
+    def test_multi_mib_object_streams_both_ways_with_matching_sha256(self):
+        chunk_count, chunk_bytes = 24, 256 * 1024  # 6 MiB, sent without a declared size.
+        chunks = [os.urandom(chunk_bytes) for _ in range(chunk_count)]
+        sent = hashlib.sha256()
+        for chunk in chunks:
+            sent.update(chunk)
+
+        uploaded = self.client.upload("big.bin", iter(chunks))
+        reader = self.client.download_stream("big.bin")
+        received = hashlib.sha256()
+        received_chunks = 0
+        for chunk in reader:
+            received.update(chunk)
+            received_chunks += 1
+
+        self.assertEqual(uploaded.size, chunk_count * chunk_bytes)
+        self.assertEqual(uploaded.sha256, sent.hexdigest())
+        self.assertEqual(received.hexdigest(), sent.hexdigest())
+        self.assertEqual(reader.trailer.sha256, sent.hexdigest())
+        self.assertEqual(reader.trailer.size, 6 * MIB)
+        self.assertGreater(received_chunks, 1, "the download should arrive in several messages")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
