@@ -451,6 +451,19 @@ absl::StatusOr<std::vector<ObjectInfo>> Client::ListObjects(const ListOptions& o
   return objects;
 }
 
+absl::StatusOr<ObjectInfo> Client::Stat(absl::string_view key) {
+  // The listing entry of the key itself carries everything but the bytes.
+  ListOptions options;
+  options.prefix = std::string(key);
+  options.limit = 1;
+  absl::StatusOr<std::vector<ObjectInfo>> objects = ListObjects(options);
+  if (!objects.ok()) return objects.status();
+  if (objects->empty() || (*objects)[0].key != key) {
+    return absl::NotFoundError(absl::StrCat("object \"", key, "\" not found"));
+  }
+  return std::move((*objects)[0]);
+}
+
 absl::Status Client::Delete(absl::string_view key) {
   absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
   if (!stub.ok()) return stub.status();

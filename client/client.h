@@ -164,6 +164,9 @@ class Client {
   // The full entries.
   absl::StatusOr<std::vector<ObjectInfo>> ListObjects(const ListOptions& options = {});
 
+  // What the store knows of one object, without its bytes.
+  absl::StatusOr<ObjectInfo> Stat(absl::string_view key);
+
   absl::Status Delete(absl::string_view key);
 
   absl::StatusOr<ServerInfo> GetServerInfo();

@@ -4,7 +4,6 @@
 #include <signal.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "absl/flags/flag.h"
@@ -12,72 +11,79 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "server/common/env_flags.h"
 #include "server/gateway.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port for the gRPC API; port 0 picks a free port [OBJGATE_LISTEN]");
+ABSL_FLAG(std::string, upstream, "http://127.0.0.1:9000",
+          "base URL of the REST object store, http:// or https:// [OBJGATE_UPSTREAM]");
+ABSL_FLAG(int, pool_size, 64,
+          "most connections kept open to the upstream; calls beyond wait for one "
+          "[OBJGATE_POOL_SIZE]");
+ABSL_FLAG(int, max_retries, 3,
+          "retries of a failed idempotent or replayable upstream call [OBJGATE_MAX_RETRIES]");
+ABSL_FLAG(absl::Duration, base_delay, absl::Seconds(1),
+          "wait before the first retry; doubles each retry, with jitter [OBJGATE_BASE_DELAY]");
+ABSL_FLAG(absl::Duration, max_delay, absl::Seconds(30),
+          "longest single wait between retries, Retry-After included [OBJGATE_MAX_DELAY]");
+ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5),
+          "longest wait for a TCP (and TLS) connection to the upstream "
+          "[OBJGATE_CONNECT_TIMEOUT]");
+ABSL_FLAG(int, download_chunk_bytes, 256 * 1024,
+          "bytes per Download data message [OBJGATE_DOWNLOAD_CHUNK_BYTES]");
+ABSL_FLAG(int64_t, replay_buffer_bytes, 8 << 20,
+          "uploads up to this size are retried from memory after an upstream failure; larger "
+          "ones fail with UNAVAILABLE for the caller to retry [OBJGATE_REPLAY_BUFFER_BYTES]");
+ABSL_FLAG(int, max_message_bytes, 4 << 20,
+          "largest gRPC message accepted from a caller [OBJGATE_MAX_MESSAGE_BYTES]");
+ABSL_FLAG(bool, http2, false,
+          "offer HTTP/2 to the upstream (ALPN on https, h2c on http) [OBJGATE_HTTP2]");
+ABSL_FLAG(std::string, upstream_ca_bundle, "",
+          "PEM file of CAs that sign the upstream's certificate; the system store when empty "
+          "[OBJGATE_UPSTREAM_CA_BUNDLE]");
+ABSL_FLAG(bool, upstream_insecure_skip_verify, false,
+          "do not verify the upstream's TLS certificate; for tests only "
+          "[OBJGATE_UPSTREAM_INSECURE_SKIP_VERIFY]");
+ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(5),
+          "how often upstream readiness is probed for grpc.health.v1.Health "
+          "[OBJGATE_HEALTH_CHECK_INTERVAL]");
+ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
+          "on SIGTERM or SIGINT, how long calls in flight may run before they are cancelled "
+          "[OBJGATE_GRACE_PERIOD]");
+ABSL_FLAG(bool, access_log, true, "write one line per call to stderr [OBJGATE_ACCESS_LOG]");
 
 namespace {
 
-// The default of a flag: the environment variable when set and valid, else `fallback`.
-template <typename T>
-T EnvOr(const char* name, T fallback) {
-  const char* text = std::getenv(name);
-  if (text == nullptr) return fallback;
-  T value;
-  std::string error;
-  if (!absl::ParseFlag(text, &value, &error)) {
-    std::fprintf(stderr, "ignoring %s=%s: %s\n", name, text, error.c_str());
-    return fallback;
-  }
-  return value;
-}
+constexpr objgate::EnvFallback kEnvironmentFallbacks[] = {
+    {"listen", "OBJGATE_LISTEN"},
+    {"upstream", "OBJGATE_UPSTREAM"},
+    {"pool_size", "OBJGATE_POOL_SIZE"},
+    {"max_retries", "OBJGATE_MAX_RETRIES"},
+    {"base_delay", "OBJGATE_BASE_DELAY"},
+    {"max_delay", "OBJGATE_MAX_DELAY"},
+    {"connect_timeout", "OBJGATE_CONNECT_TIMEOUT"},
+    {"download_chunk_bytes", "OBJGATE_DOWNLOAD_CHUNK_BYTES"},
+    {"replay_buffer_bytes", "OBJGATE_REPLAY_BUFFER_BYTES"},
+    {"max_message_bytes", "OBJGATE_MAX_MESSAGE_BYTES"},
+    {"http2", "OBJGATE_HTTP2"},
+    {"upstream_ca_bundle", "OBJGATE_UPSTREAM_CA_BUNDLE"},
+    {"upstream_insecure_skip_verify", "OBJGATE_UPSTREAM_INSECURE_SKIP_VERIFY"},
+    {"health_check_interval", "OBJGATE_HEALTH_CHECK_INTERVAL"},
+    {"grace_period", "OBJGATE_GRACE_PERIOD"},
+    {"access_log", "OBJGATE_ACCESS_LOG"},
+};
 
 }  // namespace
-
-ABSL_FLAG(std::string, listen, EnvOr<std::string>("OBJGATE_LISTEN", "127.0.0.1:50051"),
-          "host:port for the gRPC API; port 0 picks a free port [OBJGATE_LISTEN]");
-ABSL_FLAG(std::string, upstream, EnvOr<std::string>("OBJGATE_UPSTREAM", "http://127.0.0.1:9000"),
-          "base URL of the REST object store, http:// or https:// [OBJGATE_UPSTREAM]");
-ABSL_FLAG(int, pool_size, EnvOr("OBJGATE_POOL_SIZE", 64),
-          "most connections kept open to the upstream; calls beyond wait for one "
-          "[OBJGATE_POOL_SIZE]");
-ABSL_FLAG(int, max_retries, EnvOr("OBJGATE_MAX_RETRIES", 3),
-          "retries of a failed idempotent or replayable upstream call [OBJGATE_MAX_RETRIES]");
-ABSL_FLAG(absl::Duration, base_delay, EnvOr("OBJGATE_BASE_DELAY", absl::Seconds(1)),
-          "wait before the first retry; doubles each retry, with jitter [OBJGATE_BASE_DELAY]");
-ABSL_FLAG(absl::Duration, max_delay, EnvOr("OBJGATE_MAX_DELAY", absl::Seconds(30)),
-          "longest single wait between retries, Retry-After included [OBJGATE_MAX_DELAY]");
-ABSL_FLAG(absl::Duration, connect_timeout, EnvOr("OBJGATE_CONNECT_TIMEOUT", absl::Seconds(5)),
-          "longest wait for a TCP (and TLS) connection to the upstream "
-          "[OBJGATE_CONNECT_TIMEOUT]");
-ABSL_FLAG(int, download_chunk_bytes, EnvOr("OBJGATE_DOWNLOAD_CHUNK_BYTES", 256 * 1024),
-          "bytes per Download data message [OBJGATE_DOWNLOAD_CHUNK_BYTES]");
-ABSL_FLAG(int64_t, replay_buffer_bytes, EnvOr<int64_t>("OBJGATE_REPLAY_BUFFER_BYTES", 8 << 20),
-          "uploads up to this size are retried from memory after an upstream failure; larger "
-          "ones fail with UNAVAILABLE for the caller to retry [OBJGATE_REPLAY_BUFFER_BYTES]");
-ABSL_FLAG(int, max_message_bytes, EnvOr("OBJGATE_MAX_MESSAGE_BYTES", 4 << 20),
-          "largest gRPC message accepted from a caller [OBJGATE_MAX_MESSAGE_BYTES]");
-ABSL_FLAG(bool, http2, EnvOr("OBJGATE_HTTP2", false),
-          "offer HTTP/2 to the upstream (ALPN on https, h2c on http) [OBJGATE_HTTP2]");
-ABSL_FLAG(std::string, upstream_ca_bundle, EnvOr<std::string>("OBJGATE_UPSTREAM_CA_BUNDLE", ""),
-          "PEM file of CAs that sign the upstream's certificate; the system store when empty "
-          "[OBJGATE_UPSTREAM_CA_BUNDLE]");
-ABSL_FLAG(bool, upstream_insecure_skip_verify,
-          EnvOr("OBJGATE_UPSTREAM_INSECURE_SKIP_VERIFY", false),
-          "do not verify the upstream's TLS certificate; for tests only "
-          "[OBJGATE_UPSTREAM_INSECURE_SKIP_VERIFY]");
-ABSL_FLAG(absl::Duration, health_check_interval,
-          EnvOr("OBJGATE_HEALTH_CHECK_INTERVAL", absl::Seconds(5)),
-          "how often upstream readiness is probed for grpc.health.v1.Health "
-          "[OBJGATE_HEALTH_CHECK_INTERVAL]");
-ABSL_FLAG(absl::Duration, grace_period, EnvOr("OBJGATE_GRACE_PERIOD", absl::Seconds(10)),
-          "on SIGTERM or SIGINT, how long calls in flight may run before they are cancelled "
-          "[OBJGATE_GRACE_PERIOD]");
-ABSL_FLAG(bool, access_log, EnvOr("OBJGATE_ACCESS_LOG", true),
-          "write one line per call to stderr [OBJGATE_ACCESS_LOG]");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "gRPC gateway to an object store's REST API.\n"
       "Usage: gateway [--listen=HOST:PORT] [--upstream=URL] [flags]");
+  if (absl::Status env = objgate::ApplyEnvironmentFallbacks(kEnvironmentFallbacks); !env.ok()) {
+    std::fprintf(stderr, "gateway: %s\n", std::string(env.message()).c_str());
+    return 2;
+  }
   absl::ParseCommandLine(argc, argv);
 
   // Signals are taken by sigwait below; block them before any thread starts so that

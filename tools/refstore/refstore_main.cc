@@ -17,6 +17,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "server/common/env_flags.h"
 #include "tools/refstore/http_server.h"
 #include "tools/refstore/object_store.h"
 #include "tools/refstore/rest_handler.h"
@@ -40,28 +41,13 @@ ABSL_FLAG(int, max_connections, 256,
 namespace objgate::refstore {
 namespace {
 
-// Sets flags from their environment variables. Runs before the command line is parsed,
-// so that a flag given there still wins.
-bool ApplyEnvironmentFallbacks() {
-  const std::pair<const char*, const char*> fallbacks[] = {
-      {"listen", "REFSTORE_LISTEN"},
-      {"data_dir", "REFSTORE_DATA_DIR"},
-      {"quota_bytes", "REFSTORE_QUOTA_BYTES"},
-      {"max_object_bytes", "REFSTORE_MAX_OBJECT_BYTES"},
-      {"max_connections", "REFSTORE_MAX_CONNECTIONS"},
-  };
-  for (const auto& [flag_name, variable] : fallbacks) {
-    const char* value = std::getenv(variable);
-    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(flag_name);
-    if (value == nullptr) continue;
-    std::string error;
-    if (!flag->ParseFrom(value, &error)) {
-      std::cerr << "refstore: bad " << variable << "=" << value << ": " << error << "\n";
-      return false;
-    }
-  }
-  return true;
-}
+constexpr EnvFallback kEnvironmentFallbacks[] = {
+    {"listen", "REFSTORE_LISTEN"},
+    {"data_dir", "REFSTORE_DATA_DIR"},
+    {"quota_bytes", "REFSTORE_QUOTA_BYTES"},
+    {"max_object_bytes", "REFSTORE_MAX_OBJECT_BYTES"},
+    {"max_connections", "REFSTORE_MAX_CONNECTIONS"},
+};
 
 // Splits "host:port" or "[v6]:port".
 bool ParseListenAddress(absl::string_view text, std::string& host, uint16_t& port) {
@@ -143,7 +129,12 @@ int main(int argc, char** argv) {
       "  refstore --data_dir=/var/lib/refstore [--listen=127.0.0.1:9000]\n"
       "Prints \"refstore listening on http://HOST:PORT\" once ready; SIGTERM or SIGINT "
       "stops it after the requests in progress.");
-  if (!objgate::refstore::ApplyEnvironmentFallbacks()) return 2;
+  if (absl::Status env = objgate::ApplyEnvironmentFallbacks(
+          objgate::refstore::kEnvironmentFallbacks);
+      !env.ok()) {
+    std::cerr << "refstore: " << env.message() << "\n";
+    return 2;
+  }
   absl::ParseCommandLine(argc, argv);
   return objgate::refstore::Run();
 }

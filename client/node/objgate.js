@@ -1,0 +1,255 @@
+'use strict';
+// A thin Node layer over the objgate stubs.
+//
+// The stubs are built at run time by @grpc/proto-loader from proto/storage/v1/storage.proto,
+// which stays the contract: every method here takes and returns its messages (with
+// camelCase field names), and failures are the gRPC errors grpc-js produces, whose `code`
+// and `details` carry the gateway's status. What this module adds is what every caller
+// would otherwise repeat: sending the tenant's `x-tenant-id` metadata on each call, cutting
+// an upload into chunks with back-pressure, checking a download against its trailer, and
+// turning streams into promises and async iterables.
+//
+//   const client = new ObjectStorageClient('127.0.0.1:50051', '550e8400-...');
+//   await client.upload('greeting.txt', Buffer.from('hello'), { contentType: 'text/plain' });
+//   const { data } = await client.download('greeting.txt');
+//   client.close();
+
+const crypto = require('node:crypto');
+const { once } = require('node:events');
+const path = require('node:path');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+const PROTO_ROOT = path.resolve(__dirname, '../../proto');
+
+// The .proto says 64 KiB to 1 MiB per upload message moves data fastest.
+const DEFAULT_CHUNK_BYTES = 256 * 1024;
+
+// Loads the `storage.v1` package: `ObjectStorage` (the stub constructor) and its messages.
+// google/protobuf/timestamp.proto comes from proto-loader's bundled well-known types.
+function loadStorageProto(protoRoot = PROTO_ROOT) {
+  const definition = protoLoader.loadSync('storage/v1/storage.proto', {
+    includeDirs: [protoRoot],
+    // int64 sizes and offsets as plain numbers: exact up to 8 PiB and far handier than Long.
+    longs: Number,
+    // Unset fields read as their defaults, as in every other proto3 binding.
+    defaults: true,
+    // Each oneof's name (`kind`) says which of its fields is set.
+    oneofs: true,
+  });
+  return grpc.loadPackageDefinition(definition).storage.v1;
+}
+
+// A Download stream that must not be trusted: it ended without its trailer, or the bytes
+// received do not match the trailer's size or SHA-256.
+class IncompleteDownloadError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'IncompleteDownloadError';
+  }
+}
+
+// The bytes of one Download call, in order, checked against the stream's trailer.
+//
+// Iterating (`for await`) yields the data chunks as Buffers as they arrive; after the last
+// one the reader compares what it received with the trailer and throws
+// IncompleteDownloadError on any mismatch, so a caller that iterates to the end has either
+// the whole range or an exception. `open` waits for the first message, so NOT_FOUND and other
+// call errors surface there.
+class ObjectReader {
+  #responses;
+
+  constructor(responses, metadata) {
+    this.#responses = responses;
+    this.metadata = metadata;
+    this.trailer = null;
+  }
+
+  // `responses` is the Download call, or any async iterable of DownloadResponse messages.
+  static async open(responses) {
+    const iterator = responses[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done || first.value.kind !== 'metadata') {
+      throw new IncompleteDownloadError('download stream did not start with metadata');
+    }
+    return new ObjectReader(iterator, first.value.metadata);
+  }
+
+  async *[Symbol.asyncIterator]() {
+    const hash = crypto.createHash('sha256');
+    let received = 0;
+    for (let next = await this.#responses.next(); !next.done; next = await this.#responses.next()) {
+      const response = next.value;
+      if (response.kind === 'data') {
+        hash.update(response.data);
+        received += response.data.length;
+        yield response.data;
+      } else if (response.kind === 'trailer') {
+        this.#check(response.trailer, received, hash.digest('hex'));
+        this.trailer = response.trailer;
+        return;
+      }
+    }
+    throw new IncompleteDownloadError(
+      `download of ${this.metadata.key} ended without a trailer after ${received} bytes`);
+  }
+
+  // Reads the rest of the stream into one Buffer.
+  async read() {
+    const chunks = [];
+    for await (const chunk of this) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+
+  #check(trailer, received, sha256) {
+    const { key, length } = this.metadata;
+    if (trailer.size !== received || trailer.size !== length) {
+      throw new IncompleteDownloadError(
+        `download of ${key}: received ${received} bytes, metadata promised ${length} and the ` +
+        `trailer says ${trailer.size}`);
+    }
+    if (trailer.sha256 !== sha256) {
+      throw new IncompleteDownloadError(
+        `download of ${key}: SHA-256 of the bytes received is ${sha256}, the trailer says ` +
+        `${trailer.sha256}`);
+    }
+  }
+}
+
+function* chunksOf(buffer, chunkBytes) {
+  for (let start = 0; start < buffer.length; start += chunkBytes) {
+    yield buffer.subarray(start, start + chunkBytes);
+  }
+}
+
+// Calls one tenant's objects through an objgate gateway.
+class ObjectStorageClient {
+  #stub;
+  #tenantMetadata;
+  #deadlineMs;
+
+  // `target` is "host:port". Options: `credentials` (plaintext by default) and `deadlineMs`,
+  // the deadline of each call (30 s by default; Infinity for none).
+  constructor(target, tenantId, { credentials = grpc.credentials.createInsecure(),
+                                  deadlineMs = 30_000 } = {}) {
+    const { ObjectStorage } = loadStorageProto();
+    this.#stub = new ObjectStorage(target, credentials);
+    this.#tenantMetadata = new grpc.Metadata();
+    this.#tenantMetadata.set('x-tenant-id', tenantId);
+    this.#deadlineMs = deadlineMs;
+  }
+
+  close() {
+    this.#stub.close();
+  }
+
+  // Stores `data` under `key` and resolves to the UploadResponse.
+  //
+  // `data` is either the whole object as a Buffer, sent in DEFAULT_CHUNK_BYTES messages with
+  // its size declared, or an iterable or async iterable of Buffers (a fs.ReadStream, say)
+  // that is streamed as it is produced, waiting whenever the channel asks it to. `size` and
+  // `sha256`, when given, make the gateway reject bytes that do not match them and store
+  // nothing.
+  async upload(key, data, { contentType = '', sha256 = '', metadata = {}, size } = {}) {
+    let chunks = data;
+    if (Buffer.isBuffer(data)) {
+      size ??= data.length;
+      chunks = chunksOf(data, DEFAULT_CHUNK_BYTES);
+    }
+    const spec = { key, contentType, sha256, metadata };
+    if (size !== undefined) spec.size = size;
+
+    let call;
+    const response = new Promise((resolve, reject) => {
+      call = this.#stub.upload(this.#tenantMetadata, this.#callOptions(),
+                               (error, reply) => (error ? reject(error) : resolve(reply)));
+    });
+    // Waits out back-pressure, but gives up as soon as the call ends: a gateway that has
+    // already answered (INVALID_ARGUMENT, say) will never ask for more.
+    const write = async (message) => {
+      if (!call.write(message)) await Promise.race([once(call, 'drain'), response]);
+    };
+    try {
+      await write({ spec });
+      for await (const chunk of chunks) await write({ data: chunk });
+      call.end();
+    } catch (error) {
+      call.cancel();
+      // The call's own outcome (CANCELLED, or the status that stopped the writes) is not
+      // what the caller needs to see; `error` is.
+      response.catch(() => {});
+      throw error;
+    }
+    return response;
+  }
+
+  // Starts reading `key` (or `limit` bytes of it from `offset`; 0 means to the end) and
+  // resolves to an ObjectReader that yields its chunks as they arrive.
+  downloadStream(key, { offset = 0, limit = 0, ifMatch = '' } = {}) {
+    const call = this.#stub.download({ key, offset, limit, ifMatch }, this.#tenantMetadata,
+                                     this.#callOptions());
+    return ObjectReader.open(call);
+  }
+
+  // Reads `key` (or a range of it) into memory, checked against the trailer; resolves to
+  // `{ data, metadata, trailer }`.
+  async download(key, options = {}) {
+    const reader = await this.downloadStream(key, options);
+    const data = await reader.read();
+    return { data, metadata: reader.metadata, trailer: reader.trailer };
+  }
+
+  // The listing as the gateway sends it: an async iterable of ListResponse pages of at most
+  // `pageSize` entries.
+  listPages(prefix = '', { pageSize = 0, startAfter = '', limit = 0 } = {}) {
+    return this.#stub.list({ prefix, pageSize, startAfter, limit }, this.#tenantMetadata,
+                           this.#callOptions());
+  }
+
+  // The entries under `prefix` in key order, however many pages they span.
+  async *list(prefix = '', { startAfter = '', limit = 0 } = {}) {
+    for await (const page of this.listPages(prefix, { startAfter, limit })) {
+      yield* page.entries;
+    }
+  }
+
+  async delete(key) {
+    await this.#unary('delete', { key }, this.#tenantMetadata);
+  }
+
+  getServerInfo() {
+    return this.#unary('getServerInfo', {}, new grpc.Metadata());
+  }
+
+  health() {
+    return this.#unary('health', {}, new grpc.Metadata());
+  }
+
+  #unary(method, request, metadata) {
+    return new Promise((resolve, reject) => {
+      this.#stub[method](request, metadata, this.#callOptions(),
+                         (error, reply) => (error ? reject(error) : resolve(reply)));
+    });
+  }
+
+  #callOptions() {
+    return { deadline: Date.now() + this.#deadlineMs };
+  }
+}
+
+// "NOT_FOUND: object x not found" for a gRPC error; the message for anything else.
+function describeError(error) {
+  if (typeof error.code === 'number' && grpc.status[error.code] !== undefined) {
+    return `${grpc.status[error.code]}: ${error.details}`;
+  }
+  return error.message;
+}
+
+module.exports = {
+  DEFAULT_CHUNK_BYTES,
+  IncompleteDownloadError,
+  ObjectReader,
+  ObjectStorageClient,
+  describeError,
+  loadStorageProto,
+};

@@ -1,0 +1,238 @@
+'use strict';
+// Calls a live objgate gateway through the stubs and the objgate helper, and checks the
+// helper's download verification against canned streams.
+//
+//   OBJGATE_TARGET=127.0.0.1:50051 node --test objgate.test.js
+//
+// tests/polyglot/run.sh starts a gateway and a reference store and runs this. Every test
+// uses a tenant of its own, so tests neither see nor disturb one another's objects.
+
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const { afterEach, before, describe, test } = require('node:test');
+const grpc = require('@grpc/grpc-js');
+const {
+  IncompleteDownloadError, ObjectReader, ObjectStorageClient, loadStorageProto,
+} = require('./objgate');
+
+const MIB = 1024 * 1024;
+
+const sha256 = (bytes) => crypto.createHash('sha256').update(bytes).digest('hex');
+
+async function collect(asyncIterable) {
+  const items = [];
+  for await (const item of asyncIterable) items.push(item);
+  return items;
+}
+
+// Download responses as the gateway would send them for `data`, ending in `trailer` (one
+// that matches when none is given, none at all when it is null).
+async function* downloadResponses(data, trailer = { sha256: sha256(data), size: data.length }) {
+  yield { kind: 'metadata', metadata: { key: 'k', size: data.length, offset: 0, length: data.length } };
+  yield { kind: 'data', data };
+  if (trailer !== null) yield { kind: 'trailer', trailer };
+}
+
+describe('ObjectReader', () => {
+  test('reads a stream whose trailer matches', async () => {
+    const reader = await ObjectReader.open(downloadResponses(Buffer.from('abc')));
+
+    assert.deepEqual(await reader.read(), Buffer.from('abc'));
+  });
+
+  test('rejects a stream without trailer', async () => {
+    const reader = await ObjectReader.open(downloadResponses(Buffer.from('abc'), null));
+
+    await assert.rejects(reader.read(), IncompleteDownloadError);
+  });
+
+  test('rejects a trailer with another SHA-256', async () => {
+    const trailer = { sha256: sha256(Buffer.from('abd')), size: 3 };
+    const reader = await ObjectReader.open(downloadResponses(Buffer.from('abc'), trailer));
+
+    await assert.rejects(reader.read(), IncompleteDownloadError);
+  });
+
+  test('rejects a trailer with another size', async () => {
+    const trailer = { sha256: sha256(Buffer.from('abc')), size: 4 };
+    const reader = await ObjectReader.open(downloadResponses(Buffer.from('abc'), trailer));
+
+    await assert.rejects(reader.read(), IncompleteDownloadError);
+  });
+});
+
+describe('gateway', () => {
+  const target = process.env.OBJGATE_TARGET;
+  const opened = [];
+  const newClient = (tenantId = `nodetest-${crypto.randomUUID()}`) => {
+    const client = new ObjectStorageClient(target, tenantId);
+    opened.push(client);
+    return client;
+  };
+  const withCode = (code) => (error) => {
+    assert.equal(grpc.status[error.code], grpc.status[code], error.details);
+    return true;
+  };
+
+  before(() => assert.ok(target, "set OBJGATE_TARGET to the gateway's host:port"));
+
+  afterEach(() => {
+    while (opened.length) opened.pop().close();
+  });
+
+  test('round trip returns the bytes and checksum uploaded', async () => {
+    const client = newClient();
+    const data = Buffer.from('hello from node\n');
+
+    const uploaded = await client.upload('docs/hello.txt', data, { contentType: 'text/plain' });
+    const { data: received, metadata, trailer } = await client.download('docs/hello.txt');
+
+    assert.deepEqual(received, data);
+    assert.equal(uploaded.size, data.length);
+    assert.equal(uploaded.sha256, sha256(data));
+    assert.equal(metadata.size, data.length);
+    assert.equal(metadata.contentType, 'text/plain');
+    assert.equal(trailer.sha256, uploaded.sha256);
+  });
+
+  test('ranged download returns only the range', async () => {
+    const client = newClient();
+    const data = Buffer.alloc(1024, 0).map((_, i) => i % 256);
+    await client.upload('range.bin', data);
+
+    const { data: received, metadata, trailer } =
+        await client.download('range.bin', { offset: 100, limit: 50 });
+
+    assert.deepEqual(received, data.subarray(100, 150));
+    assert.deepEqual([metadata.offset, metadata.length, metadata.size], [100, 50, data.length]);
+    assert.equal(trailer.sha256, sha256(data.subarray(100, 150)));
+    const { data: tail } = await client.download('range.bin', { offset: 1000 });
+    assert.deepEqual(tail, data.subarray(1000));
+  });
+
+  test('download from past the end is OUT_OF_RANGE', async () => {
+    const client = newClient();
+    await client.upload('short.txt', Buffer.from('12345'));
+
+    await assert.rejects(client.download('short.txt', { offset: 6 }),
+                         withCode(grpc.status.OUT_OF_RANGE));
+  });
+
+  test('list sends pages of page size in key order', async () => {
+    const client = newClient();
+    const keys = [5, 1, 4, 2, 3].map((day) => `logs/0${day}.log`);
+    for (const key of [...keys, 'other/ignored.log']) await client.upload(key, Buffer.from(key));
+
+    const pages = await collect(client.listPages('logs/', { pageSize: 2 }));
+
+    assert.deepEqual(pages.map((page) => page.entries.map((entry) => entry.key)), [
+      ['logs/01.log', 'logs/02.log'],
+      ['logs/03.log', 'logs/04.log'],
+      ['logs/05.log'],
+    ]);
+  });
+
+  test('list continues after a key and stops at limit', async () => {
+    const client = newClient();
+    for (let day = 1; day <= 5; day++) {
+      await client.upload(`logs/0${day}.log`, Buffer.alloc(day, 'x'));
+    }
+
+    const entries = await collect(client.list('logs/', { startAfter: 'logs/02.log', limit: 2 }));
+
+    assert.deepEqual(entries.map((entry) => [entry.key, entry.size]),
+                     [['logs/03.log', 3], ['logs/04.log', 4]]);
+  });
+
+  test('list with no match is one empty page', async () => {
+    const pages = await collect(newClient().listPages('nothing/'));
+
+    assert.equal(pages.length, 1);
+    assert.deepEqual(pages[0].entries, []);
+  });
+
+  test('delete removes the object', async () => {
+    const client = newClient();
+    await client.upload('doomed.txt', Buffer.from('bye'));
+
+    await client.delete('doomed.txt');
+
+    assert.deepEqual(await collect(client.list()), []);
+    await assert.rejects(client.download('doomed.txt'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('missing object is NOT_FOUND for download and delete', async () => {
+    const client = newClient();
+
+    await assert.rejects(client.download('missing.txt'), withCode(grpc.status.NOT_FOUND));
+    await assert.rejects(client.delete('missing.txt'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('call without tenant is UNAUTHENTICATED', async () => {
+    const { ObjectStorage } = loadStorageProto();
+    const stub = new ObjectStorage(target, grpc.credentials.createInsecure());
+
+    const call = new Promise((resolve, reject) => {
+      stub.delete({ key: 'any.txt' }, { deadline: Date.now() + 30_000 },
+                  (error, reply) => (error ? reject(error) : resolve(reply)));
+    });
+
+    await assert.rejects(call, withCode(grpc.status.UNAUTHENTICATED));
+    stub.close();
+  });
+
+  test('malformed tenant is INVALID_ARGUMENT', async () => {
+    const client = newClient('no spaces allowed');
+
+    await assert.rejects(client.delete('any.txt'), withCode(grpc.status.INVALID_ARGUMENT));
+  });
+
+  test('upload refused before its body is sent fails fast with the gateway status', async () => {
+    const client = newClient('no spaces allowed');
+
+    await assert.rejects(client.upload('big.bin', Buffer.alloc(16 * MIB)),
+                         withCode(grpc.status.INVALID_ARGUMENT));
+  });
+
+  test('tenants do not see each other\'s objects', async () => {
+    await newClient().upload('private.txt', Buffer.from('mine'));
+    const neighbour = newClient();
+
+    assert.deepEqual(await collect(neighbour.list()), []);
+    await assert.rejects(neighbour.download('private.txt'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('upload with wrong SHA-256 stores nothing', async () => {
+    const client = newClient();
+
+    await assert.rejects(
+      client.upload('bad.bin', Buffer.from('payload'), { sha256: sha256(Buffer.from('other')) }),
+      withCode(grpc.status.INVALID_ARGUMENT));
+    await assert.rejects(client.download('bad.bin'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('multi-MiB object streams both ways with matching SHA-256', async () => {
+    const client = newClient();
+    const chunks = Array.from({ length: 24 }, () => crypto.randomBytes(256 * 1024)); // 6 MiB
+    const sent = crypto.createHash('sha256');
+    for (const chunk of chunks) sent.update(chunk);
+    const expected = sent.digest('hex');
+
+    // An iterable of chunks goes up as a stream, without a declared size.
+    const uploaded = await client.upload('big.bin', chunks.values());
+    const reader = await client.downloadStream('big.bin');
+    const received = crypto.createHash('sha256');
+    let receivedChunks = 0;
+    for await (const chunk of reader) {
+      received.update(chunk);
+      receivedChunks++;
+    }
+
+    assert.equal(uploaded.size, 6 * MIB);
+    assert.equal(uploaded.sha256, expected);
+    assert.equal(received.digest('hex'), expected);
+    assert.equal(reader.trailer.sha256, expected);
+    assert.equal(reader.trailer.size, 6 * MIB);
+    assert.ok(receivedChunks > 1, 'the download should arrive in several messages');
+  });
+});

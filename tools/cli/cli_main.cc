@@ -1,0 +1,296 @@
+// objgate: the command line for the gateway, in the spirit of `mc` and `aws s3`.
+//
+//   objgate put FILE|- KEY      objgate get KEY [FILE|-]     objgate ls [PREFIX] [--long]
+//   objgate rm KEY...           objgate stat KEY             objgate info
+//   objgate health
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/time.h"
+#include "client/client.h"
+#include "server/common/env_flags.h"
+#include "tools/cli/exit_codes.h"
+#include "tools/cli/progress_bar.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "the gateway's host:port [OBJGATE_TARGET]");
+ABSL_FLAG(std::string, tenant, "", "tenant id for object commands [OBJGATE_TENANT]");
+ABSL_FLAG(absl::Duration, timeout, absl::Hours(1),
+          "deadline of each call, transfers included [OBJGATE_TIMEOUT]");
+ABSL_FLAG(int, max_retries, 3, "retries of calls the gateway reports UNAVAILABLE");
+ABSL_FLAG(bool, quiet, false, "no progress bar, even on a terminal");
+ABSL_FLAG(bool, long, false, "ls: sizes, dates and etags too");
+ABSL_FLAG(std::string, content_type, "", "put: the object's content type");
+ABSL_FLAG(int64_t, offset, 0, "get: first byte to read");
+ABSL_FLAG(int64_t, limit, 0, "get: bytes to read; 0 reads to the end");
+
+namespace objgate::cli {
+namespace {
+
+constexpr EnvFallback kEnvironmentFallbacks[] = {
+    {"target", "OBJGATE_TARGET"},
+    {"tenant", "OBJGATE_TENANT"},
+    {"timeout", "OBJGATE_TIMEOUT"},
+};
+
+constexpr char kUsage[] = R"(objgate: upload, download, list and delete objects through the gateway.
+
+Usage: objgate [flags] COMMAND [ARGS]   (objgate COMMAND --help for one command)
+
+Commands:
+  put FILE|- KEY        upload a file, or standard input
+  get KEY [FILE|-]      download to a file, or standard output
+  ls [PREFIX]           list keys; --long adds size, date and etag
+  rm KEY...             delete objects
+  stat KEY              show an object's size, etag, type and date
+  info                  show the server's status and versions
+  health                exit 0 if the store is live and ready, 7 if not
+
+Flags --target and --tenant fall back to OBJGATE_TARGET and OBJGATE_TENANT.
+A progress bar with rate and ETA is drawn on a terminal; never when stderr is piped.
+
+Exit status: 0 ok, 1 other error, 2 usage, 3 not found, 4 invalid argument,
+5 tenant refused, 6 quota exceeded, 7 unavailable or timed out (retry later),
+8 data failed its checksum.
+)";
+
+struct Command {
+  const char* name;
+  const char* synopsis;
+  const char* help;
+  size_t min_args;
+  size_t max_args;  // SIZE_MAX: any number
+  bool needs_tenant;
+  std::function<absl::Status(Client&, const std::vector<std::string>&)> run;
+};
+
+bool StderrIsTerminal() { return isatty(STDERR_FILENO) == 1; }
+bool StdoutIsTerminal() { return isatty(STDOUT_FILENO) == 1; }
+
+// A progress callback that draws on the terminal, or nothing when stderr is not one.
+struct Progress {
+  Progress() {
+    if (StderrIsTerminal() && !absl::GetFlag(FLAGS_quiet)) bar.emplace(stderr);
+  }
+  ProgressCallback callback() {
+    if (!bar) return nullptr;
+    return [this](const TransferProgress& p) { bar->Update(p.bytes_done, p.bytes_total); };
+  }
+  void Finish() {
+    if (bar) bar->Finish();
+  }
+  std::optional<ProgressBar> bar;
+};
+
+absl::Status Put(Client& client, const std::vector<std::string>& args) {
+  const std::string& source = args[0];
+  const std::string& key = args[1];
+  Progress progress;
+  UploadOptions options;
+  options.content_type = absl::GetFlag(FLAGS_content_type);
+  options.progress = progress.callback();
+  absl::StatusOr<UploadResult> result = source == "-"
+                                            ? client.UploadFrom(key, std::cin, options)
+                                            : client.UploadFile(key, source, options);
+  if (!result.ok()) return result.status();
+  progress.Finish();
+  std::fprintf(stderr, "uploaded %s: %lld bytes, sha256 %s\n", result->key.c_str(),
+               static_cast<long long>(result->size), result->sha256.c_str());
+  return absl::OkStatus();
+}
+
+absl::Status Get(Client& client, const std::vector<std::string>& args) {
+  const std::string& key = args[0];
+  const std::string destination = args.size() > 1 ? args[1] : "-";
+  Progress progress;
+  DownloadOptions options;
+  options.offset = absl::GetFlag(FLAGS_offset);
+  options.limit = absl::GetFlag(FLAGS_limit);
+  options.progress = progress.callback();
+  absl::StatusOr<DownloadResult> result =
+      destination == "-" ? client.DownloadTo(key, std::cout, options)
+                         : client.DownloadToFile(key, destination, options);
+  std::cout.flush();
+  if (!result.ok()) return result.status();
+  progress.Finish();
+  if (destination != "-") {
+    std::fprintf(stderr, "downloaded %s to %s: %lld bytes, sha256 %s\n", key.c_str(),
+                 destination.c_str(), static_cast<long long>(result->length),
+                 result->sha256.c_str());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Ls(Client& client, const std::vector<std::string>& args) {
+  ListOptions options;
+  if (!args.empty()) options.prefix = args[0];
+  absl::StatusOr<std::vector<ObjectInfo>> objects = client.ListObjects(options);
+  if (!objects.ok()) return objects.status();
+  const bool human = StdoutIsTerminal();
+  for (const ObjectInfo& object : *objects) {
+    if (absl::GetFlag(FLAGS_long)) {
+      const std::string size =
+          human ? HumanBytes(object.size) : absl::StrCat(object.size);
+      std::printf("%12s  %s  %s  %s\n", size.c_str(),
+                  absl::FormatTime("%Y-%m-%d %H:%M:%S", object.last_modified,
+                                   absl::UTCTimeZone())
+                      .c_str(),
+                  object.etag.empty() ? "-" : object.etag.substr(0, 16).c_str(),
+                  object.key.c_str());
+    } else {
+      std::printf("%s\n", object.key.c_str());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Rm(Client& client, const std::vector<std::string>& args) {
+  absl::Status first_failure;
+  for (const std::string& key : args) {
+    absl::Status status = client.Delete(key);
+    if (status.ok()) {
+      std::fprintf(stderr, "removed %s\n", key.c_str());
+    } else {
+      std::fprintf(stderr, "objgate: rm %s: %s\n", key.c_str(),
+                   std::string(status.message()).c_str());
+      if (first_failure.ok()) first_failure = status;
+    }
+  }
+  // Reported above already; the status only sets the exit code.
+  return first_failure.ok() ? first_failure : absl::Status(first_failure.code(), "");
+}
+
+absl::Status Stat(Client& client, const std::vector<std::string>& args) {
+  absl::StatusOr<ObjectInfo> object = client.Stat(args[0]);
+  if (!object.ok()) return object.status();
+  std::printf("Key:           %s\n", object->key.c_str());
+  std::printf("Size:          %lld (%s)\n", static_cast<long long>(object->size),
+              HumanBytes(object->size).c_str());
+  std::printf("ETag:          %s\n", object->etag.c_str());
+  std::printf("Content-Type:  %s\n", object->content_type.c_str());
+  std::printf("Last-Modified: %s\n",
+              absl::FormatTime(absl::RFC3339_sec, object->last_modified, absl::UTCTimeZone())
+                  .c_str());
+  return absl::OkStatus();
+}
+
+absl::Status Info(Client& client, const std::vector<std::string>&) {
+  absl::StatusOr<ServerInfo> info = client.GetServerInfo();
+  if (!info.ok()) return info.status();
+  std::printf("Status:      %s\n", info->status.c_str());
+  std::printf("Version:     %s\n", info->version.c_str());
+  std::printf("Performance: %s\n", info->performance.c_str());
+  std::printf("Gateway:     %s\n", info->gateway_version.c_str());
+  return absl::OkStatus();
+}
+
+absl::Status Health(Client& client, const std::vector<std::string>&) {
+  absl::StatusOr<bool> healthy = client.HealthCheck();
+  if (!healthy.ok()) return healthy.status();
+  std::printf("%s\n", *healthy ? "healthy" : "unhealthy");
+  return *healthy ? absl::OkStatus() : absl::UnavailableError("");
+}
+
+const std::vector<Command>& Commands() {
+  static const auto* commands = new std::vector<Command>{
+      {"put", "put FILE|- KEY",
+       "Uploads FILE, or standard input for -, under KEY. A file is retried if the gateway is\n"
+       "unavailable; standard input cannot be read twice. Flags: --content_type.",
+       2, 2, true, Put},
+      {"get", "get KEY [FILE|-]",
+       "Downloads KEY to FILE (through a temporary file, renamed once its checksum checks\n"
+       "out), or to standard output. Flags: --offset, --limit.",
+       1, 2, true, Get},
+      {"ls", "ls [PREFIX]",
+       "Lists keys that start with PREFIX. --long adds size (exact bytes when piped),\n"
+       "last-modified time (UTC) and etag.",
+       0, 1, true, Ls},
+      {"rm", "rm KEY...", "Deletes each KEY; reports each one.", 1, SIZE_MAX, true, Rm},
+      {"stat", "stat KEY", "Shows KEY's size, etag, content type and last-modified time.", 1, 1,
+       true, Stat},
+      {"info", "info", "Shows the store's status, version and performance, and the gateway's.",
+       0, 0, false, Info},
+      {"health", "health",
+       "Prints healthy or unhealthy; exits 0 when the store is live and ready, 7 otherwise.", 0,
+       0, false, Health},
+  };
+  return *commands;
+}
+
+const Command* FindCommand(absl::string_view name) {
+  for (const Command& command : Commands()) {
+    if (name == command.name) return &command;
+  }
+  return nullptr;
+}
+
+int Usage(const std::string& problem) {
+  std::fprintf(stderr, "objgate: %s\n\n%s", problem.c_str(), kUsage);
+  return kExitUsage;
+}
+
+int Run(int argc, char** argv) {
+  // `objgate COMMAND --help` describes that command; Abseil's own --help lists every flag.
+  for (int i = 1; i + 1 < argc; ++i) {
+    const Command* command = FindCommand(argv[i]);
+    if (command == nullptr) continue;
+    for (int j = i + 1; j < argc; ++j) {
+      if (absl::string_view(argv[j]) == "--help" || absl::string_view(argv[j]) == "-h") {
+        std::printf("Usage: objgate [flags] %s\n\n%s\n\nGlobal flags: --target, --tenant, "
+                    "--timeout, --max_retries, --quiet (objgate --help lists all).\n",
+                    command->synopsis, command->help);
+        return kExitOk;
+      }
+    }
+    break;
+  }
+
+  absl::SetProgramUsageMessage(kUsage);
+  if (absl::Status env = ApplyEnvironmentFallbacks(kEnvironmentFallbacks); !env.ok()) {
+    return Usage(std::string(env.message()));
+  }
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() < 2) return Usage("no command given");
+  const Command* command = FindCommand(positional[1]);
+  if (command == nullptr) return Usage(absl::StrCat("unknown command \"", positional[1], "\""));
+  std::vector<std::string> args(positional.begin() + 2, positional.end());
+  if (args.size() < command->min_args || args.size() > command->max_args) {
+    return Usage(absl::StrCat("usage: objgate ", command->synopsis));
+  }
+
+  ClientConfig config;
+  config.target = absl::GetFlag(FLAGS_target);
+  // Server-wide commands need no tenant; the client still wants a well-formed one.
+  config.tenant_id = absl::GetFlag(FLAGS_tenant);
+  if (config.tenant_id.empty()) {
+    if (command->needs_tenant) return Usage("--tenant (or OBJGATE_TENANT) is required");
+    config.tenant_id = "none";
+  }
+  config.timeout = absl::GetFlag(FLAGS_timeout);
+  config.max_retries = absl::GetFlag(FLAGS_max_retries);
+  absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(config);
+  if (!client.ok()) return Usage(std::string(client.status().message()));
+
+  std::ios::sync_with_stdio(false);
+  absl::Status status = command->run(**client, args);
+  if (!status.ok() && !status.message().empty()) {
+    std::fprintf(stderr, "objgate: %s: %s\n", command->name,
+                 std::string(status.message()).c_str());
+  }
+  return ExitCodeFor(status);
+}
+
+}  // namespace
+}  // namespace objgate::cli
+
+int main(int argc, char** argv) { return objgate::cli::Run(argc, argv); }
