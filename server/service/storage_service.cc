@@ -182,12 +182,11 @@ grpc::Status StorageService::List(grpc::ServerContext* context, const v1::ListRe
   absl::Status tenant = ResolveTenant(*context, call);
   scope.record().tenant_id = call.tenant_id;
   if (!tenant.ok()) return scope.Finish(tenant);
-  return scope.Finish(DoList(call, *request, *writer, scope.record()));
+  return scope.Finish(DoList(call, *request, *writer));
 }
 
 absl::Status StorageService::DoList(CallContext& call, const v1::ListRequest& request,
-                                    grpc::ServerWriter<v1::ListResponse>& writer,
-                                    AccessRecord& record) {
+                                    grpc::ServerWriter<v1::ListResponse>& writer) {
   absl::StatusOr<ListPlan> plan = ValidateListRequest(request);
   if (!plan.ok()) return plan.status();
 
@@ -222,7 +221,6 @@ absl::Status StorageService::DoList(CallContext& call, const v1::ListRequest& re
           absl::Nanoseconds(1)));
       out->set_etag(std::move(entry.etag));
       out->set_content_type(std::move(entry.content_type));
-      ++record.bytes;
       if (remaining && --*remaining == 0) return flush();
       if (page.entries_size() == plan->page_size) {
         if (absl::Status sent = flush(); !sent.ok()) return sent;

@@ -52,8 +52,7 @@ class StorageService final : public storage::v1::ObjectStorage::Service {
                           grpc::ServerWriter<storage::v1::DownloadResponse>& writer,
                           AccessRecord& record);
   absl::Status DoList(CallContext& call, const storage::v1::ListRequest& request,
-                      grpc::ServerWriter<storage::v1::ListResponse>& writer,
-                      AccessRecord& record);
+                      grpc::ServerWriter<storage::v1::ListResponse>& writer);
 
   Upstream& upstream_;
   AccessLog& access_log_;
