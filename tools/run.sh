@@ -10,7 +10,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 
 tools/setup.sh
-bazel build //server:gateway //tools/refstore:refstore
+bazel build //server:gateway //tools/refstore:refstore //tools/cli:objgate
 bin=$(bazel info bazel-bin 2>/dev/null)
 
 gateway_args=("$@")
@@ -43,6 +43,7 @@ start() {
     exit 1
   fi
   echo "$line"
+  last_ready_line=$line
   # Keep draining its stdout so that it never blocks on a full pipe.
   cat <&"$fd" >/dev/null &
 }
@@ -56,12 +57,14 @@ if ((own_store)); then
   gateway_args=(--upstream=http://127.0.0.1:9000 "${gateway_args[@]}")
 fi
 start gateway "$bin/server/gateway" "${gateway_args[@]}"
+gateway_line=$last_ready_line
 
-cat <<'EOF2'
+gateway_address=$(sed -n 's/.*listening on \([^ ]*\).*/\1/p' <<<"$gateway_line")
+cat <<EOF2
 
-Try it (the CLI is built by: bazel build //tools/cli:objgate):
-  curl -s -H 'X-Tenant-ID: demo' -T README.md 'http://127.0.0.1:9000/upload?key=readme'
-  grpc_cli-style tools can use server reflection on 127.0.0.1:50051.
+Try it from another terminal:
+  export OBJGATE_TARGET=$gateway_address OBJGATE_TENANT=550e8400-e29b-41d4-a716-446655440000
+  bazel-bin/tools/cli/objgate put README.md docs/readme.md && bazel-bin/tools/cli/objgate ls --long
 Press Ctrl-C to stop.
 EOF2
 wait -n "${pids[@]}"
