@@ -28,7 +28,8 @@ async function collect(asyncIterable) {
 // Download responses as the gateway would send them for `data`, ending in `trailer` (one
 // that matches when none is given, none at all when it is null).
 async function* downloadResponses(data, trailer = { sha256: sha256(data), size: data.length }) {
-  yield { kind: 'metadata', metadata: { key: 'k', size: data.length, offset: 0, length: data.length } };
+  const metadata = { key: 'k', size: data.length, offset: 0, length: data.length };
+  yield { kind: 'metadata', metadata };
   yield { kind: 'data', data };
   if (trailer !== null) yield { kind: 'trailer', trailer };
 }

@@ -95,7 +95,7 @@ class Client:
     channel under it.
     """
 
-    def __init__(self, channel: grpc.Channel, tenant_id: str, timeout: Optional[float] = None):
+    def __init__(self, channel: grpc.Channel, tenant_id: str, timeout: Optional[float] = 30.0):
         """``timeout`` is the deadline in seconds for each call; None waits indefinitely."""
         self._channel = channel
         self._stub = storage_pb2_grpc.ObjectStorageStub(channel)
