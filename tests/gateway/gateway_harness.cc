@@ -27,6 +27,14 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
     harness->refstore_ = *std::move(started);
     harness->upstream_url_ = harness->refstore_->address();
   }
+  if (options.fault_proxy) {
+    absl::StatusOr<std::unique_ptr<Subprocess>> proxy =
+        faultproxy::StartFaultProxy(harness->upstream_url_);
+    if (!proxy.ok()) return proxy.status();
+    harness->fault_proxy_process_ = *std::move(proxy);
+    harness->upstream_url_ = harness->fault_proxy_process_->address();
+    harness->fault_proxy_ = std::make_unique<faultproxy::FaultProxyClient>(harness->upstream_url_);
+  }
 
   SubprocessOptions gateway;
   gateway.binary = "server/gateway";
@@ -80,9 +88,9 @@ UploadOutcome Upload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
 }
 
 DownloadOutcome Download(v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                         const v1::DownloadRequest& request) {
+                         const v1::DownloadRequest& request, absl::Duration timeout) {
   DownloadOutcome outcome;
-  auto context = TenantContext(tenant);
+  auto context = TenantContext(tenant, timeout);
   auto reader = stub.Download(context.get(), request);
   v1::DownloadResponse message;
   while (reader->Read(&message)) {

@@ -13,6 +13,7 @@
 #include "storage/v1/storage.grpc.pb.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tools/faultproxy/fault_proxy_client.h"
 
 namespace objgate::test_support {
 
@@ -22,11 +23,14 @@ struct GatewayHarnessOptions {
   std::vector<std::string> gateway_args;
   // When set, the gateway fronts this URL and no reference store is started.
   std::optional<std::string> upstream_url;
+  // Puts a fault proxy (//tools/faultproxy) between the gateway and its upstream, for
+  // tests that script upstream failures.
+  bool fault_proxy = false;
 };
 
-// A reference store and a gateway in front of it, both real processes on ephemeral
-// loopback ports, and a channel to the gateway. Both processes are killed when the harness
-// goes, whatever the test's outcome.
+// A reference store and a gateway in front of it, optionally with a fault proxy between
+// them, all real processes on ephemeral loopback ports, and a channel to the gateway. The
+// processes are killed when the harness goes, whatever the test's outcome.
 class GatewayHarness {
  public:
   static absl::StatusOr<std::unique_ptr<GatewayHarness>> Start(
@@ -34,17 +38,23 @@ class GatewayHarness {
 
   storage::v1::ObjectStorage::Stub& stub() { return *stub_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
-  // "http://127.0.0.1:PORT" of the upstream.
+  // "http://127.0.0.1:PORT" of the upstream the gateway talks to (the fault proxy's when
+  // there is one).
   const std::string& upstream_url() const { return upstream_url_; }
   Subprocess& gateway() { return *gateway_; }
   // Null when the harness fronts a given upstream.
   Subprocess* refstore() { return refstore_.get(); }
+  // Null without GatewayHarnessOptions::fault_proxy.
+  Subprocess* fault_proxy_process() { return fault_proxy_process_.get(); }
+  faultproxy::FaultProxyClient* fault_proxy() { return fault_proxy_.get(); }
 
  private:
   GatewayHarness() = default;
 
   TempDir data_dir_;
   std::unique_ptr<Subprocess> refstore_;
+  std::unique_ptr<Subprocess> fault_proxy_process_;
+  std::unique_ptr<faultproxy::FaultProxyClient> fault_proxy_;
   std::unique_ptr<Subprocess> gateway_;
   std::string upstream_url_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -82,7 +92,8 @@ struct DownloadOutcome {
 };
 
 DownloadOutcome Download(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                         const storage::v1::DownloadRequest& request);
+                         const storage::v1::DownloadRequest& request,
+                         absl::Duration timeout = absl::Seconds(60));
 DownloadOutcome Download(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
                          const std::string& key);
 
