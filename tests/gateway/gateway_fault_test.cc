@@ -108,8 +108,8 @@ TEST_F(GatewayFaultTest, Download503TwiceThenSucceedsAfterExactlyTwoRetries) {
 TEST_F(GatewayFaultTest, MoreThanMaxRetries503sIsUnavailableAfterMaxRetriesPlusOneAttempts) {
   ASSERT_NO_FATAL_FAILURE(StartGateway({"--max_retries=3"}));
   ASSERT_NO_FATAL_FAILURE(Store("k", "x"));
-  ASSERT_NO_FATAL_FAILURE(AddRules(
-      R"({"path": "/download", "times": 10, "action": "respond", "status": 503})"));
+  ASSERT_NO_FATAL_FAILURE(
+      AddRules(R"({"path": "/download", "times": 10, "action": "respond", "status": 503})"));
 
   DownloadOutcome down = Download(stub(), kTenant, "k");
 
@@ -140,8 +140,8 @@ TEST_F(GatewayFaultTest, RateLimitWithRetryAfterWaitsThatLongThenSucceeds) {
 
 TEST_F(GatewayFaultTest, RateLimitWithoutRetryAfterIsRetriedOnTheBackoffSchedule) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
-  ASSERT_NO_FATAL_FAILURE(AddRules(
-      R"({"path": "/list", "times": 2, "action": "respond", "status": 429})"));
+  ASSERT_NO_FATAL_FAILURE(
+      AddRules(R"({"path": "/list", "times": 2, "action": "respond", "status": 429})"));
 
   ListOutcome listed = List(stub(), kTenant, v1::ListRequest());
 
@@ -174,8 +174,8 @@ TEST_F(GatewayFaultTest, DownloadResumesAfterResetMidBodyWithRangeAndIfMatch) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
   const std::string data = Pattern((5 << 20) + 123);
   ASSERT_NO_FATAL_FAILURE(Store("big", data));
-  ASSERT_NO_FATAL_FAILURE(AddRules(
-      R"({"path": "/download", "action": "reset_after_body_bytes", "bytes": 1048576})"));
+  ASSERT_NO_FATAL_FAILURE(
+      AddRules(R"({"path": "/download", "action": "reset_after_body_bytes", "bytes": 1048576})"));
 
   DownloadOutcome down = Download(stub(), kTenant, "big");
 
@@ -197,8 +197,8 @@ TEST_F(GatewayFaultTest, DownloadBodyShorterThanContentLengthIsResumedNeverShort
   ASSERT_NO_FATAL_FAILURE(StartGateway());
   const std::string data = Pattern(1 << 20);
   ASSERT_NO_FATAL_FAILURE(Store("short", data));
-  ASSERT_NO_FATAL_FAILURE(AddRules(
-      R"({"path": "/download", "action": "close_after_body_bytes", "bytes": 300000})"));
+  ASSERT_NO_FATAL_FAILURE(
+      AddRules(R"({"path": "/download", "action": "close_after_body_bytes", "bytes": 300000})"));
 
   DownloadOutcome down = Download(stub(), kTenant, "short");
 
@@ -214,8 +214,8 @@ TEST_F(GatewayFaultTest, DownloadBodyShorterThanContentLengthIsResumedNeverShort
 TEST_F(GatewayFaultTest, StalledUpstreamIsDeadlineExceededAndTheUpstreamCallIsCancelled) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
   ASSERT_NO_FATAL_FAILURE(Store("slow", Pattern(1 << 20)));
-  ASSERT_NO_FATAL_FAILURE(AddRules(
-      R"({"path": "/download", "action": "stall_after_body_bytes", "bytes": 65536})"));
+  ASSERT_NO_FATAL_FAILURE(
+      AddRules(R"({"path": "/download", "action": "stall_after_body_bytes", "bytes": 65536})"));
   const absl::Duration deadline = absl::Milliseconds(1500);
   v1::DownloadRequest request;
   request.set_key("slow");
@@ -283,8 +283,8 @@ TEST_F(GatewayFaultTest, SmallUploadBrokenMidBodyIsReplayedFromTheBuffer) {
   // in production.
   ASSERT_NO_FATAL_FAILURE(Store("warm-up", "x"));
   const std::string data = Pattern(256 * 1024);
-  ASSERT_NO_FATAL_FAILURE(AddRules(
-      R"({"path": "/upload", "action": "reset_after_request_bytes", "bytes": 65536})"));
+  ASSERT_NO_FATAL_FAILURE(
+      AddRules(R"({"path": "/upload", "action": "reset_after_request_bytes", "bytes": 65536})"));
 
   UploadOutcome up = Upload(stub(), kTenant, "replayed", data);
 
@@ -341,36 +341,32 @@ TEST_F(GatewayFaultTest, Delete500IsRetried) {
       AddRules(R"({"method": "DELETE", "path": "/delete", "action": "respond", "status": 500})"));
 
   v1::DeleteResponse response;
-  grpc::Status status =
-      stub().Delete(TenantContext(kTenant).get(), DeleteOf("doomed"), &response);
+  grpc::Status status = stub().Delete(TenantContext(kTenant).get(), DeleteOf("doomed"), &response);
 
   ASSERT_TRUE(status.ok()) << status.error_message();
   const std::vector<LoggedRequest> seen = Seen("/delete");
   ASSERT_THAT(seen, SizeIs(2));
   EXPECT_EQ(seen[0].outcome->status, 500);
   EXPECT_EQ(seen[1].outcome->status, 204);
-  EXPECT_EQ(Download(stub(), kTenant, "doomed").status.error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Download(stub(), kTenant, "doomed").status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(GatewayFaultTest, DeleteWhoseAnswerWasLostCountsAsDoneWhenTheRetryFinds404) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
   ASSERT_NO_FATAL_FAILURE(Store("doomed", "x"));
   // The store deletes the object, then the connection is reset before its answer.
-  ASSERT_NO_FATAL_FAILURE(AddRules(
-      R"({"path": "/delete", "action": "reset_before_response", "forward_first": true})"));
+  ASSERT_NO_FATAL_FAILURE(
+      AddRules(R"({"path": "/delete", "action": "reset_before_response", "forward_first": true})"));
 
   v1::DeleteResponse response;
-  grpc::Status status =
-      stub().Delete(TenantContext(kTenant).get(), DeleteOf("doomed"), &response);
+  grpc::Status status = stub().Delete(TenantContext(kTenant).get(), DeleteOf("doomed"), &response);
 
   EXPECT_TRUE(status.ok()) << status.error_message();
   const std::vector<LoggedRequest> seen = Seen("/delete");
   ASSERT_THAT(seen, SizeIs(2));
   EXPECT_EQ(seen[0].action, "reset_before_response");
   EXPECT_EQ(seen[1].outcome->status, 404);
-  EXPECT_EQ(Download(stub(), kTenant, "doomed").status.error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Download(stub(), kTenant, "doomed").status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 }  // namespace

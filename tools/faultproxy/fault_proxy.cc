@@ -37,8 +37,8 @@ constexpr absl::Duration kDrainBeforeReset = absl::Seconds(2);
 // Headers that describe one hop, not the message, and so are never relayed: the proxy
 // frames each body itself and handles "Expect: 100-continue" with the client.
 constexpr absl::string_view kHopByHopHeaders[] = {
-    "Connection", "Keep-Alive", "Proxy-Connection", "TE",      "Trailer",
-    "Transfer-Encoding", "Upgrade", "Content-Length", "Expect"};
+    "Connection",        "Keep-Alive", "Proxy-Connection", "TE",    "Trailer",
+    "Transfer-Encoding", "Upgrade",    "Content-Length",   "Expect"};
 
 bool IsHopByHop(absl::string_view name) {
   return std::any_of(std::begin(kHopByHopHeaders), std::end(kHopByHopHeaders),
@@ -90,9 +90,9 @@ std::string StatusLine(int status) {
 // Sends a whole answer held in memory.
 absl::Status SendAnswer(int fd, int status, const HttpHeaders& headers, absl::string_view body,
                         bool close) {
-  return SendAll(fd, absl::StrCat(MessageHead(StatusLine(status), headers,
-                                              Framing::Length(body.size()), close),
-                                  body));
+  return SendAll(
+      fd, absl::StrCat(
+              MessageHead(StatusLine(status), headers, Framing::Length(body.size()), close), body));
 }
 
 absl::Status SendJson(int fd, int status, absl::string_view json, bool close) {
@@ -259,9 +259,9 @@ class FaultProxy::Exchange {
     upstream_fd_ = *upstream;
 
     const Framing request_framing = Framing::Of(body_);
-    absl::Status sent = SendAll(
-        upstream_fd_, MessageHead(absl::StrCat(request_.method, " ", target_, " HTTP/1.1"),
-                                  request_.headers, request_framing, /*close=*/true));
+    absl::Status sent =
+        SendAll(upstream_fd_, MessageHead(absl::StrCat(request_.method, " ", target_, " HTTP/1.1"),
+                                          request_.headers, request_framing, /*close=*/true));
     if (!sent.ok()) return BadGateway(sent);
     BodyWriter to_upstream(upstream_fd_, request_framing);
     if (action_ == FaultAction::kResetAfterRequestBytes) {
@@ -309,18 +309,17 @@ class FaultProxy::Exchange {
     }
     const Framing response_framing =
         has_body ? Framing::Of(**response_body) : Framing{Framing::Kind::kNoBody, 0};
-    if (!Delivered(SendAll(client_fd_, MessageHead(response->status_line,
-                                                   response->fields.headers, response_framing,
-                                                   !keep_alive)))) {
+    if (!Delivered(SendAll(client_fd_, MessageHead(response->status_line, response->fields.headers,
+                                                   response_framing, !keep_alive)))) {
       return false;
     }
     BodyWriter to_client(client_fd_, response_framing);
     const bool faults_body = action_ == FaultAction::kResetAfterBodyBytes ||
                              action_ == FaultAction::kStallAfterBodyBytes ||
                              action_ == FaultAction::kCloseAfterBodyBytes;
-    const RelayResult relayed =
-        Relay(**response_body, [&](absl::string_view bytes) { return to_client.Write(bytes); },
-              faults_body ? rule_->bytes : kNoLimit);
+    const RelayResult relayed = Relay(
+        **response_body, [&](absl::string_view bytes) { return to_client.Write(bytes); },
+        faults_body ? rule_->bytes : kNoLimit);
     outcome_.response_body_bytes = relayed.bytes;
     if (!Delivered(relayed.write_status)) return false;
     // The upstream broke off: pass the break on by closing, leaving the body short.
@@ -368,10 +367,10 @@ class FaultProxy::Exchange {
   // The upstream failed before its answer began: say so, as a gateway does.
   bool BadGateway(const absl::Status& status) {
     outcome_.status = 502;
-    Delivered(SendJson(client_fd_, 502,
-                       refstore::ErrorJson(absl::StrCat("faultproxy: upstream failed: ",
-                                                        status.message())),
-                       /*close=*/true));
+    Delivered(SendJson(
+        client_fd_, 502,
+        refstore::ErrorJson(absl::StrCat("faultproxy: upstream failed: ", status.message())),
+        /*close=*/true));
     return false;
   }
 
@@ -501,8 +500,8 @@ bool FaultProxy::ServeControl(int client_fd, const HttpRequest& request, BodyDec
     log_.Clear();
   } else {
     status = 404;
-    answer = refstore::ErrorJson(
-        absl::StrCat("no control route ", request.method, " ", request.path));
+    answer =
+        refstore::ErrorJson(absl::StrCat("no control route ", request.method, " ", request.path));
   }
   return SendJson(client_fd, status, answer, !keep_alive).ok() && keep_alive;
 }

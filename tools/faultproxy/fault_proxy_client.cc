@@ -46,8 +46,8 @@ absl::Status FaultProxyClient::ClearRules() {
 
 absl::StatusOr<std::vector<LoggedRequest>> FaultProxyClient::Log(absl::string_view path,
                                                                  absl::Duration settle) {
-  absl::StatusOr<test_support::HttpResponse> response = http_.Get(
-      absl::StrCat("/__faults/log?settle_ms=", absl::ToInt64Milliseconds(settle)));
+  absl::StatusOr<test_support::HttpResponse> response =
+      http_.Get(absl::StrCat("/__faults/log?settle_ms=", absl::ToInt64Milliseconds(settle)));
   if (absl::Status ok = ExpectOk(response, "return its log"); !ok.ok()) return ok;
   absl::StatusOr<std::vector<LoggedRequest>> requests = ParseRequestLog(response->body);
   if (!requests.ok() || path.empty()) return requests;

@@ -195,8 +195,7 @@ TEST_F(FaultProxyProcessTest, RelaysChunkedBodiesChunked) {
   ASSERT_TRUE(seen.has_value());
   EXPECT_EQ(seen->declared_size, std::nullopt) << "the upload reached the upstream chunked";
 
-  absl::StatusOr<HttpResponse> download =
-      HttpClient(process_->address()).Get("/chunked?n=250000");
+  absl::StatusOr<HttpResponse> download = HttpClient(process_->address()).Get("/chunked?n=250000");
   ASSERT_TRUE(download.ok()) << download.status();
   EXPECT_EQ(download->Header("Transfer-Encoding"), "chunked");
   EXPECT_EQ(download->Header("Content-Length"), std::nullopt);

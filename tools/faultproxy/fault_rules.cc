@@ -62,10 +62,9 @@ absl::StatusOr<FaultRule> ParseRule(const Json& json, size_t index) {
     return Invalid(index, absl::StrCat("unknown action \"", action_name, "\""));
   }
   for (const auto& [field, value] : json.items()) {
-    const bool known =
-        std::find(std::begin(kCommonFields), std::end(kCommonFields), field) !=
-            std::end(kCommonFields) ||
-        (!field.empty() && spec->Uses(field));
+    const bool known = std::find(std::begin(kCommonFields), std::end(kCommonFields), field) !=
+                           std::end(kCommonFields) ||
+                       (!field.empty() && spec->Uses(field));
     if (!known) {
       return Invalid(index, absl::StrCat("field \"", field, "\" is not used by ", spec->name));
     }
@@ -78,10 +77,10 @@ absl::StatusOr<FaultRule> ParseRule(const Json& json, size_t index) {
 
   FaultRule rule;
   rule.action = spec->action;
-  for (auto [field, target] : {std::pair{"name", &rule.name}, std::pair{"method", &rule.method},
-                               std::pair{"path", &rule.path},
-                               std::pair{"query_contains", &rule.query_contains},
-                               std::pair{"body", &rule.body}}) {
+  for (auto [field, target] :
+       {std::pair{"name", &rule.name}, std::pair{"method", &rule.method},
+        std::pair{"path", &rule.path}, std::pair{"query_contains", &rule.query_contains},
+        std::pair{"body", &rule.body}}) {
     auto it = json.find(field);
     if (it == json.end()) continue;
     if (!it->is_string()) return Invalid(index, absl::StrCat("\"", field, "\" must be a string"));
@@ -146,8 +145,7 @@ absl::string_view FaultActionName(FaultAction action) {
 
 bool FaultRule::Matches(absl::string_view request_method, absl::string_view request_path,
                         absl::string_view raw_query) const {
-  return (method.empty() || method == request_method) &&
-         (path.empty() || path == request_path) &&
+  return (method.empty() || method == request_method) && (path.empty() || path == request_path) &&
          (query_contains.empty() || absl::StrContains(raw_query, query_contains));
 }
 

@@ -99,8 +99,7 @@ TEST(ParseFaultRulesTest, MistakesAreRefusedWithTheReason) {
            {R"({"action": "respond", "status": 99})", "\"status\" must be"},
            {R"({"action": "respond", "status": 200, "headers": {"Content-Length": "3"}})",
             "is set by the proxy"},
-           {R"({"action": "respond", "status": 200, "headers": {"X": "a\r\nY: b"}})",
-            "malformed"},
+           {R"({"action": "respond", "status": 200, "headers": {"X": "a\r\nY: b"}})", "malformed"},
            {R"({"action": "respond", "status": 200, "headers": ["X"]})", "object of strings"},
            {R"({"action": "reset_after_body_bytes", "bytes": -5})", "non-negative"},
            {R"({"action": "reset_before_response", "forward_first": 1})", "true or false"},
@@ -124,7 +123,8 @@ TEST(FaultRuleTest, MatchesOnMethodPathAndQuerySubstring) {
 
 TEST(FaultRulesTest, RuleAppliesItsTimesThenFallsThrough) {
   FaultRules rules;
-  rules.Add(*ParseFaultRules(R"({"path": "/list", "times": 2, "action": "respond", "status": 503})"));
+  rules.Add(
+      *ParseFaultRules(R"({"path": "/list", "times": 2, "action": "respond", "status": 503})"));
   EXPECT_TRUE(rules.Take("GET", "/list", "").has_value());
   EXPECT_TRUE(rules.Take("GET", "/list", "").has_value());
   EXPECT_FALSE(rules.Take("GET", "/list", "").has_value());

@@ -38,14 +38,14 @@ struct AddrInfoDeleter {
 };
 
 absl::StatusOr<std::unique_ptr<addrinfo, AddrInfoDeleter>> Resolve(const Endpoint& endpoint,
-                                                                    int flags) {
+                                                                   int flags) {
   addrinfo hints = {};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = flags | AI_NUMERICSERV;
   addrinfo* found = nullptr;
-  const int resolved = getaddrinfo(endpoint.host.c_str(), std::to_string(endpoint.port).c_str(),
-                                   &hints, &found);
+  const int resolved =
+      getaddrinfo(endpoint.host.c_str(), std::to_string(endpoint.port).c_str(), &hints, &found);
   if (resolved != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot resolve ", endpoint.host, ": ", gai_strerror(resolved)));
@@ -117,8 +117,7 @@ absl::StatusOr<int> Listen(const Endpoint& endpoint) {
   auto addresses = Resolve(endpoint, AI_PASSIVE);
   if (!addresses.ok()) return addresses.status();
   const addrinfo& address = **addresses;
-  const int fd =
-      socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC, address.ai_protocol);
+  const int fd = socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC, address.ai_protocol);
   if (fd < 0) return ErrnoStatus("socket");
   const int on = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
@@ -214,12 +213,11 @@ bool WaitForPeerToClose(int fd, absl::Duration timeout) {
     if (left <= absl::ZeroDuration()) return false;
     // POLLRDHUP and not POLLIN: a FIN or a reset wakes us, unread request bytes do not.
     pollfd waiting = {fd, POLLRDHUP, 0};
-    const int ready =
-        poll(&waiting, 1,
-             left == absl::InfiniteDuration()
-                 ? -1
-                 : static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1,
-                                                      1 << 30)));
+    const int ready = poll(
+        &waiting, 1,
+        left == absl::InfiniteDuration()
+            ? -1
+            : static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(left) + 1, 1 << 30)));
     if (ready > 0) return true;
     if (ready < 0 && errno != EINTR) return true;
   }
