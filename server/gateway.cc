@@ -11,6 +11,8 @@ namespace objgate {
 namespace {
 
 constexpr char kServiceName[] = "storage.v1.ObjectStorage";
+constexpr absl::Duration kShutdownMargin = absl::Milliseconds(500);
+constexpr absl::Duration kServerPollInterval = absl::Milliseconds(200);
 
 }  // namespace
 
@@ -40,6 +42,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   builder.AddListeningPort(opts.listen_address, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(gateway->service_.get());
   builder.SetMaxReceiveMessageSize(opts.max_receive_message_bytes);
+  // gRPC's synchronous server notices a shutdown only when its polling threads wake, every
+  // 10 s by default; that would hold the process well past a short grace period.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC,
+                              absl::ToInt64Milliseconds(kServerPollInterval));
   gateway->server_ = builder.BuildAndStart();
   if (gateway->server_ == nullptr || port == 0) {
     return absl::UnavailableError(
@@ -71,6 +77,11 @@ void Gateway::Shutdown(absl::Time deadline) {
   if (!shutting_down_.HasBeenNotified()) shutting_down_.Notify();
   if (readiness_prober_.joinable()) readiness_prober_.join();
   if (server_ != nullptr) {
+    // Calls still running shortly before the deadline are ended by the service with
+    // UNAVAILABLE, which callers retry; at the deadline gRPC cancels whatever is left.
+    const absl::Duration margin =
+        std::min(kShutdownMargin, std::max(absl::ZeroDuration(), deadline - absl::Now()) / 4);
+    service_->BeginShutdown(deadline - margin);
     server_->GetHealthCheckService()->Shutdown();
     server_->Shutdown(absl::ToChronoTime(deadline));
     server_->Wait();

@@ -47,22 +47,6 @@ std::string NewRequestId() {
   return absl::StrCat(absl::Hex(high, absl::kZeroPad16), absl::Hex(low, absl::kZeroPad16));
 }
 
-// Everything a call carries to the upstream, from the RPC's context. The caller's request
-// id is kept when it sent a sane one, so that its logs, ours and the upstream's line up.
-CallContext ContextOf(grpc::ServerContext& context, CallStats& stats) {
-  CallContext call;
-  const auto deadline = context.deadline();
-  call.deadline = deadline == std::chrono::system_clock::time_point::max()
-                      ? absl::InfiniteFuture()
-                      : absl::FromChrono(deadline);
-  call.is_cancelled = [&context] { return context.IsCancelled(); };
-  std::optional<std::string> request_id = Metadata(context, kRequestIdMetadata);
-  call.request_id = request_id && ValidateTenantId(*request_id).ok() ? *request_id
-                                                                     : NewRequestId();
-  call.stats = &stats;
-  return call;
-}
-
 // The tenant of an object call: required, and of the documented form.
 absl::Status ResolveTenant(const grpc::ServerContext& context, CallContext& call) {
   std::optional<std::string> tenant = Metadata(context, kTenantMetadata);
@@ -105,6 +89,40 @@ class CallScope {
 
 }  // namespace
 
+// Everything a call carries to the upstream, from the RPC's context. The caller's request
+// id is kept when it sent a sane one, so that its logs, ours and the upstream's line up.
+CallContext StorageService::ContextOf(grpc::ServerContext& context, CallStats& stats) const {
+  CallContext call;
+  const auto deadline = context.deadline();
+  call.deadline = deadline == std::chrono::system_clock::time_point::max()
+                      ? absl::InfiniteFuture()
+                      : absl::FromChrono(deadline);
+  call.is_cancelled = [&context, this] {
+    return context.IsCancelled() || PastShutdownCutoff();
+  };
+  std::optional<std::string> request_id = Metadata(context, kRequestIdMetadata);
+  call.request_id = request_id && ValidateTenantId(*request_id).ok() ? *request_id
+                                                                     : NewRequestId();
+  call.stats = &stats;
+  return call;
+}
+
+void StorageService::BeginShutdown(absl::Time cutoff) {
+  shutdown_cutoff_unix_nanos_.store(absl::ToUnixNanos(cutoff), std::memory_order_relaxed);
+}
+
+bool StorageService::PastShutdownCutoff() const {
+  return absl::ToUnixNanos(absl::Now()) >=
+         shutdown_cutoff_unix_nanos_.load(std::memory_order_relaxed);
+}
+
+absl::Status StorageService::Outcome(absl::Status status) const {
+  if (absl::IsCancelled(status) && PastShutdownCutoff()) {
+    return absl::UnavailableError("the gateway is shutting down; retry the call");
+  }
+  return status;
+}
+
 StorageService::StorageService(Upstream& upstream, AccessLog& access_log,
                                StorageServiceOptions options)
     : upstream_(upstream), access_log_(access_log), options_(std::move(options)) {}
@@ -115,7 +133,7 @@ grpc::Status StorageService::Upload(grpc::ServerContext* context,
   CallScope scope(access_log_, "Upload");
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
-  return scope.Finish(DoUpload(*context, call, *reader, *response, scope.record()));
+  return scope.Finish(Outcome(DoUpload(*context, call, *reader, *response, scope.record())));
 }
 
 absl::Status StorageService::DoUpload(grpc::ServerContext& context, CallContext& call,
@@ -158,7 +176,7 @@ grpc::Status StorageService::Download(grpc::ServerContext* context,
   absl::Status tenant = ResolveTenant(*context, call);
   scope.record().tenant_id = call.tenant_id;
   if (!tenant.ok()) return scope.Finish(tenant);
-  return scope.Finish(DoDownload(call, *request, *writer, scope.record()));
+  return scope.Finish(Outcome(DoDownload(call, *request, *writer, scope.record())));
 }
 
 absl::Status StorageService::DoDownload(CallContext& call, const v1::DownloadRequest& request,
@@ -182,7 +200,7 @@ grpc::Status StorageService::List(grpc::ServerContext* context, const v1::ListRe
   absl::Status tenant = ResolveTenant(*context, call);
   scope.record().tenant_id = call.tenant_id;
   if (!tenant.ok()) return scope.Finish(tenant);
-  return scope.Finish(DoList(call, *request, *writer));
+  return scope.Finish(Outcome(DoList(call, *request, *writer)));
 }
 
 absl::Status StorageService::DoList(CallContext& call, const v1::ListRequest& request,
@@ -247,7 +265,7 @@ grpc::Status StorageService::Delete(grpc::ServerContext* context,
   scope.record().tenant_id = call.tenant_id;
   if (status.ok()) status = ValidateDeleteRequest(*request);
   if (status.ok()) status = upstream_.Delete(call, request->key());
-  return scope.Finish(status);
+  return scope.Finish(Outcome(status));
 }
 
 grpc::Status StorageService::GetServerInfo(grpc::ServerContext* context,
@@ -263,7 +281,7 @@ grpc::Status StorageService::GetServerInfo(grpc::ServerContext* context,
     response->set_performance(info->performance);
     response->set_gateway_version(options_.gateway_version);
   }
-  return scope.Finish(info.status());
+  return scope.Finish(Outcome(info.status()));
 }
 
 grpc::Status StorageService::Health(grpc::ServerContext* context,

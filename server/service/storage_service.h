@@ -1,6 +1,7 @@
 #ifndef OBJGATE_SERVER_SERVICE_STORAGE_SERVICE_H_
 #define OBJGATE_SERVER_SERVICE_STORAGE_SERVICE_H_
 
+#include <atomic>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
@@ -44,7 +45,18 @@ class StorageService final : public storage::v1::ObjectStorage::Service {
   grpc::Status Health(grpc::ServerContext* context, const storage::v1::HealthRequest* request,
                       storage::v1::HealthResponse* response) override;
 
+  // From `cutoff` on, upstream work of calls still in flight is abandoned and the calls end
+  // with UNAVAILABLE, so that callers know to retry elsewhere before the server goes.
+  void BeginShutdown(absl::Time cutoff);
+
  private:
+  // The call's context for the upstream layers, and what the call is doing for its log.
+  CallContext ContextOf(grpc::ServerContext& context, CallStats& stats) const;
+  bool PastShutdownCutoff() const;
+  // A call abandoned at the shutdown cutoff reports UNAVAILABLE, not CANCELLED: the
+  // caller did not cancel, and may retry.
+  absl::Status Outcome(absl::Status status) const;
+
   absl::Status DoUpload(grpc::ServerContext& context, CallContext& call,
                         grpc::ServerReader<storage::v1::UploadRequest>& reader,
                         storage::v1::UploadResponse& response, AccessRecord& record);
@@ -57,6 +69,7 @@ class StorageService final : public storage::v1::ObjectStorage::Service {
   Upstream& upstream_;
   AccessLog& access_log_;
   const StorageServiceOptions options_;
+  std::atomic<int64_t> shutdown_cutoff_unix_nanos_{INT64_MAX};
 };
 
 }  // namespace objgate
