@@ -23,6 +23,12 @@ for p in "${packages[@]}"; do
   fi
 done
 
+# Node runs the Node client's tests. Machines may bring a newer Node from elsewhere;
+# Debian's is enough (the client needs Node 18 or later) where there is none.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if ((${#missing[@]} == 0)); then
   exit 0
 fi

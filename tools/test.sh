@@ -17,7 +17,12 @@ for arg in "$@"; do
     *) flags+=("$arg") ;;
   esac
 done
-((${#targets[@]})) || targets=(//...)
+# The Python and Node suites belong to a full run, not to a narrowed one.
+run_polyglot=0
+if ((${#targets[@]} == 0)); then
+  targets=(//...)
+  run_polyglot=1
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -39,12 +44,29 @@ if [[ -d "$testlogs" ]]; then
              xargs -0 -r sed -n 's/^<testsuites tests="\([0-9]*\)" failures="\([0-9]*\)" disabled="[0-9]*" errors="\([0-9]*\)".*/\1 \2 \3/p')
 fi
 
-echo
-echo "test.sh: ${targets_passed} test targets passed, ${targets_failed} failed;" \
-     "${cases_run} test cases ran, ${cases_failed} failed"
 if ((bazel_rc != 0)) && ((targets_failed == 0)); then
   echo "test.sh: bazel exited with ${bazel_rc} (build failure?)"
   targets_failed=1
 fi
-echo "Tests: $((cases_run - cases_failed)) passed, ${cases_failed} failed"
-((bazel_rc == 0 && targets_failed == 0))
+
+# The Python and Node suites run against a gateway of their own, outside Bazel.
+polyglot_rc=0
+polyglot_passed=0
+polyglot_failed=0
+if ((run_polyglot)); then
+  tests/polyglot/run.sh 2>&1 | tee "$log"
+  polyglot_rc=${PIPESTATUS[0]}
+  if read -r polyglot_passed polyglot_failed < <(
+       sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n 1); then :; fi
+  if ((polyglot_rc != 0 && polyglot_failed == 0)); then polyglot_failed=1; fi
+fi
+
+echo
+echo "test.sh: bazel: ${targets_passed} test targets passed, ${targets_failed} failed;" \
+     "${cases_run} test cases ran, ${cases_failed} failed"
+((run_polyglot)) && echo "test.sh: python and node: ${polyglot_passed} passed, ${polyglot_failed} failed"
+passed=$((cases_run - cases_failed + polyglot_passed))
+failed=$((cases_failed + polyglot_failed))
+if ((failed == 0 && (bazel_rc != 0 || targets_failed != 0))); then failed=1; fi
+echo "Tests: ${passed} passed, ${failed} failed"
+((bazel_rc == 0 && targets_failed == 0 && polyglot_rc == 0))
