@@ -1,0 +1,74 @@
+// Runs objgate_bench in quick mode and checks the JSON it writes is complete. Figures are
+// only checked to be there: how fast anything is, is not a test's business.
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/subprocess.h"
+
+namespace objgate::bench {
+namespace {
+
+using ::nlohmann::json;
+using test_support::Subprocess;
+using test_support::SubprocessOptions;
+
+void ExpectNumbers(const json& object, std::initializer_list<const char*> fields) {
+  for (const char* field : fields) {
+    EXPECT_TRUE(object.contains(field) && object[field].is_number())
+        << field << " in " << object.dump();
+  }
+}
+
+TEST(BenchSmokeTest, QuickRunWritesEveryScenario) {
+  const std::string tmp = std::getenv("TEST_TMPDIR");
+  const std::string json_path = tmp + "/bench-results.json";
+  SubprocessOptions options;
+  options.binary = "tools/bench/objgate_bench";
+  options.args = {"--quick", "--work_dir=" + tmp, "--json_out=" + json_path};
+  options.ready_pattern = "results written to (\\S+)";
+  options.ready_timeout = absl::Minutes(4);
+  absl::StatusOr<std::unique_ptr<Subprocess>> bench = Subprocess::Start(options);
+  ASSERT_TRUE(bench.ok()) << bench.status();
+  // Signal 0 sends nothing: Stop then only waits for the bench to exit by itself.
+  absl::StatusOr<int> exit = (*bench)->Stop(/*signal=*/0, absl::Seconds(30));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 0) << "wait status " << *exit;
+
+  std::ifstream file(json_path);
+  const json results = json::parse(file, nullptr, /*allow_exceptions=*/false);
+  ASSERT_FALSE(results.is_discarded()) << json_path << " is not JSON";
+  EXPECT_EQ(results["mode"], "quick");
+
+  ASSERT_EQ(results["large"].size(), 4u);  // up and down, 1 and 4 streams
+  for (const json& row : results["large"]) {
+    ExpectNumbers(row["gateway"], {"mb_per_s", "bytes", "seconds", "cpu_seconds"});
+    ExpectNumbers(row["direct"], {"mb_per_s", "bytes", "seconds"});
+    ExpectNumbers(row, {"ratio", "gateway_cpu_seconds_per_gib"});
+  }
+  ASSERT_EQ(results["small"].size(), 6u);  // up and down at 1, 16 and 64
+  for (const json& row : results["small"]) {
+    for (const char* path : {"gateway", "direct"}) {
+      ExpectNumbers(row[path], {"ops_per_s", "ops", "p50_ms", "p99_ms", "p999_ms"});
+    }
+    ExpectNumbers(row["ratio"], {"ops_per_s", "p50_ms", "p99_ms", "p999_ms"});
+    ExpectNumbers(row, {"added_p50_ms", "gateway_cpu_seconds_per_10k_ops"});
+  }
+  ExpectNumbers(results["cost"],
+                {"gateway_cpu_seconds_per_gib", "gateway_cpu_seconds_per_10k_small_ops"});
+  ASSERT_EQ(results["memory"].size(), 4u);  // two sizes each way
+  for (const json& row : results["memory"]) {
+    ExpectNumbers(row, {"object_bytes", "idle_rss_bytes", "peak_rss_bytes",
+                        "peak_above_idle_bytes"});
+  }
+  EXPECT_EQ(results["connections"]["ops"], 1000);
+  ExpectNumbers(results["connections"], {"opened_during_run", "pool_size"});
+  ExpectNumbers(results["environment"], {"cpus", "load_average_before"});
+}
+
+}  // namespace
+}  // namespace objgate::bench

@@ -1,0 +1,245 @@
+#include "tools/bench/object_clients.h"
+
+#include <curl/curl.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "absl/base/call_once.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "storage/v1/storage.grpc.pb.h"
+
+namespace objgate::bench {
+namespace {
+
+namespace v1 = ::storage::v1;
+
+// Bytes per upload message and per libcurl buffer: the gateway's download chunk size.
+constexpr size_t kChunkBytes = 256 * 1024;
+constexpr absl::Duration kCallTimeout = absl::Minutes(30);
+
+// The bytes every upload repeats: not all zero, though nothing on either path compresses.
+const std::string& Pattern() {
+  static const std::string* pattern = [] {
+    auto* bytes = new std::string(kChunkBytes, '\0');
+    uint32_t state = 2463534242u;
+    for (char& byte : *bytes) {
+      state ^= state << 13;
+      state ^= state >> 17;
+      state ^= state << 5;
+      byte = static_cast<char>(state);
+    }
+    return bytes;
+  }();
+  return *pattern;
+}
+
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+class GatewayClient : public ObjectClient {
+ public:
+  GatewayClient(const std::string& target, std::string tenant) : tenant_(std::move(tenant)) {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(16 << 20);
+    // A connection of its own, like each libcurl handle on the direct path.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+    stub_ = v1::ObjectStorage::NewStub(channel_);
+  }
+
+  absl::Status Connect() override {
+    if (channel_->WaitForConnected(absl::ToChronoTime(absl::Now() + absl::Seconds(10)))) {
+      return absl::OkStatus();
+    }
+    return absl::UnavailableError("cannot connect to the gateway");
+  }
+
+  absl::Status Upload(const std::string& key, int64_t size) override {
+    grpc::ClientContext context;
+    Prepare(context);
+    v1::UploadResponse response;
+    std::unique_ptr<grpc::ClientWriter<v1::UploadRequest>> writer =
+        stub_->Upload(&context, &response);
+    v1::UploadRequest message;
+    message.mutable_spec()->set_key(key);
+    message.mutable_spec()->set_size(size);
+    bool open = writer->Write(message);
+    message.set_data(Pattern());
+    for (int64_t sent = 0; open && sent < size; sent += kChunkBytes) {
+      if (size - sent < static_cast<int64_t>(kChunkBytes)) message.mutable_data()->resize(size - sent);
+      open = writer->Write(message);
+    }
+    writer->WritesDone();
+    return FromGrpc(writer->Finish(), absl::StrCat("upload of ", key));
+  }
+
+  absl::StatusOr<int64_t> Download(const std::string& key) override {
+    grpc::ClientContext context;
+    Prepare(context);
+    v1::DownloadRequest request;
+    request.set_key(key);
+    std::unique_ptr<grpc::ClientReader<v1::DownloadResponse>> reader =
+        stub_->Download(&context, request);
+    v1::DownloadResponse message;
+    int64_t bytes = 0;
+    while (reader->Read(&message)) {
+      if (message.has_data()) bytes += static_cast<int64_t>(message.data().size());
+    }
+    if (absl::Status status = FromGrpc(reader->Finish(), absl::StrCat("download of ", key));
+        !status.ok()) {
+      return status;
+    }
+    return bytes;
+  }
+
+  absl::Status Delete(const std::string& key) override {
+    grpc::ClientContext context;
+    Prepare(context);
+    v1::DeleteRequest request;
+    request.set_key(key);
+    v1::DeleteResponse response;
+    return FromGrpc(stub_->Delete(&context, request, &response), absl::StrCat("delete of ", key));
+  }
+
+ private:
+  void Prepare(grpc::ClientContext& context) const {
+    context.AddMetadata("x-tenant-id", tenant_);
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kCallTimeout));
+  }
+
+  const std::string tenant_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ObjectStorage::Stub> stub_;
+};
+
+struct CurlDeleter {
+  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+// An upload body: `remaining` bytes of the pattern, handed to libcurl's read callback.
+struct PatternBody {
+  int64_t remaining;
+  size_t offset = 0;
+
+  static size_t Read(char* buffer, size_t size, size_t count, void* self) {
+    auto* body = static_cast<PatternBody*>(self);
+    const std::string& pattern = Pattern();
+    const size_t n = static_cast<size_t>(std::min<int64_t>(
+        {static_cast<int64_t>(size * count), body->remaining,
+         static_cast<int64_t>(pattern.size() - body->offset)}));
+    std::memcpy(buffer, pattern.data() + body->offset, n);
+    body->offset = (body->offset + n) % pattern.size();
+    body->remaining -= static_cast<int64_t>(n);
+    return n;
+  }
+};
+
+size_t CountBytes(char*, size_t size, size_t count, void* total) {
+  *static_cast<int64_t*>(total) += static_cast<int64_t>(size * count);
+  return size * count;
+}
+
+class DirectClient : public ObjectClient {
+ public:
+  DirectClient(std::string base_url, const std::string& tenant)
+      : base_url_(std::move(base_url)), curl_(curl_easy_init()) {
+    headers_.reset(curl_slist_append(nullptr, absl::StrCat("X-Tenant-ID: ", tenant).c_str()));
+    curl_slist_append(headers_.get(), "Content-Type: application/octet-stream");
+    curl_slist_append(headers_.get(), "Expect:");
+  }
+
+  absl::Status Connect() override {
+    Prepare("GET", absl::StrCat(base_url_, "/minio/health/live"));
+    return Perform("liveness check");
+  }
+
+  absl::Status Upload(const std::string& key, int64_t size) override {
+    Prepare("PUT", ObjectUrl("upload", key));
+    PatternBody body{size};
+    curl_easy_setopt(curl_.get(), CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl_.get(), CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(size));
+    curl_easy_setopt(curl_.get(), CURLOPT_READFUNCTION, &PatternBody::Read);
+    curl_easy_setopt(curl_.get(), CURLOPT_READDATA, &body);
+    return Perform(absl::StrCat("upload of ", key));
+  }
+
+  absl::StatusOr<int64_t> Download(const std::string& key) override {
+    Prepare("GET", ObjectUrl("download", key));
+    if (absl::Status status = Perform(absl::StrCat("download of ", key)); !status.ok()) {
+      return status;
+    }
+    return received_;
+  }
+
+  absl::Status Delete(const std::string& key) override {
+    Prepare("DELETE", ObjectUrl("delete", key));
+    return Perform(absl::StrCat("delete of ", key));
+  }
+
+ private:
+  // Bench keys need no escaping.
+  std::string ObjectUrl(absl::string_view route, const std::string& key) const {
+    return absl::StrCat(base_url_, "/", route, "?key=", key);
+  }
+
+  // Reset keeps the handle's connection, so every call after the first reuses it.
+  void Prepare(const std::string& method, const std::string& url) {
+    CURL* curl = curl_.get();
+    curl_easy_reset(curl);
+    received_ = 0;
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    if (method != "GET" && method != "PUT") {
+      curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers_.get());
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, static_cast<long>(kChunkBytes));
+    curl_easy_setopt(curl, CURLOPT_UPLOAD_BUFFERSIZE, static_cast<long>(kChunkBytes));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, absl::ToInt64Milliseconds(kCallTimeout));
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &CountBytes);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received_);
+  }
+
+  absl::Status Perform(absl::string_view what) {
+    const CURLcode code = curl_easy_perform(curl_.get());
+    if (code != CURLE_OK) {
+      return absl::UnavailableError(absl::StrCat(what, ": ", curl_easy_strerror(code)));
+    }
+    long status = 0;
+    curl_easy_getinfo(curl_.get(), CURLINFO_RESPONSE_CODE, &status);
+    if (status / 100 != 2) return absl::InternalError(absl::StrCat(what, ": HTTP ", status));
+    return absl::OkStatus();
+  }
+
+  const std::string base_url_;
+  std::unique_ptr<CURL, CurlDeleter> curl_;
+  std::unique_ptr<curl_slist, SlistDeleter> headers_;
+  int64_t received_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<ObjectClient> NewGatewayClient(const std::string& target,
+                                               const std::string& tenant) {
+  return std::make_unique<GatewayClient>(target, tenant);
+}
+
+std::unique_ptr<ObjectClient> NewDirectClient(const std::string& base_url,
+                                              const std::string& tenant) {
+  static absl::once_flag once;
+  absl::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  return std::make_unique<DirectClient>(base_url, tenant);
+}
+
+}  // namespace objgate::bench

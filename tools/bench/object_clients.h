@@ -1,0 +1,42 @@
+#ifndef OBJGATE_TOOLS_BENCH_OBJECT_CLIENTS_H_
+#define OBJGATE_TOOLS_BENCH_OBJECT_CLIENTS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace objgate::bench {
+
+// One caller's connection to a store, through the gateway or straight to the upstream, so
+// that each scenario runs the same operations on both paths. Upload bodies are generated
+// as they are sent and downloaded bytes are counted and dropped: no object is ever held
+// whole. Not safe for concurrent use; each load thread has its own.
+class ObjectClient {
+ public:
+  virtual ~ObjectClient() = default;
+
+  // Opens the connection, so that connecting is not part of what a scenario measures.
+  virtual absl::Status Connect() = 0;
+  // Uploads `size` bytes as `key`.
+  virtual absl::Status Upload(const std::string& key, int64_t size) = 0;
+  // Downloads `key` and returns how many bytes arrived.
+  virtual absl::StatusOr<int64_t> Download(const std::string& key) = 0;
+  virtual absl::Status Delete(const std::string& key) = 0;
+};
+
+// Calls the gateway at `target` ("127.0.0.1:PORT") through the generated gRPC stubs, on a
+// connection of its own.
+std::unique_ptr<ObjectClient> NewGatewayClient(const std::string& target,
+                                               const std::string& tenant);
+
+// Calls the REST store at `base_url` ("http://127.0.0.1:PORT") with libcurl, keeping its
+// connection alive between calls and using the gateway's buffer sizes and TCP_NODELAY.
+std::unique_ptr<ObjectClient> NewDirectClient(const std::string& base_url,
+                                              const std::string& tenant);
+
+}  // namespace objgate::bench
+
+#endif  // OBJGATE_TOOLS_BENCH_OBJECT_CLIENTS_H_

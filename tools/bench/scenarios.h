@@ -1,0 +1,55 @@
+#ifndef OBJGATE_TOOLS_BENCH_SCENARIOS_H_
+#define OBJGATE_TOOLS_BENCH_SCENARIOS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/subprocess.h"
+
+namespace objgate::bench {
+
+// What the benchmark runs; Full() is the plan, Quick() a smoke-test sized one.
+struct Plan {
+  static Plan Full();
+  static Plan Quick();
+
+  std::string mode;
+  // Each gateway/direct comparison runs this many rounds, in the order G D, D G, G D, ...
+  int rounds = 2;
+  int64_t large_bytes = int64_t{1} << 30;
+  std::vector<int> large_streams = {1, 4};
+  int64_t small_bytes = 4096;
+  std::vector<int> small_concurrency = {1, 16, 64};
+  absl::Duration small_duration = absl::Seconds(5);
+  int memory_streams = 8;
+  std::vector<int64_t> memory_download_bytes;
+  std::vector<int64_t> memory_upload_bytes;
+  int64_t connection_ops = 10000;
+  int connection_concurrency = 64;
+};
+
+// Where the processes come from and where they keep their files.
+struct Environment {
+  std::string gateway_binary;
+  std::vector<std::string> gateway_flags;
+  // The upstream both paths use, and the reference store serving it when the bench
+  // started one (null for --upstream).
+  std::string upstream_url;
+  test_support::Subprocess* refstore = nullptr;
+  // Gateway logs go here.
+  std::string work_dir;
+  std::string tenant;
+};
+
+// Runs every scenario of `plan` through a gateway of its own and directly against the
+// upstream, and returns the figures as the JSON document that report.h prints.
+absl::StatusOr<nlohmann::json> RunScenarios(const Plan& plan, const Environment& env);
+
+}  // namespace objgate::bench
+
+#endif  // OBJGATE_TOOLS_BENCH_SCENARIOS_H_
