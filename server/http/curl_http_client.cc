@@ -45,6 +45,15 @@ class Transfer {
   static size_t OnRead(char* buffer, size_t size, size_t count, void* self) {
     return static_cast<Transfer*>(self)->ReadBody(absl::Span<char>(buffer, size * count));
   }
+  static int OnDebug(CURL*, curl_infotype type, char* data, size_t size, void* self) {
+    auto* transfer = static_cast<Transfer*>(self);
+    // Each request head libcurl sends starts with the request line.
+    if (type == CURLINFO_HEADER_OUT &&
+        absl::StartsWith(absl::string_view(data, size), transfer->request_.method + " ")) {
+      ++transfer->head_.requests_sent;
+    }
+    return 0;
+  }
   static int OnProgress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     const auto* transfer = static_cast<Transfer*>(self);
     return transfer->request_.is_cancelled && transfer->request_.is_cancelled() ? 1 : 0;
@@ -56,11 +65,12 @@ class Transfer {
     return callback_error_;
   }
   const absl::Status& callback_error() const { return callback_error_; }
+  void CountSendsFromZero() { head_.requests_sent = 0; }
 
  private:
   size_t HeaderLine(absl::string_view line) {
     if (absl::StartsWith(line, "HTTP/")) {
-      // A new status line: an interim 1xx answer or a redirect came before; start over.
+      // A new status line: an interim 1xx answer came before; start over.
       head_.headers.Clear();
       return line.size();
     }
@@ -191,6 +201,12 @@ absl::Status CurlHttpClient::Perform(const HttpRequest& request, ResponseSink& s
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Transfer::OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  if (request.count_sends) {
+    transfer.CountSendsFromZero();
+    curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+    curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, &Transfer::OnDebug);
+    curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &transfer);
+  }
   if (request.is_cancelled) {
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &Transfer::OnProgress);

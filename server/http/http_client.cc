@@ -26,6 +26,7 @@ class BufferingSink : public ResponseSink {
   absl::Status OnHead(const HttpResponseHead& head) override {
     response_.status = head.status;
     response_.headers = head.headers;
+    response_.requests_sent = head.requests_sent;
     return absl::OkStatus();
   }
 

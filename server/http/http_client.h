@@ -44,6 +44,10 @@ class BodySource {
 struct HttpResponseHead {
   int status = 0;
   HttpHeaders headers;
+  // How many times the request went out, when HttpRequest::count_sends asked; the
+  // transport re-sends a request by itself when a kept-alive connection turns out dead
+  // before any answer. 1 otherwise.
+  int requests_sent = 1;
 };
 
 // Where a response goes. OnHead is called once, before any OnBody call. Both may block:
@@ -69,6 +73,10 @@ struct HttpRequest {
   absl::Time deadline = absl::InfiniteFuture();
   // Polled during the transfer; returning true aborts it (the caller went away).
   std::function<bool()> is_cancelled;
+  // Report in HttpResponseHead::requests_sent whether the transport sent the request more
+  // than once; for calls whose answer means something else when repeated (a DELETE that
+  // finds nothing). Costs a callback per transfer event, so it is off by default.
+  bool count_sends = false;
 };
 
 // One HTTP exchange at a time per call, any number of calls at once from any threads.
@@ -87,6 +95,7 @@ struct BufferedResponse {
   int status = 0;
   HttpHeaders headers;
   std::string body;
+  int requests_sent = 1;
 };
 
 // Performs `request` and collects at most `max_body_bytes` of body; a longer body is an

@@ -276,12 +276,17 @@ absl::StatusOr<ListPage> RestUpstream::List(const CallContext& context, const Li
 
 absl::Status RestUpstream::Delete(const CallContext& context, absl::string_view key) {
   HttpRequest request = NewRequest(context, "DELETE", "/delete", {{"key", key}});
+  request.count_sends = true;
   absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
   if (!answer.ok()) return answer.status();
-  if (!IsSuccess(answer->status)) {
-    return ErrorFromAnswer(*answer, absl::StrCat("delete of ", Quote(key)));
+  const absl::Status status =
+      IsSuccess(answer->status) ? absl::OkStatus()
+                                : ErrorFromAnswer(*answer, absl::StrCat("delete of ", Quote(key)));
+  if (answer->requests_sent > 1) {
+    if (context.stats != nullptr) context.stats->retries += answer->requests_sent - 1;
+    return OutcomeOfRepeatedDelete(status);
   }
-  return absl::OkStatus();
+  return status;
 }
 
 absl::Status RestUpstream::CheckLive(const CallContext& context) {

@@ -174,8 +174,7 @@ absl::Status RetryingUpstream::Delete(const CallContext& context, absl::string_v
   int attempts = 0;
   return Retry(context, [&]() -> absl::Status {
     absl::Status status = inner_.Delete(context, key);
-    if (++attempts > 1 && absl::IsNotFound(status)) return absl::OkStatus();
-    return status;
+    return ++attempts > 1 ? OutcomeOfRepeatedDelete(status) : status;
   });
 }
 

@@ -57,6 +57,10 @@ constexpr CurlErrorRow kCurlRows[] = {
     {CURLE_RECV_ERROR, Code::kUnavailable, true, "receiving from the upstream failed"},
     {CURLE_GOT_NOTHING, Code::kUnavailable, true, "the upstream closed without answering"},
     {CURLE_PARTIAL_FILE, Code::kUnavailable, true, "the upstream's answer ended early"},
+    // libcurl re-sends a request whose reused connection died before the answer, but
+    // cannot rewind a streamed body to do so; the retry layer replays it if it can.
+    {CURLE_SEND_FAIL_REWIND, Code::kUnavailable, true,
+     "the connection broke while the body was being sent"},
     {CURLE_HTTP2, Code::kUnavailable, true, "HTTP/2 connection failed"},
     {CURLE_HTTP2_STREAM, Code::kUnavailable, true, "HTTP/2 stream reset"},
     {CURLE_SSL_CONNECT_ERROR, Code::kUnavailable, true, "TLS handshake failed"},

@@ -216,6 +216,10 @@ const std::vector<CurlCase>& CurlCases() {
        true,
        "the upstream's answer ended early: transfer closed with 10 bytes remaining to read "
        "(curl error 18)"},
+      {CURLE_SEND_FAIL_REWIND, "necessary data rewind wasn't possible", Code::kUnavailable,
+       true,
+       "the connection broke while the body was being sent: necessary data rewind wasn't "
+       "possible (curl error 65)"},
       {CURLE_HTTP2, "", Code::kUnavailable, true, "HTTP/2 connection failed (curl error 16)"},
       {CURLE_HTTP2_STREAM, "Stream error", Code::kUnavailable, true,
        "HTTP/2 stream reset: Stream error (curl error 92)"},

@@ -141,6 +141,12 @@ class Upstream {
   virtual absl::Status CheckReady(const CallContext& context) = 0;
 };
 
+// A delete sent again after its answer was lost may find the object gone: the earlier send
+// deleted it, so the delete succeeded. Every layer that repeats a delete applies this.
+inline absl::Status OutcomeOfRepeatedDelete(absl::Status status) {
+  return absl::IsNotFound(status) ? absl::OkStatus() : status;
+}
+
 }  // namespace objgate
 
 #endif  // OBJGATE_SERVER_UPSTREAM_UPSTREAM_H_
