@@ -135,12 +135,40 @@ class StreamTarget : public client_internal::DownloadTarget {
 
 }  // namespace
 
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentialsFor(
+    const ClientConfig& config) {
+  if (!config.UsesTls()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  for (auto [path, pem] : {std::pair{&config.ca_file, &ssl.pem_root_certs},
+                           std::pair{&config.cert_file, &ssl.pem_cert_chain},
+                           std::pair{&config.key_file, &ssl.pem_private_key}}) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> contents = ReadFile(*path);
+    if (!contents.ok()) return contents.status();
+    *pem = *std::move(contents);
+  }
+  return grpc::SslCredentials(ssl);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(ClientConfig config) {
   if (absl::Status valid = config.Validate(); !valid.ok()) return valid;
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ChannelCredentialsFor(config);
+  if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(8 << 20);
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateCustomChannel(config.target, grpc::InsecureChannelCredentials(), args);
+      grpc::CreateCustomChannel(config.target, *credentials, args);
   return Create(std::move(config), std::move(channel));
 }
 
@@ -185,6 +213,9 @@ std::unique_ptr<grpc::ClientContext> Client::NewContext(absl::Time deadline,
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(deadline));
   if (with_tenant) context->AddMetadata("x-tenant-id", config_.tenant_id);
+  if (!config_.bearer_token.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", config_.bearer_token));
+  }
   return context;
 }
 

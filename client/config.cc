@@ -29,6 +29,14 @@ absl::Status ClientConfig::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("chunk_bytes must be 1 KiB to 2 MiB, got ", chunk_bytes));
   }
+  if (cert_file.empty() != key_file.empty()) {
+    return absl::InvalidArgumentError("cert_file and key_file go together");
+  }
+  for (char c : bearer_token) {
+    if (c <= ' ' || c > '~') {
+      return absl::InvalidArgumentError("bearer_token must be printable ASCII without spaces");
+    }
+  }
   return absl::OkStatus();
 }
 

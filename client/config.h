@@ -40,6 +40,21 @@ struct ClientConfig {
   // Bytes per upload message. 64 KiB to 1 MiB moves data fastest.
   size_t chunk_bytes = 256 * 1024;
 
+  // TLS to the gateway: on when `tls` is set or any of the files below is given. The
+  // gateway's certificate is checked against `ca_file` (PEM), or the system's roots when
+  // empty; `cert_file` and `key_file` are the client's own certificate, for a gateway
+  // that requires mutual TLS.
+  bool tls = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+
+  // Sent as `authorization: Bearer TOKEN` on every call, for a gateway that authenticates
+  // tenants. Use it over TLS: on a plaintext channel anyone on the path can read it.
+  std::string bearer_token;
+
+  bool UsesTls() const { return tls || !ca_file.empty() || !cert_file.empty(); }
+
   // OK, or INVALID_ARGUMENT naming the first field that is out of range.
   absl::Status Validate() const;
 };

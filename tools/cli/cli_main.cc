@@ -29,6 +29,14 @@ ABSL_FLAG(absl::Duration, timeout, absl::Hours(1),
           "deadline of each call, transfers included [OBJGATE_TIMEOUT]");
 ABSL_FLAG(int, max_retries, 3, "retries of calls the gateway reports UNAVAILABLE");
 ABSL_FLAG(bool, quiet, false, "no progress bar, even on a terminal");
+ABSL_FLAG(bool, tls, false, "connect with TLS (implied by --ca_file or --cert_file) [OBJGATE_TLS]");
+ABSL_FLAG(std::string, ca_file, "",
+          "PEM CAs to check the gateway's certificate; system roots when empty "
+          "[OBJGATE_CA_FILE]");
+ABSL_FLAG(std::string, cert_file, "", "client certificate for mutual TLS [OBJGATE_CERT_FILE]");
+ABSL_FLAG(std::string, key_file, "", "client private key for mutual TLS [OBJGATE_KEY_FILE]");
+ABSL_FLAG(std::string, token, "",
+          "bearer token for a gateway that authenticates tenants [OBJGATE_TOKEN]");
 ABSL_FLAG(bool, long, false, "ls: sizes, dates and etags too");
 ABSL_FLAG(std::string, content_type, "", "put: the object's content type");
 ABSL_FLAG(int64_t, offset, 0, "get: first byte to read");
@@ -41,6 +49,11 @@ constexpr EnvFallback kEnvironmentFallbacks[] = {
     {"target", "OBJGATE_TARGET"},
     {"tenant", "OBJGATE_TENANT"},
     {"timeout", "OBJGATE_TIMEOUT"},
+    {"tls", "OBJGATE_TLS"},
+    {"ca_file", "OBJGATE_CA_FILE"},
+    {"cert_file", "OBJGATE_CERT_FILE"},
+    {"key_file", "OBJGATE_KEY_FILE"},
+    {"token", "OBJGATE_TOKEN"},
 };
 
 constexpr char kUsage[] = R"(objgate: upload, download, list and delete objects through the gateway.
@@ -56,7 +69,8 @@ Commands:
   info                  show the server's status and versions
   health                exit 0 if the store is live and ready, 7 if not
 
-Flags --target and --tenant fall back to OBJGATE_TARGET and OBJGATE_TENANT.
+Flags --target, --tenant and --token fall back to OBJGATE_TARGET, OBJGATE_TENANT and
+OBJGATE_TOKEN; --tls, --ca_file, --cert_file and --key_file connect over (mutual) TLS.
 A progress bar with rate and ETA is drawn on a terminal; never when stderr is piped.
 
 Exit status: 0 ok, 1 other error, 2 usage, 3 not found, 4 invalid argument,
@@ -247,7 +261,8 @@ int Run(int argc, char** argv) {
     for (int j = i + 1; j < argc; ++j) {
       if (absl::string_view(argv[j]) == "--help" || absl::string_view(argv[j]) == "-h") {
         std::printf("Usage: objgate [flags] %s\n\n%s\n\nGlobal flags: --target, --tenant, "
-                    "--timeout, --max_retries, --quiet (objgate --help lists all).\n",
+                    "--token, --tls, --timeout, --max_retries, --quiet (objgate --help lists "
+                    "all).\n",
                     command->synopsis, command->help);
         return kExitOk;
       }
@@ -278,6 +293,11 @@ int Run(int argc, char** argv) {
   }
   config.timeout = absl::GetFlag(FLAGS_timeout);
   config.max_retries = absl::GetFlag(FLAGS_max_retries);
+  config.tls = absl::GetFlag(FLAGS_tls);
+  config.ca_file = absl::GetFlag(FLAGS_ca_file);
+  config.cert_file = absl::GetFlag(FLAGS_cert_file);
+  config.key_file = absl::GetFlag(FLAGS_key_file);
+  config.bearer_token = absl::GetFlag(FLAGS_token);
   absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(config);
   if (!client.ok()) return Usage(std::string(client.status().message()));
 
