@@ -32,6 +32,22 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   gateway->upstream_ = std::make_unique<RetryingUpstream>(
       *gateway->rest_, *backoff, RealClock::Instance(), opts.replay_buffer_bytes);
   gateway->access_log_ = std::make_unique<AccessLog>(opts.access_log);
+
+  absl::StatusOr<ListenerCredentials> listener = MakeListenerCredentials(opts.tls);
+  if (!listener.ok()) return listener.status();
+  gateway->security_description_ = listener->description;
+  if (!opts.credentials_file.empty()) {
+    absl::StatusOr<std::unique_ptr<TenantAuthenticator>> authenticator =
+        TenantAuthenticator::FromFile(opts.credentials_file);
+    if (!authenticator.ok()) return authenticator.status();
+    gateway->authenticator_ = *std::move(authenticator);
+    opts.service.authenticator = gateway->authenticator_.get();
+    absl::StrAppend(&gateway->security_description_, ", tenants authenticated by token");
+  } else {
+    absl::StrAppend(&gateway->security_description_, ", tenants not authenticated");
+  }
+  gateway->limiter_ = std::make_unique<TenantLimiter>(opts.tenant_limits, RealClock::Instance());
+  if (gateway->limiter_->enabled()) opts.service.limiter = gateway->limiter_.get();
   gateway->service_ =
       std::make_unique<StorageService>(*gateway->upstream_, *gateway->access_log_, opts.service);
 
@@ -39,7 +55,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(opts.listen_address, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(opts.listen_address, listener->credentials, &port);
+  if (opts.max_concurrent_streams > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, opts.max_concurrent_streams);
+  }
   builder.RegisterService(gateway->service_.get());
   builder.SetMaxReceiveMessageSize(opts.max_receive_message_bytes);
   // gRPC's synchronous server notices a shutdown only when its polling threads wake, every
@@ -87,6 +106,11 @@ void Gateway::Shutdown(absl::Time deadline) {
     server_->Wait();
     server_.reset();
   }
+}
+
+absl::Status Gateway::ReloadCredentials() {
+  if (authenticator_ == nullptr) return absl::OkStatus();
+  return authenticator_->Reload();
 }
 
 Gateway::~Gateway() { Shutdown(absl::Now()); }

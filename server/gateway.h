@@ -12,6 +12,9 @@
 #include "absl/time/time.h"
 #include "server/http/curl_http_client.h"
 #include "server/retry/backoff_policy.h"
+#include "server/security/server_credentials.h"
+#include "server/security/tenant_authenticator.h"
+#include "server/security/tenant_limiter.h"
 #include "server/service/access_log.h"
 #include "server/service/storage_service.h"
 #include "server/upstream/rest_upstream.h"
@@ -35,6 +38,14 @@ struct GatewayOptions {
   absl::Duration health_check_interval = absl::Seconds(5);
   // Where access log lines go; null for none.
   std::FILE* access_log = stderr;
+  // Plaintext, TLS or mutual TLS on the gRPC listener.
+  ListenerTlsOptions tls;
+  // Bearer tokens and the tenants they grant (see TenantAuthenticator); empty: tenants
+  // are not authenticated.
+  std::string credentials_file;
+  TenantLimits tenant_limits;
+  // Calls served at once over one connection (HTTP/2 streams); 0 for gRPC's default.
+  int max_concurrent_streams = 0;
 };
 
 // The whole gateway in one object: the libcurl client and its pool, the REST upstream with
@@ -54,6 +65,12 @@ class Gateway {
 
   CurlHttpClient::Stats HttpStats() const { return http_->GetStats(); }
 
+  // "plaintext", "TLS" or "mutual TLS", and whether tenants are authenticated.
+  const std::string& security_description() const { return security_description_; }
+
+  // Rereads the credentials file, keeping the tokens in force if it is not valid.
+  absl::Status ReloadCredentials();
+
  private:
   explicit Gateway(GatewayOptions options) : options_(std::move(options)) {}
   void ProbeReadinessUntilShutdown();
@@ -63,6 +80,9 @@ class Gateway {
   std::unique_ptr<RestUpstream> rest_;
   std::unique_ptr<RetryingUpstream> upstream_;
   std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<TenantAuthenticator> authenticator_;
+  std::unique_ptr<TenantLimiter> limiter_;
+  std::string security_description_;
   std::unique_ptr<StorageService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;

@@ -51,6 +51,25 @@ ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(5),
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
           "on SIGTERM or SIGINT, how long calls in flight may run before they are cancelled "
           "[OBJGATE_GRACE_PERIOD]");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate (chain) for TLS on the gRPC listener; plaintext when empty "
+          "[OBJGATE_TLS_CERT]");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert [OBJGATE_TLS_KEY]");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CAs whose client certificates are required (mutual TLS) [OBJGATE_TLS_CLIENT_CA]");
+ABSL_FLAG(std::string, credentials_file, "",
+          "file of bearer tokens and the tenants each may act as; when set, object calls need "
+          "`authorization: Bearer TOKEN`; reread on SIGHUP [OBJGATE_CREDENTIALS_FILE]");
+ABSL_FLAG(int, tenant_max_concurrent_calls, 0,
+          "calls one tenant may have in flight; more are RESOURCE_EXHAUSTED; 0 for no limit "
+          "[OBJGATE_TENANT_MAX_CONCURRENT_CALLS]");
+ABSL_FLAG(double, tenant_calls_per_second, 0,
+          "calls one tenant may start per second (bursts of --tenant_burst); more are "
+          "RESOURCE_EXHAUSTED; 0 for no limit [OBJGATE_TENANT_CALLS_PER_SECOND]");
+ABSL_FLAG(int, tenant_burst, 10, "burst size of --tenant_calls_per_second [OBJGATE_TENANT_BURST]");
+ABSL_FLAG(int, max_concurrent_streams, 0,
+          "calls served at once per caller connection; 0 for gRPC's default "
+          "[OBJGATE_MAX_CONCURRENT_STREAMS]");
 ABSL_FLAG(bool, access_log, true, "write one line per call to stderr [OBJGATE_ACCESS_LOG]");
 
 namespace {
@@ -72,6 +91,14 @@ constexpr objgate::EnvFallback kEnvironmentFallbacks[] = {
     {"health_check_interval", "OBJGATE_HEALTH_CHECK_INTERVAL"},
     {"grace_period", "OBJGATE_GRACE_PERIOD"},
     {"access_log", "OBJGATE_ACCESS_LOG"},
+    {"tls_cert", "OBJGATE_TLS_CERT"},
+    {"tls_key", "OBJGATE_TLS_KEY"},
+    {"tls_client_ca", "OBJGATE_TLS_CLIENT_CA"},
+    {"credentials_file", "OBJGATE_CREDENTIALS_FILE"},
+    {"tenant_max_concurrent_calls", "OBJGATE_TENANT_MAX_CONCURRENT_CALLS"},
+    {"tenant_calls_per_second", "OBJGATE_TENANT_CALLS_PER_SECOND"},
+    {"tenant_burst", "OBJGATE_TENANT_BURST"},
+    {"max_concurrent_streams", "OBJGATE_MAX_CONCURRENT_STREAMS"},
 };
 
 }  // namespace
@@ -88,11 +115,12 @@ int main(int argc, char** argv) {
 
   // Signals are taken by sigwait below; block them before any thread starts so that
   // none of gRPC's or libcurl's threads receives them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigset_t handled_signals;
+  sigemptyset(&handled_signals);
+  sigaddset(&handled_signals, SIGINT);
+  sigaddset(&handled_signals, SIGTERM);
+  sigaddset(&handled_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
   // A caller or upstream that goes away mid-write must not kill the process.
   signal(SIGPIPE, SIG_IGN);
 
@@ -127,6 +155,14 @@ int main(int argc, char** argv) {
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.health_check_interval = absl::GetFlag(FLAGS_health_check_interval);
   options.access_log = absl::GetFlag(FLAGS_access_log) ? stderr : nullptr;
+  options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.credentials_file = absl::GetFlag(FLAGS_credentials_file);
+  options.tenant_limits.max_concurrent_calls = absl::GetFlag(FLAGS_tenant_max_concurrent_calls);
+  options.tenant_limits.calls_per_second = absl::GetFlag(FLAGS_tenant_calls_per_second);
+  options.tenant_limits.burst = absl::GetFlag(FLAGS_tenant_burst);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
 
   absl::StatusOr<std::unique_ptr<objgate::Gateway>> gateway =
       objgate::Gateway::Start(std::move(options));
@@ -138,9 +174,15 @@ int main(int argc, char** argv) {
   std::printf("objgate gateway %s listening on %s (upstream %s)\n", OBJGATE_VERSION,
               (*gateway)->address().c_str(), absl::GetFlag(FLAGS_upstream).c_str());
   std::fflush(stdout);
+  std::fprintf(stderr, "gateway: %s\n", (*gateway)->security_description().c_str());
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    absl::Status reloaded = (*gateway)->ReloadCredentials();
+    std::fprintf(stderr, "gateway: SIGHUP: %s\n",
+                 reloaded.ok() ? "credentials reloaded"
+                               : absl::StrCat("credentials kept: ", reloaded.message()).c_str());
+  }
   const absl::Duration grace = absl::GetFlag(FLAGS_grace_period);
   std::fprintf(stderr, "gateway: signal %d, stopping; calls in flight have %s\n", signal_number,
                absl::FormatDuration(grace).c_str());

@@ -19,7 +19,7 @@ TenantLimiter::Permit::~Permit() {
 }
 
 absl::StatusOr<TenantLimiter::Permit> TenantLimiter::Admit(absl::string_view tenant) {
-  if (!enabled()) return Permit(nullptr, "");
+  if (!enabled()) return Permit::None();
   absl::MutexLock lock(&mu_);
   TenantState& state = tenants_[tenant];
   if (limits_.max_concurrent_calls > 0 && state.in_flight >= limits_.max_concurrent_calls) {

@@ -30,6 +30,8 @@ class TenantLimiter {
   // The right to run one call; gives its concurrency slot back when it goes.
   class Permit {
    public:
+    // A permit that limits nothing, for when no limiter is configured.
+    static Permit None() { return Permit(nullptr, ""); }
     Permit(Permit&& other) noexcept;
     Permit& operator=(Permit&&) = delete;
     ~Permit();

@@ -21,6 +21,7 @@ namespace v1 = ::storage::v1;
 
 constexpr absl::string_view kTenantMetadata = "x-tenant-id";
 constexpr absl::string_view kRequestIdMetadata = "x-request-id";
+constexpr absl::string_view kAuthorizationMetadata = "authorization";
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   // absl::StatusCode mirrors grpc::StatusCode value for value.
@@ -45,19 +46,6 @@ std::string NewRequestId() {
     low = absl::Uniform<uint64_t>(*bitgen);
   }
   return absl::StrCat(absl::Hex(high, absl::kZeroPad16), absl::Hex(low, absl::kZeroPad16));
-}
-
-// The tenant of an object call: required, and of the documented form.
-absl::Status ResolveTenant(const grpc::ServerContext& context, CallContext& call) {
-  std::optional<std::string> tenant = Metadata(context, kTenantMetadata);
-  if (!tenant) {
-    return absl::UnauthenticatedError("missing x-tenant-id metadata: object calls need a tenant");
-  }
-  if (absl::Status valid = ValidateTenantId(*tenant); !valid.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("x-tenant-id: ", valid.message()));
-  }
-  call.tenant_id = *std::move(tenant);
-  return absl::OkStatus();
 }
 
 // Times a call and writes its access log line when it ends, however it ends.
@@ -107,6 +95,30 @@ CallContext StorageService::ContextOf(grpc::ServerContext& context, CallStats& s
   return call;
 }
 
+absl::StatusOr<TenantLimiter::Permit> StorageService::AdmitObjectCall(
+    const grpc::ServerContext& context, CallContext& call) {
+  std::optional<std::string> claimed = Metadata(context, kTenantMetadata);
+  if (claimed) {
+    if (absl::Status valid = ValidateTenantId(*claimed); !valid.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("x-tenant-id: ", valid.message()));
+    }
+  }
+  if (options_.authenticator != nullptr) {
+    std::optional<std::string> authorization = Metadata(context, kAuthorizationMetadata);
+    absl::StatusOr<std::string> tenant = options_.authenticator->Authenticate(
+        authorization ? std::optional<absl::string_view>(*authorization) : std::nullopt,
+        claimed.value_or(""));
+    if (!tenant.ok()) return tenant.status();
+    call.tenant_id = *std::move(tenant);
+  } else if (claimed) {
+    call.tenant_id = *std::move(claimed);
+  } else {
+    return absl::UnauthenticatedError("missing x-tenant-id metadata: object calls need a tenant");
+  }
+  if (options_.limiter == nullptr) return TenantLimiter::Permit::None();
+  return options_.limiter->Admit(call.tenant_id);
+}
+
 void StorageService::BeginShutdown(absl::Time cutoff) {
   shutdown_cutoff_unix_nanos_.store(absl::ToUnixNanos(cutoff), std::memory_order_relaxed);
 }
@@ -139,8 +151,9 @@ grpc::Status StorageService::Upload(grpc::ServerContext* context,
 absl::Status StorageService::DoUpload(grpc::ServerContext& context, CallContext& call,
                                       grpc::ServerReader<v1::UploadRequest>& reader,
                                       v1::UploadResponse& response, AccessRecord& record) {
-  if (absl::Status tenant = ResolveTenant(context, call); !tenant.ok()) return tenant;
+  absl::StatusOr<TenantLimiter::Permit> permit = AdmitObjectCall(context, call);
   record.tenant_id = call.tenant_id;
+  if (!permit.ok()) return permit.status();
   v1::UploadRequest first;
   if (!reader.Read(&first)) {
     return context.IsCancelled()
@@ -173,9 +186,9 @@ grpc::Status StorageService::Download(grpc::ServerContext* context,
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
   scope.record().key = request->key();
-  absl::Status tenant = ResolveTenant(*context, call);
+  absl::StatusOr<TenantLimiter::Permit> permit = AdmitObjectCall(*context, call);
   scope.record().tenant_id = call.tenant_id;
-  if (!tenant.ok()) return scope.Finish(tenant);
+  if (!permit.ok()) return scope.Finish(permit.status());
   return scope.Finish(Outcome(DoDownload(call, *request, *writer, scope.record())));
 }
 
@@ -197,9 +210,9 @@ grpc::Status StorageService::List(grpc::ServerContext* context, const v1::ListRe
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
   scope.record().key = request->prefix();
-  absl::Status tenant = ResolveTenant(*context, call);
+  absl::StatusOr<TenantLimiter::Permit> permit = AdmitObjectCall(*context, call);
   scope.record().tenant_id = call.tenant_id;
-  if (!tenant.ok()) return scope.Finish(tenant);
+  if (!permit.ok()) return scope.Finish(permit.status());
   return scope.Finish(Outcome(DoList(call, *request, *writer)));
 }
 
@@ -261,8 +274,9 @@ grpc::Status StorageService::Delete(grpc::ServerContext* context,
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
   scope.record().key = request->key();
-  absl::Status status = ResolveTenant(*context, call);
+  absl::StatusOr<TenantLimiter::Permit> permit = AdmitObjectCall(*context, call);
   scope.record().tenant_id = call.tenant_id;
+  absl::Status status = permit.status();
   if (status.ok()) status = ValidateDeleteRequest(*request);
   if (status.ok()) status = upstream_.Delete(call, request->key());
   return scope.Finish(Outcome(status));

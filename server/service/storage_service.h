@@ -6,6 +6,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "server/security/tenant_authenticator.h"
+#include "server/security/tenant_limiter.h"
 #include "server/service/access_log.h"
 #include "server/upstream/upstream.h"
 #include "storage/v1/storage.grpc.pb.h"
@@ -18,6 +20,10 @@ struct StorageServiceOptions {
   // Longest a Health call waits for each upstream probe.
   absl::Duration health_probe_timeout = absl::Seconds(5);
   std::string gateway_version;
+  // Not owned. Null: tenants are taken from x-tenant-id as sent, unauthenticated.
+  const TenantAuthenticator* authenticator = nullptr;
+  // Not owned. Null: no per-tenant limits.
+  TenantLimiter* limiter = nullptr;
 };
 
 // The storage.v1.ObjectStorage service: validates each call, turns it into Upstream calls,
@@ -52,6 +58,10 @@ class StorageService final : public storage::v1::ObjectStorage::Service {
  private:
   // The call's context for the upstream layers, and what the call is doing for its log.
   CallContext ContextOf(grpc::ServerContext& context, CallStats& stats) const;
+  // Decides an object call's tenant (authenticated when configured) into `call`, and
+  // admits the call under the tenant's limits for as long as the permit lives.
+  absl::StatusOr<TenantLimiter::Permit> AdmitObjectCall(const grpc::ServerContext& context,
+                                                        CallContext& call);
   bool PastShutdownCutoff() const;
   // A call abandoned at the shutdown cutoff reports UNAVAILABLE, not CANCELLED: the
   // caller did not cancel, and may retry.
