@@ -1,14 +1,14 @@
-#ifndef OBJGATE_TOOLS_REFSTORE_BYTE_SOURCE_H_
-#define OBJGATE_TOOLS_REFSTORE_BYTE_SOURCE_H_
+#ifndef OBJGATE_SERVER_HTTPD_BYTE_SOURCE_H_
+#define OBJGATE_SERVER_HTTPD_BYTE_SOURCE_H_
 
 #include <cstddef>
 
 #include "absl/status/statusor.h"
 
-namespace objgate::refstore {
+namespace objgate::httpd {
 
 // A stream of bytes read in pieces, so that an object of any size passes through a fixed
-// buffer: a request body on the way into the store, a file in tests.
+// buffer: a request body on its way to a handler, a file in tests.
 class ByteSource {
  public:
   virtual ~ByteSource() = default;
@@ -19,6 +19,6 @@ class ByteSource {
   virtual absl::StatusOr<size_t> Read(char* buffer, size_t capacity) = 0;
 };
 
-}  // namespace objgate::refstore
+}  // namespace objgate::httpd
 
-#endif  // OBJGATE_TOOLS_REFSTORE_BYTE_SOURCE_H_
+#endif  // OBJGATE_SERVER_HTTPD_BYTE_SOURCE_H_

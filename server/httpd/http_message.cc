@@ -1,9 +1,9 @@
-#include "tools/refstore/http_message.h"
+#include "server/httpd/http_message.h"
 
 #include "absl/strings/match.h"
 #include "nlohmann/json.hpp"
 
-namespace objgate::refstore {
+namespace objgate::httpd {
 
 std::optional<absl::string_view> HttpHeaders::Get(absl::string_view name) const {
   for (const auto& [field_name, value] : fields_) {
@@ -61,4 +61,4 @@ absl::string_view HttpReasonPhrase(int status) {
   }
 }
 
-}  // namespace objgate::refstore
+}  // namespace objgate::httpd

@@ -1,5 +1,5 @@
-#ifndef OBJGATE_TOOLS_REFSTORE_HTTP_MESSAGE_H_
-#define OBJGATE_TOOLS_REFSTORE_HTTP_MESSAGE_H_
+#ifndef OBJGATE_SERVER_HTTPD_HTTP_MESSAGE_H_
+#define OBJGATE_SERVER_HTTPD_HTTP_MESSAGE_H_
 
 #include <cstdint>
 #include <functional>
@@ -11,9 +11,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "tools/refstore/byte_source.h"
+#include "server/httpd/byte_source.h"
 
-namespace objgate::refstore {
+namespace objgate::httpd {
 
 // Header fields in the order they arrived or are to be sent. Names compare without
 // regard to case, as HTTP requires.
@@ -93,6 +93,6 @@ std::string ErrorJson(absl::string_view message);
 // "Not Found" for 404 and so on; "Unknown" for codes this server never sends.
 absl::string_view HttpReasonPhrase(int status);
 
-}  // namespace objgate::refstore
+}  // namespace objgate::httpd
 
-#endif  // OBJGATE_TOOLS_REFSTORE_HTTP_MESSAGE_H_
+#endif  // OBJGATE_SERVER_HTTPD_HTTP_MESSAGE_H_

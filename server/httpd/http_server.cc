@@ -1,4 +1,4 @@
-#include "tools/refstore/http_server.h"
+#include "server/httpd/http_server.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -16,9 +16,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "tools/refstore/http_wire.h"
+#include "server/httpd/http_wire.h"
 
-namespace objgate::refstore {
+namespace objgate::httpd {
 namespace {
 
 // After an answer that leaves request bytes unread, keep reading (and dropping) them
@@ -438,4 +438,4 @@ void HttpServer::Stop() {
   JoinFinishedThreads();
 }
 
-}  // namespace objgate::refstore
+}  // namespace objgate::httpd

@@ -1,5 +1,5 @@
-#ifndef OBJGATE_TOOLS_REFSTORE_HTTP_SERVER_H_
-#define OBJGATE_TOOLS_REFSTORE_HTTP_SERVER_H_
+#ifndef OBJGATE_SERVER_HTTPD_HTTP_SERVER_H_
+#define OBJGATE_SERVER_HTTPD_HTTP_SERVER_H_
 
 #include <cstdint>
 #include <memory>
@@ -12,9 +12,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "tools/refstore/http_message.h"
+#include "server/httpd/http_message.h"
 
-namespace objgate::refstore {
+namespace objgate::httpd {
 
 struct HttpServerOptions {
   // A numeric address or a name that resolves to one; port 0 picks a free port.
@@ -92,6 +92,6 @@ class HttpServer {
   std::vector<std::thread> finished_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace objgate::refstore
+}  // namespace objgate::httpd
 
-#endif  // OBJGATE_TOOLS_REFSTORE_HTTP_SERVER_H_
+#endif  // OBJGATE_SERVER_HTTPD_HTTP_SERVER_H_

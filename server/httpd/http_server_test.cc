@@ -1,4 +1,4 @@
-#include "tools/refstore/http_server.h"
+#include "server/httpd/http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,7 +22,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace objgate::refstore {
+namespace objgate::httpd {
 namespace {
 
 using ::testing::HasSubstr;
@@ -316,4 +316,4 @@ TEST(HttpServerTest, ClientsBeyondMaxConnectionsWaitForAFreeSlot) {
 }
 
 }  // namespace
-}  // namespace objgate::refstore
+}  // namespace objgate::httpd

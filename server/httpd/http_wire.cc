@@ -1,4 +1,4 @@
-#include "tools/refstore/http_wire.h"
+#include "server/httpd/http_wire.h"
 
 #include <algorithm>
 #include <cstring>
@@ -13,7 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
-namespace objgate::refstore {
+namespace objgate::httpd {
 namespace {
 
 constexpr size_t kFillBytes = 16 * 1024;
@@ -375,4 +375,4 @@ absl::StatusOr<std::unique_ptr<BodyDecoder>> MakeBodyDecoder(const HttpRequest& 
   return std::make_unique<ContentLengthDecoder>(input, *length);
 }
 
-}  // namespace objgate::refstore
+}  // namespace objgate::httpd

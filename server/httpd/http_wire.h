@@ -1,5 +1,5 @@
-#ifndef OBJGATE_TOOLS_REFSTORE_HTTP_WIRE_H_
-#define OBJGATE_TOOLS_REFSTORE_HTTP_WIRE_H_
+#ifndef OBJGATE_SERVER_HTTPD_HTTP_WIRE_H_
+#define OBJGATE_SERVER_HTTPD_HTTP_WIRE_H_
 
 // HTTP/1.1 on the wire: the request head and the two body framings. Kept apart from
 // the socket code so that every parsing rule is tested on plain strings.
@@ -21,10 +21,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "tools/refstore/byte_source.h"
-#include "tools/refstore/http_message.h"
+#include "server/httpd/byte_source.h"
+#include "server/httpd/http_message.h"
 
-namespace objgate::refstore {
+namespace objgate::httpd {
 
 // Bytes from a connection, buffered only as much as finding a delimiter needs, so that
 // bodies pass from the socket to the handler's buffer without an extra copy.
@@ -77,6 +77,6 @@ class BodyDecoder : public ByteSource {
 absl::StatusOr<std::unique_ptr<BodyDecoder>> MakeBodyDecoder(const HttpRequest& request,
                                                              InputBuffer& input);
 
-}  // namespace objgate::refstore
+}  // namespace objgate::httpd
 
-#endif  // OBJGATE_TOOLS_REFSTORE_HTTP_WIRE_H_
+#endif  // OBJGATE_SERVER_HTTPD_HTTP_WIRE_H_

@@ -1,4 +1,4 @@
-#include "tools/refstore/http_wire.h"
+#include "server/httpd/http_wire.h"
 
 #include <cstring>
 #include <memory>
@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace objgate::refstore {
+namespace objgate::httpd {
 namespace {
 
 using ::testing::HasSubstr;
@@ -249,4 +249,4 @@ TEST(PercentDecodeTest, DecodesEscapesAndPlusOnlyWhereAsked) {
 }
 
 }  // namespace
-}  // namespace objgate::refstore
+}  // namespace objgate::httpd

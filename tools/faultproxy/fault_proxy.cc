@@ -21,10 +21,10 @@
 namespace objgate::faultproxy {
 namespace {
 
-using refstore::BodyDecoder;
-using refstore::HttpHeaders;
-using refstore::HttpRequest;
-using refstore::InputBuffer;
+using httpd::BodyDecoder;
+using httpd::HttpHeaders;
+using httpd::HttpRequest;
+using httpd::InputBuffer;
 
 constexpr absl::string_view kControlPrefix = "/__faults/";
 constexpr size_t kMaxHeadBytes = 64 * 1024;
@@ -84,7 +84,7 @@ std::string MessageHead(absl::string_view start_line, const HttpHeaders& headers
 }
 
 std::string StatusLine(int status) {
-  return absl::StrFormat("HTTP/1.1 %d %s", status, refstore::HttpReasonPhrase(status));
+  return absl::StrFormat("HTTP/1.1 %d %s", status, httpd::HttpReasonPhrase(status));
 }
 
 // Sends a whole answer held in memory.
@@ -130,7 +130,7 @@ struct RelayResult {
 
 // Copies `source` to `write` until the source ends, either side fails, or `limit` bytes
 // have passed.
-RelayResult Relay(refstore::ByteSource& source,
+RelayResult Relay(httpd::ByteSource& source,
                   const std::function<absl::Status(absl::string_view)>& write, uint64_t limit) {
   RelayResult result;
   std::string buffer(kRelayBufferBytes, '\0');
@@ -153,7 +153,7 @@ RelayResult Relay(refstore::ByteSource& source,
 // Invites a client that sent "Expect: 100-continue" to send its body.
 absl::Status ContinueIfExpected(int client_fd, const HttpRequest& request,
                                 const BodyDecoder& body) {
-  if (!refstore::ExpectsContinue(request) || body.finished()) return absl::OkStatus();
+  if (!httpd::ExpectsContinue(request) || body.finished()) return absl::OkStatus();
   return SendAll(client_fd, "HTTP/1.1 100 Continue\r\n\r\n");
 }
 
@@ -192,7 +192,7 @@ absl::StatusOr<ResponseHead> ParseResponseHead(absl::string_view head) {
   // Header sections have one grammar in requests and responses: parse this one with the
   // request parser, behind a placeholder request line, rather than keep a second parser.
   absl::StatusOr<HttpRequest> fields =
-      refstore::ParseRequestHead(absl::StrCat("GET / HTTP/1.1", head.substr(line_end)));
+      httpd::ParseRequestHead(absl::StrCat("GET / HTTP/1.1", head.substr(line_end)));
   if (!fields.ok()) return fields.status();
   response.fields = *std::move(fields);
   return response;
@@ -254,7 +254,7 @@ class FaultProxy::Exchange {
       // Read the body first so that the connection stays usable for the next request.
       if (!ReadRequestBody(nullptr, kNoLimit)) return false;
       return Answer(502, {{"Content-Type", "application/json"}},
-                    refstore::ErrorJson(absl::StrCat("faultproxy: ", upstream.status().message())));
+                    httpd::ErrorJson(absl::StrCat("faultproxy: ", upstream.status().message())));
     }
     upstream_fd_ = *upstream;
 
@@ -292,14 +292,14 @@ class FaultProxy::Exchange {
           "the upstream answered without Content-Length or chunked framing"));
     }
     absl::StatusOr<std::unique_ptr<BodyDecoder>> response_body =
-        refstore::MakeBodyDecoder(has_body ? response->fields : HttpRequest(), from_upstream);
+        httpd::MakeBodyDecoder(has_body ? response->fields : HttpRequest(), from_upstream);
     if (!response_body.ok()) return BadGateway(response_body.status());
 
     if (action_ == FaultAction::kResetBeforeResponse) {
       ResetOnClose(client_fd_);
       return false;
     }
-    const bool keep_alive = refstore::WantsKeepAlive(request_) && body_.finished();
+    const bool keep_alive = httpd::WantsKeepAlive(request_) && body_.finished();
     outcome_.status = response->status;
     if (action_ == FaultAction::kReplaceBody) {
       outcome_.response_body_bytes = rule_->body.size();
@@ -358,7 +358,7 @@ class FaultProxy::Exchange {
 
   // Answers from the proxy itself once the request body has been read.
   bool Answer(int status, const HttpHeaders& headers, absl::string_view body) {
-    const bool keep_alive = refstore::WantsKeepAlive(request_);
+    const bool keep_alive = httpd::WantsKeepAlive(request_);
     outcome_.status = status;
     outcome_.response_body_bytes = body.size();
     return Delivered(SendAnswer(client_fd_, status, headers, body, !keep_alive)) && keep_alive;
@@ -369,7 +369,7 @@ class FaultProxy::Exchange {
     outcome_.status = 502;
     Delivered(SendJson(
         client_fd_, 502,
-        refstore::ErrorJson(absl::StrCat("faultproxy: upstream failed: ", status.message())),
+        httpd::ErrorJson(absl::StrCat("faultproxy: upstream failed: ", status.message())),
         /*close=*/true));
     return false;
   }
@@ -435,11 +435,11 @@ void FaultProxy::Serve(uint64_t id, int client_fd) {
     // Ends quietly when the client closes between requests.
     absl::StatusOr<std::string> head = input.ReadUntil("\r\n\r\n", kMaxHeadBytes);
     if (!head.ok()) break;
-    absl::StatusOr<HttpRequest> request = refstore::ParseRequestHead(*head);
+    absl::StatusOr<HttpRequest> request = httpd::ParseRequestHead(*head);
     absl::StatusOr<std::unique_ptr<BodyDecoder>> body =
-        request.ok() ? refstore::MakeBodyDecoder(*request, input) : request.status();
+        request.ok() ? httpd::MakeBodyDecoder(*request, input) : request.status();
     if (!body.ok()) {
-      SendJson(client_fd, 400, refstore::ErrorJson(body.status().message()), /*close=*/true)
+      SendJson(client_fd, 400, httpd::ErrorJson(body.status().message()), /*close=*/true)
           .IgnoreError();
       break;
     }
@@ -467,12 +467,12 @@ bool FaultProxy::ServeControl(int client_fd, const HttpRequest& request, BodyDec
       kMaxControlBodyBytes + 1);
   if (!read.read_status.ok()) return false;
   if (!body.finished()) {
-    SendJson(client_fd, 413, refstore::ErrorJson("control request body too large"), true)
+    SendJson(client_fd, 413, httpd::ErrorJson("control request body too large"), true)
         .IgnoreError();
     return false;
   }
 
-  const bool keep_alive = refstore::WantsKeepAlive(request);
+  const bool keep_alive = httpd::WantsKeepAlive(request);
   const absl::string_view route = absl::string_view(request.path).substr(kControlPrefix.size());
   int status = 200;
   std::string answer = "{}";
@@ -483,7 +483,7 @@ bool FaultProxy::ServeControl(int client_fd, const HttpRequest& request, BodyDec
       rules_.Add(*std::move(rules));
     } else {
       status = 400;
-      answer = refstore::ErrorJson(rules.status().message());
+      answer = httpd::ErrorJson(rules.status().message());
     }
   } else if (route == "rules" && request.method == "DELETE") {
     rules_.Clear();
@@ -492,7 +492,7 @@ bool FaultProxy::ServeControl(int client_fd, const HttpRequest& request, BodyDec
     std::optional<absl::string_view> settle = request.QueryParam("settle_ms");
     if (settle && (!absl::SimpleAtoi(*settle, &settle_ms) || settle_ms < 0)) {
       status = 400;
-      answer = refstore::ErrorJson("settle_ms must be a non-negative integer");
+      answer = httpd::ErrorJson("settle_ms must be a non-negative integer");
     } else {
       answer = log_.ToJson(absl::Milliseconds(settle_ms));
     }
@@ -501,7 +501,7 @@ bool FaultProxy::ServeControl(int client_fd, const HttpRequest& request, BodyDec
   } else {
     status = 404;
     answer =
-        refstore::ErrorJson(absl::StrCat("no control route ", request.method, " ", request.path));
+        httpd::ErrorJson(absl::StrCat("no control route ", request.method, " ", request.path));
   }
   return SendJson(client_fd, status, answer, !keep_alive).ok() && keep_alive;
 }

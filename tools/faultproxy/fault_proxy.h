@@ -11,11 +11,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "server/httpd/http_message.h"
+#include "server/httpd/http_wire.h"
 #include "tools/faultproxy/fault_rules.h"
 #include "tools/faultproxy/request_log.h"
 #include "tools/faultproxy/socket_io.h"
-#include "tools/refstore/http_message.h"
-#include "tools/refstore/http_wire.h"
 
 namespace objgate::faultproxy {
 
@@ -62,10 +62,10 @@ class FaultProxy {
   void AcceptLoop();
   void Serve(uint64_t id, int client_fd);
   // Each answers one request and returns whether the connection may carry another.
-  bool ServeControl(int client_fd, const refstore::HttpRequest& request,
-                    refstore::BodyDecoder& body);
-  bool ServeProxied(uint64_t id, int client_fd, const refstore::HttpRequest& request,
-                    absl::string_view target, refstore::BodyDecoder& body);
+  bool ServeControl(int client_fd, const httpd::HttpRequest& request,
+                    httpd::BodyDecoder& body);
+  bool ServeProxied(uint64_t id, int client_fd, const httpd::HttpRequest& request,
+                    absl::string_view target, httpd::BodyDecoder& body);
 
   // The connection's upstream socket, registered so that Stop can cut it.
   absl::StatusOr<int> ConnectUpstream(uint64_t id);

@@ -15,18 +15,18 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/httpd/http_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/subprocess.h"
 #include "tools/faultproxy/fault_proxy_client.h"
 #include "tools/faultproxy/request_log.h"
-#include "tools/refstore/http_server.h"
 
 namespace objgate::faultproxy {
 namespace {
 
-using ::objgate::refstore::BodyReader;
-using ::objgate::refstore::HttpRequest;
-using ::objgate::refstore::ResponseWriter;
+using ::objgate::httpd::BodyReader;
+using ::objgate::httpd::HttpRequest;
+using ::objgate::httpd::ResponseWriter;
 using ::objgate::test_support::HttpCall;
 using ::objgate::test_support::HttpClient;
 using ::objgate::test_support::HttpResponse;
@@ -52,7 +52,7 @@ struct Seen {
 class ScriptedUpstream {
  public:
   ScriptedUpstream() {
-    absl::StatusOr<std::unique_ptr<refstore::HttpServer>> server = refstore::HttpServer::Start(
+    absl::StatusOr<std::unique_ptr<httpd::HttpServer>> server = httpd::HttpServer::Start(
         {}, [this](const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
           Serve(request, body, response);
         });
@@ -82,7 +82,7 @@ class ScriptedUpstream {
     }
     size_t n = 0;
     if (auto text = request.QueryParam("n")) absl::SimpleAtoi(*text, &n);
-    const refstore::HttpHeaders headers = {{"X-Upstream", "yes"}};
+    const httpd::HttpHeaders headers = {{"X-Upstream", "yes"}};
     if (request.path == "/bytes") {
       response.Send(200, headers, Pattern(n)).IgnoreError();
     } else if (request.path == "/chunked") {
@@ -101,7 +101,7 @@ class ScriptedUpstream {
 
   absl::Mutex mu_;
   std::optional<Seen> last_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<refstore::HttpServer> server_;
+  std::unique_ptr<httpd::HttpServer> server_;
 };
 
 class FaultProxyProcessTest : public ::testing::Test {

@@ -276,7 +276,7 @@ absl::Status ObjectStore::CheckSize(absl::string_view tenant, absl::string_view 
 }
 
 absl::StatusOr<ObjectInfo> ObjectStore::Put(absl::string_view tenant, absl::string_view key,
-                                            ByteSource& body, const PutOptions& options) {
+                                            httpd::ByteSource& body, const PutOptions& options) {
   absl::Status status = ValidateTenantAndKey(tenant, key);
   if (status.ok()) status = CheckPutOptions(options);
   if (status.ok() && options.declared_size.has_value()) {

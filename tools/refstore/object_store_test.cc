@@ -25,7 +25,7 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 // Serves a string in pieces of at most `piece` bytes, optionally breaking after `fail_after`.
-class StringSource : public ByteSource {
+class StringSource : public httpd::ByteSource {
  public:
   explicit StringSource(std::string data, size_t piece = 1000,
                         std::optional<size_t> fail_after = std::nullopt)

@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "server/common/env_flags.h"
-#include "tools/refstore/http_server.h"
+#include "server/httpd/http_server.h"
 #include "tools/refstore/object_store.h"
 #include "tools/refstore/rest_handler.h"
 
@@ -40,6 +40,12 @@ ABSL_FLAG(int, max_connections, 256,
 
 namespace objgate::refstore {
 namespace {
+
+using httpd::BodyReader;
+using httpd::HttpRequest;
+using httpd::HttpServer;
+using httpd::HttpServerOptions;
+using httpd::ResponseWriter;
 
 constexpr EnvFallback kEnvironmentFallbacks[] = {
     {"listen", "REFSTORE_LISTEN"},

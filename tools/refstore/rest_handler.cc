@@ -12,6 +12,13 @@
 #include "tools/refstore/conditional_get.h"
 
 namespace objgate::refstore {
+
+using httpd::BodyReader;
+using httpd::ErrorJson;
+using httpd::HttpHeaders;
+using httpd::HttpRequest;
+using httpd::ResponseWriter;
+
 namespace {
 
 constexpr size_t kMaxListKeys = 1000;

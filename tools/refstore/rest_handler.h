@@ -2,7 +2,7 @@
 #define OBJGATE_TOOLS_REFSTORE_REST_HANDLER_H_
 
 #include "absl/status/status.h"
-#include "tools/refstore/http_message.h"
+#include "server/httpd/http_message.h"
 #include "tools/refstore/metrics.h"
 #include "tools/refstore/object_store.h"
 
@@ -24,17 +24,26 @@ class RestHandler {
  public:
   explicit RestHandler(ObjectStore& store) : store_(store) {}
 
-  void Handle(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void Handle(const httpd::HttpRequest& request, httpd::BodyReader& body,
+              httpd::ResponseWriter& response);
 
  private:
-  void ServeInfo(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
-  void ServeUpload(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
-  void ServeDownload(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
-  void ServeDelete(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
-  void ServeList(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
-  void ServeLive(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
-  void ServeReady(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
-  void ServeMetrics(const HttpRequest& request, BodyReader& body, ResponseWriter& response);
+  void ServeInfo(const httpd::HttpRequest& request, httpd::BodyReader& body,
+                 httpd::ResponseWriter& response);
+  void ServeUpload(const httpd::HttpRequest& request, httpd::BodyReader& body,
+                   httpd::ResponseWriter& response);
+  void ServeDownload(const httpd::HttpRequest& request, httpd::BodyReader& body,
+                     httpd::ResponseWriter& response);
+  void ServeDelete(const httpd::HttpRequest& request, httpd::BodyReader& body,
+                   httpd::ResponseWriter& response);
+  void ServeList(const httpd::HttpRequest& request, httpd::BodyReader& body,
+                 httpd::ResponseWriter& response);
+  void ServeLive(const httpd::HttpRequest& request, httpd::BodyReader& body,
+                 httpd::ResponseWriter& response);
+  void ServeReady(const httpd::HttpRequest& request, httpd::BodyReader& body,
+                  httpd::ResponseWriter& response);
+  void ServeMetrics(const httpd::HttpRequest& request, httpd::BodyReader& body,
+                    httpd::ResponseWriter& response);
 
   ObjectStore& store_;
   RequestMetrics metrics_;
