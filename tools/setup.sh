@@ -12,8 +12,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # Python stubs and tests run with Debian's interpreter and gRPC
   python3 python3-grpcio python3-protobuf
-  # Scripts and examples
-  curl ca-certificates openssl
+  # Scripts, examples and tests (nginx fronts the reference store with TLS and HTTP/2)
+  curl ca-certificates openssl nginx
 )
 
 missing=()

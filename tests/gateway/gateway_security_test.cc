@@ -3,7 +3,6 @@
 // per-tenant limits.
 #include <signal.h>
 
-#include <cstdlib>
 #include <fstream>
 #include <string>
 
@@ -13,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/gateway/gateway_harness.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_certificates.h"
 
 namespace objgate::test_support {
 namespace {
@@ -20,36 +20,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-// A CA, a server certificate for 127.0.0.1 it signs, a client certificate it signs, and a
-// second CA with its own client certificate that the gateway must refuse.
-class Certificates {
- public:
-  Certificates() {
-    const std::string d = dir_.path();
-    const std::string key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes";
-    std::ofstream(d + "/server.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
-    std::ofstream(d + "/client.ext") << "extendedKeyUsage=clientAuth\n";
-    const std::string script = absl::StrCat(
-        "set -e; cd ", d, "; ",
-        "for ca in ca other-ca; do openssl req -x509 ", key, " -keyout $ca.key -out $ca.pem ",
-        "-days 1 -subj /CN=$ca; done; ",
-        "openssl req ", key, " -keyout server.key -out server.csr -subj /CN=localhost; ",
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial ",
-        "-out server.pem -days 1 -extfile server.ext; ",
-        "for ca in ca other-ca; do openssl req ", key, " -keyout $ca-client.key ",
-        "-out $ca-client.csr -subj /CN=client; openssl x509 -req -in $ca-client.csr ",
-        "-CA $ca.pem -CAkey $ca.key -CAcreateserial -out $ca-client.pem -days 1 ",
-        "-extfile client.ext; done");
-    ok_ = std::system(absl::StrCat("bash -c '", script, "' >/dev/null 2>&1").c_str()) == 0;
-  }
-  bool ok() const { return ok_; }
-  std::string operator()(const std::string& name) const { return dir_.Sub(name); }
-
- private:
-  TempDir dir_;
-  bool ok_ = false;
-};
 
 std::unique_ptr<Client> NewClient(GatewayHarness& harness, ClientConfig config) {
   config.target = harness.gateway().address();
@@ -62,8 +32,9 @@ std::unique_ptr<Client> NewClient(GatewayHarness& harness, ClientConfig config) 
 }
 
 TEST(GatewaySecurityTest, TlsRoundTripAndRefusals) {
-  Certificates certs;
-  ASSERT_TRUE(certs.ok()) << "openssl could not make the test certificates";
+  TestCertificates certs;
+  absl::Status made = certs.Make();
+  ASSERT_TRUE(made.ok()) << made;
   GatewayHarnessOptions options;
   options.gateway_args = {"--tls_cert=" + certs("server.pem"), "--tls_key=" + certs("server.key")};
   absl::StatusOr<std::unique_ptr<GatewayHarness>> harness = GatewayHarness::Start(options);
@@ -84,8 +55,9 @@ TEST(GatewaySecurityTest, TlsRoundTripAndRefusals) {
 }
 
 TEST(GatewaySecurityTest, MutualTlsNeedsAClientCertificateFromTheTrustedCa) {
-  Certificates certs;
-  ASSERT_TRUE(certs.ok()) << "openssl could not make the test certificates";
+  TestCertificates certs;
+  absl::Status made = certs.Make();
+  ASSERT_TRUE(made.ok()) << made;
   GatewayHarnessOptions options;
   options.gateway_args = {"--tls_cert=" + certs("server.pem"), "--tls_key=" + certs("server.key"),
                           "--tls_client_ca=" + certs("ca.pem")};
