@@ -274,14 +274,19 @@ absl::StatusOr<UploadResult> Client::UploadBodyOf(absl::string_view key, UploadB
         writer->Finish();
         return n.status();
       }
-      if (*n == 0) break;
+      if (*n == 0) {
+        // The explicit end: the gateway stores nothing for a stream that merely stops.
+        message.Clear();
+        message.set_finish_write(true);
+        writer->WriteLast(message, grpc::WriteOptions());  // a failure shows in Finish
+        break;
+      }
       hash.Update(absl::string_view(buffer.data(), *n));
       message.set_data(buffer.data(), *n);
       open = writer->Write(message);
       sent += static_cast<int64_t>(*n);
       Report(options.progress, sent, total.value_or(-1));
     }
-    if (open) writer->WritesDone();
     absl::Status status = FromGrpc(writer->Finish());
     if (!status.ok()) return status;
     UploadResult result;

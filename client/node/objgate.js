@@ -172,6 +172,8 @@ class ObjectStorageClient {
     try {
       await write({ spec });
       for await (const chunk of chunks) await write({ data: chunk });
+      // The explicit end: a stream that merely stops stores nothing.
+      await write({ finishWrite: true });
       call.end();
     } catch (error) {
       call.cancel();

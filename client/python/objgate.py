@@ -146,6 +146,9 @@ class Client:
             yield storage_pb2.UploadRequest(spec=spec)
             for chunk in data:
                 yield storage_pb2.UploadRequest(data=bytes(chunk))
+            # The explicit end: a stream that merely stops (the iterable raised, the
+            # process died) stores nothing.
+            yield storage_pb2.UploadRequest(finish_write=True)
 
         return self._stub.Upload(requests(), metadata=self._metadata, timeout=self._timeout)
 

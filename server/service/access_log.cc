@@ -14,7 +14,8 @@ std::string AccessLog::Format(const AccessRecord& record, absl::Time now) {
     absl::StrAppend(&line, " key=\"", absl::CHexEscape(record.key.substr(0, 256)), "\"");
   }
   absl::StrAppend(&line, " code=", absl::StatusCodeToString(record.status.code()),
-                  " bytes=", record.bytes,
+                  // A call moves payload one way only.
+                  " bytes=", record.bytes_received + record.bytes_sent,
                   " duration_ms=", absl::ToDoubleMilliseconds(record.duration),
                   " retries=", record.retries);
   if (record.resumes > 0) absl::StrAppend(&line, " resumes=", record.resumes);
@@ -25,7 +26,7 @@ std::string AccessLog::Format(const AccessRecord& record, absl::Time now) {
   return line;
 }
 
-void AccessLog::Record(const AccessRecord& record) {
+void AccessLog::OnCallEnd(const AccessRecord& record) {
   if (out_ == nullptr) return;
   const std::string line = Format(record, absl::Now()) + "\n";
   absl::MutexLock lock(&mu_);

@@ -18,7 +18,7 @@ TEST(AccessLogTest, OneLineWithEveryField) {
   record.key = "dir/file \"quoted\"\nnext";
   record.request_id = "abc123";
   record.status = absl::NotFoundError("download of \"k\": not found");
-  record.bytes = 42;
+  record.bytes_sent = 42;
   record.duration = absl::Milliseconds(12.5);
   record.retries = 2;
   const std::string line = AccessLog::Format(record, absl::FromUnixSeconds(1795675200));
@@ -43,8 +43,8 @@ TEST(AccessLogTest, RecordWritesWholeLines) {
   AccessLog log(file);
   AccessRecord record;
   record.method = "Delete";
-  log.Record(record);
-  log.Record(record);
+  log.OnCallEnd(record);
+  log.OnCallEnd(record);
   std::rewind(file);
   char buffer[512] = {0};
   const size_t n = std::fread(buffer, 1, sizeof buffer - 1, file);

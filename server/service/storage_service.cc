@@ -48,17 +48,19 @@ std::string NewRequestId() {
   return absl::StrCat(absl::Hex(high, absl::kZeroPad16), absl::Hex(low, absl::kZeroPad16));
 }
 
-// Times a call and writes its access log line when it ends, however it ends.
+// Times a call and tells the observer when it starts and when it ends, however it ends.
 class CallScope {
  public:
-  CallScope(AccessLog& log, absl::string_view method) : log_(log), start_(absl::Now()) {
+  CallScope(CallObserver& observer, absl::string_view method)
+      : observer_(observer), start_(absl::Now()) {
     record_.method = std::string(method);
+    observer_.OnCallStart(method);
   }
   ~CallScope() {
     record_.duration = absl::Now() - start_;
     record_.retries = stats_.retries;
     record_.resumes = stats_.resumes;
-    log_.Record(record_);
+    observer_.OnCallEnd(record_);
   }
   AccessRecord& record() { return record_; }
   CallStats& stats() { return stats_; }
@@ -69,7 +71,7 @@ class CallScope {
   }
 
  private:
-  AccessLog& log_;
+  CallObserver& observer_;
   const absl::Time start_;
   AccessRecord record_;
   CallStats stats_;
@@ -135,14 +137,14 @@ absl::Status StorageService::Outcome(absl::Status status) const {
   return status;
 }
 
-StorageService::StorageService(Upstream& upstream, AccessLog& access_log,
+StorageService::StorageService(Upstream& upstream, CallObserver& observer,
                                StorageServiceOptions options)
-    : upstream_(upstream), access_log_(access_log), options_(std::move(options)) {}
+    : upstream_(upstream), observer_(observer), options_(std::move(options)) {}
 
 grpc::Status StorageService::Upload(grpc::ServerContext* context,
                                     grpc::ServerReader<v1::UploadRequest>* reader,
                                     v1::UploadResponse* response) {
-  CallScope scope(access_log_, "Upload");
+  CallScope scope(observer_, "Upload");
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
   return scope.Finish(Outcome(DoUpload(*context, call, *reader, *response, scope.record())));
@@ -170,7 +172,7 @@ absl::Status StorageService::DoUpload(grpc::ServerContext& context, CallContext&
   UploadStream body(reader, call.is_cancelled, spec->size, spec->sha256);
   if (absl::Status primed = body.Prime(); !primed.ok()) return primed;
   absl::StatusOr<UploadResult> result = upstream_.Upload(call, *spec, body);
-  record.bytes = body.bytes_received();
+  record.bytes_received = body.bytes_received();
   if (!result.ok()) return result.status();
   response.set_key(result->key);
   response.set_size(body.bytes_received());
@@ -182,7 +184,7 @@ absl::Status StorageService::DoUpload(grpc::ServerContext& context, CallContext&
 grpc::Status StorageService::Download(grpc::ServerContext* context,
                                       const v1::DownloadRequest* request,
                                       grpc::ServerWriter<v1::DownloadResponse>* writer) {
-  CallScope scope(access_log_, "Download");
+  CallScope scope(observer_, "Download");
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
   scope.record().key = request->key();
@@ -200,13 +202,13 @@ absl::Status StorageService::DoDownload(CallContext& call, const v1::DownloadReq
   DownloadStream stream(writer, spec->key, options_.download_chunk_bytes);
   absl::Status status = upstream_.Download(call, *spec, stream);
   if (status.ok()) status = stream.Finish();
-  record.bytes = stream.bytes_sent();
+  record.bytes_sent = stream.bytes_sent();
   return status;
 }
 
 grpc::Status StorageService::List(grpc::ServerContext* context, const v1::ListRequest* request,
                                   grpc::ServerWriter<v1::ListResponse>* writer) {
-  CallScope scope(access_log_, "List");
+  CallScope scope(observer_, "List");
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
   scope.record().key = request->prefix();
@@ -270,7 +272,7 @@ absl::Status StorageService::DoList(CallContext& call, const v1::ListRequest& re
 grpc::Status StorageService::Delete(grpc::ServerContext* context,
                                     const v1::DeleteRequest* request,
                                     v1::DeleteResponse* /*response*/) {
-  CallScope scope(access_log_, "Delete");
+  CallScope scope(observer_, "Delete");
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
   scope.record().key = request->key();
@@ -285,7 +287,7 @@ grpc::Status StorageService::Delete(grpc::ServerContext* context,
 grpc::Status StorageService::GetServerInfo(grpc::ServerContext* context,
                                            const v1::GetServerInfoRequest* /*request*/,
                                            v1::ServerInfo* response) {
-  CallScope scope(access_log_, "GetServerInfo");
+  CallScope scope(observer_, "GetServerInfo");
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
   absl::StatusOr<UpstreamServerInfo> info = upstream_.GetServerInfo(call);
@@ -301,7 +303,7 @@ grpc::Status StorageService::GetServerInfo(grpc::ServerContext* context,
 grpc::Status StorageService::Health(grpc::ServerContext* context,
                                     const v1::HealthRequest* /*request*/,
                                     v1::HealthResponse* response) {
-  CallScope scope(access_log_, "Health");
+  CallScope scope(observer_, "Health");
   CallContext call = ContextOf(*context, scope.stats());
   scope.record().request_id = call.request_id;
   call.deadline = std::min(call.deadline, absl::Now() + options_.health_probe_timeout);

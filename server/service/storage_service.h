@@ -8,7 +8,7 @@
 
 #include "server/security/tenant_authenticator.h"
 #include "server/security/tenant_limiter.h"
-#include "server/service/access_log.h"
+#include "server/service/call_observer.h"
 #include "server/upstream/upstream.h"
 #include "storage/v1/storage.grpc.pb.h"
 
@@ -33,7 +33,8 @@ struct StorageServiceOptions {
 // whose blocking reads and writes carry backpressure between caller and upstream.
 class StorageService final : public storage::v1::ObjectStorage::Service {
  public:
-  StorageService(Upstream& upstream, AccessLog& access_log, StorageServiceOptions options);
+  // Tells `observer` (not owned) of every call's start and end.
+  StorageService(Upstream& upstream, CallObserver& observer, StorageServiceOptions options);
 
   grpc::Status Upload(grpc::ServerContext* context,
                       grpc::ServerReader<storage::v1::UploadRequest>* reader,
@@ -77,7 +78,7 @@ class StorageService final : public storage::v1::ObjectStorage::Service {
                       grpc::ServerWriter<storage::v1::ListResponse>& writer);
 
   Upstream& upstream_;
-  AccessLog& access_log_;
+  CallObserver& observer_;
   const StorageServiceOptions options_;
   std::atomic<int64_t> shutdown_cutoff_unix_nanos_{INT64_MAX};
 };

@@ -54,19 +54,23 @@ absl::Status UploadStream::Advance() {
 }
 
 absl::StatusOr<bool> UploadStream::ReceiveNext() {
-  while (true) {
+  while (!finish_seen_) {
     if (!reader_.Read(&message_)) {
-      // A stream also stops delivering when the caller cancels or disconnects; that is
-      // not the end of the body.
+      // A stream that breaks ends here just like one the caller closed, and cancellation
+      // may not be visible yet: only finish_write or the declared size marks a whole body.
       if (is_cancelled_()) {
         return absl::CancelledError(absl::StrCat("caller cancelled the upload after ",
                                                  bytes_received_, " bytes"));
       }
-      return false;
+      if (declared_size_) return false;  // VerifyComplete checks the size
+      return absl::InvalidArgumentError(absl::StrCat(
+          "upload stream ended after ", bytes_received_,
+          " bytes without finish_write or a declared size; nothing was stored"));
     }
     if (message_.has_spec()) {
       return absl::InvalidArgumentError("upload stream carries a second spec message");
     }
+    finish_seen_ = message_.finish_write();
     std::string* data = message_.mutable_data();
     if (data->empty()) continue;
     bytes_received_ += static_cast<int64_t>(data->size());
@@ -78,6 +82,7 @@ absl::StatusOr<bool> UploadStream::ReceiveNext() {
     held_.swap(*data);
     return true;
   }
+  return false;
 }
 
 absl::Status UploadStream::VerifyComplete() {

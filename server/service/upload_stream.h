@@ -20,8 +20,9 @@ namespace objgate {
 //
 // Bytes flow through as they arrive (the upstream request reads, this reads the caller's
 // stream, so a slow upstream slows the caller), with one message held back: the last bytes
-// are released only once the caller's stream has ended and the whole body checked out
-// against the declared size and SHA-256. A body that fails a check therefore never reaches
+// are released only once the body is known complete (a message with `finish_write`, or the
+// declared size reached when the stream ends) and checked out against the declared size
+// and SHA-256. A body that fails a check, or a stream that breaks, therefore never reaches
 // the upstream complete, and nothing is stored.
 class UploadStream : public BodySource {
  public:
@@ -57,6 +58,7 @@ class UploadStream : public BodySource {
   std::string held_;  // the latest bytes, kept until more arrive or the body is verified
   bool primed_ = false;
   bool ended_ = false;
+  bool finish_seen_ = false;
   int64_t bytes_received_ = 0;
   Sha256 hash_;
   std::string sha256_;

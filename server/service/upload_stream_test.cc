@@ -21,6 +21,13 @@ class ScriptedReader : public grpc::ServerReaderInterface<v1::UploadRequest> {
     message.set_data(std::move(bytes));
     messages_.push_back(std::move(message));
   }
+  // The last message: `bytes` (may be empty) with finish_write set.
+  void AddFinish(std::string bytes = "") {
+    v1::UploadRequest message;
+    if (!bytes.empty()) message.set_data(std::move(bytes));
+    message.set_finish_write(true);
+    messages_.push_back(std::move(message));
+  }
   void AddSpec() {
     v1::UploadRequest message;
     message.mutable_spec()->set_key("again");
@@ -66,6 +73,7 @@ TEST(UploadStreamTest, PassesBytesThroughInOrderAndHashesThem) {
   reader.AddData("hello ");
   reader.AddData("");
   reader.AddData("streaming world");
+  reader.AddFinish();
   UploadStream stream(reader, NotCancelled(), std::nullopt, "");
   absl::StatusOr<std::string> body = Drain(stream);
   ASSERT_TRUE(body.ok()) << body.status();
@@ -99,7 +107,7 @@ TEST(UploadStreamTest, HoldsBackTheLastMessageUntilTheSizeChecksOut) {
 
 TEST(UploadStreamTest, WrongChecksumFailsBeforeTheLastBytesAreReleased) {
   ScriptedReader reader;
-  reader.AddData("abc");
+  reader.AddFinish("abc");
   UploadStream stream(reader, NotCancelled(), std::nullopt, Sha256::Hex("abd"));
   char buffer[16];
   absl::StatusOr<size_t> n = stream.Read(absl::Span<char>(buffer, sizeof buffer));
@@ -149,6 +157,7 @@ TEST(UploadStreamTest, CancelledCallerIsNotAnEndOfBody) {
 
 TEST(UploadStreamTest, EmptyBodyIsVerifiedByPrime) {
   ScriptedReader reader;
+  reader.AddFinish();
   UploadStream stream(reader, NotCancelled(), std::nullopt, Sha256::Hex("not empty"));
   EXPECT_EQ(stream.Prime().code(), absl::StatusCode::kInvalidArgument);
 
@@ -158,6 +167,37 @@ TEST(UploadStreamTest, EmptyBodyIsVerifiedByPrime) {
   absl::StatusOr<std::string> body = Drain(ok_stream);
   ASSERT_TRUE(body.ok());
   EXPECT_EQ(*body, "");
+}
+
+TEST(UploadStreamTest, StreamThatEndsWithoutFinishOrSizeIsNotABody) {
+  // What a broken stream looks like on the server when cancellation is not yet visible.
+  ScriptedReader reader;
+  reader.AddData("the first half");
+  UploadStream stream(reader, NotCancelled(), std::nullopt, "");
+  absl::StatusOr<std::string> body = Drain(stream);
+  EXPECT_EQ(body.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(body.status().message()), HasSubstr("without finish_write"));
+}
+
+TEST(UploadStreamTest, FinishOnTheLastDataMessageEndsTheBodyWithoutWaiting) {
+  ScriptedReader reader;
+  reader.AddData("ab");
+  reader.AddFinish("cd");
+  reader.AddData("never read");
+  UploadStream stream(reader, NotCancelled(), std::nullopt, Sha256::Hex("abcd"));
+  absl::StatusOr<std::string> body = Drain(stream);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, "abcd");
+  EXPECT_EQ(reader.reads(), 2);
+}
+
+TEST(UploadStreamTest, DeclaredSizeReachedCompletesWithoutFinish) {
+  ScriptedReader reader;
+  reader.AddData("12345");
+  UploadStream stream(reader, NotCancelled(), 5, "");
+  absl::StatusOr<std::string> body = Drain(stream);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, "12345");
 }
 
 }  // namespace

@@ -278,6 +278,36 @@ TEST_F(GatewayE2ETest, BadFieldsAreInvalidArgument) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(GatewayE2ETest, StreamClosedWithoutFinishWriteStoresNothing) {
+  // Without a declared size, only finish_write tells a whole body from a broken stream.
+  UploadOptions options;
+  options.finish_write = false;
+  UploadOutcome up = Upload(stub(), Tenant(), "unfinished", Pattern(100000), options);
+  EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(up.status.error_message(), HasSubstr("without finish_write"));
+  EXPECT_EQ(Download(stub(), Tenant(), "unfinished").status.error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  options.declared_size = 100000;
+  EXPECT_TRUE(Upload(stub(), Tenant(), "sized", Pattern(100000), options).status.ok())
+      << "a declared size that is reached completes the body";
+}
+
+TEST_F(GatewayE2ETest, OversizedMessageIsResourceExhausted) {
+  // The gateway accepts messages of up to 4 MiB by default.
+  UploadOptions options;
+  options.chunk_bytes = 5 << 20;
+  UploadOutcome up = Upload(stub(), Tenant(), "oversized", Pattern(5 << 20), options);
+  EXPECT_EQ(up.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(Download(stub(), Tenant(), "oversized").status.error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GatewayE2ETest, KeyThatIsNotUtf8IsRefusedBeforeTheGateway) {
+  // proto3 strings are UTF-8: gRPC cannot parse such a request, and says so (INTERNAL).
+  DownloadOutcome down = Download(stub(), Tenant(), std::string("bad\xff\xfekey"));
+  EXPECT_EQ(down.status.error_code(), grpc::StatusCode::INTERNAL);
+}
+
 TEST_F(GatewayE2ETest, PathLikeKeysAreOrdinaryKeys) {
   for (const std::string key : {"../../etc/passwd", "/abs", "a/./b", "spaces and ünïcode"}) {
     ASSERT_TRUE(Upload(stub(), Tenant(), key, key).status.ok()) << key;

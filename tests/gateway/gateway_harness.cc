@@ -1,11 +1,13 @@
 #include "tests/gateway/gateway_harness.h"
 
 #include <fstream>
+#include <regex>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
+#include "tests/support/http_client.h"
 
 namespace objgate::test_support {
 
@@ -43,11 +45,21 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
                   // itself is pinned by the unit tests with fake time.
                   "--base_delay=20ms", "--max_delay=200ms", "--health_check_interval=200ms",
                   "--access_log=false"};
+  if (options.metrics) gateway.args.push_back("--metrics_listen=127.0.0.1:0");
   gateway.args.insert(gateway.args.end(), options.gateway_args.begin(),
                       options.gateway_args.end());
   absl::StatusOr<std::unique_ptr<Subprocess>> started = Subprocess::Start(gateway);
   if (!started.ok()) return started.status();
   harness->gateway_ = *std::move(started);
+  if (options.metrics) {
+    // "... listening on HOST:PORT (upstream URL, metrics http://HOST:PORT)"
+    std::smatch match;
+    const std::string& line = harness->gateway_->ready_line();
+    if (!std::regex_search(line, match, std::regex(R"(, metrics (http://[^)\s]+)\))"))) {
+      return absl::InternalError(absl::StrCat("no metrics URL in \"", line, "\""));
+    }
+    harness->metrics_url_ = match[1];
+  }
 
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(16 << 20);
@@ -55,6 +67,15 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
                                                 grpc::InsecureChannelCredentials(), args);
   harness->stub_ = v1::ObjectStorage::NewStub(harness->channel_);
   return harness;
+}
+
+absl::StatusOr<std::string> GatewayHarness::ScrapeMetrics() const {
+  absl::StatusOr<HttpResponse> response = HttpClient(metrics_url_).Get("/metrics");
+  if (!response.ok()) return response.status();
+  if (response->status != 200) {
+    return absl::InternalError(absl::StrCat("GET /metrics answered ", response->status));
+  }
+  return response->body;
 }
 
 std::unique_ptr<grpc::ClientContext> TenantContext(const std::string& tenant,
@@ -81,6 +102,11 @@ UploadOutcome Upload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
   for (size_t offset = 0; open && offset < data.size(); offset += options.chunk_bytes) {
     message.set_data(data.substr(offset, options.chunk_bytes));
     open = writer->Write(message);
+  }
+  if (open && options.finish_write) {
+    message.Clear();
+    message.set_finish_write(true);
+    writer->Write(message);
   }
   writer->WritesDone();
   outcome.status = writer->Finish();

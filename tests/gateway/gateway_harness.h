@@ -26,6 +26,8 @@ struct GatewayHarnessOptions {
   // Puts a fault proxy (//tools/faultproxy) between the gateway and its upstream, for
   // tests that script upstream failures.
   bool fault_proxy = false;
+  // Serves the gateway's Prometheus metrics on an ephemeral port; see ScrapeMetrics.
+  bool metrics = false;
 };
 
 // A reference store and a gateway in front of it, optionally with a fault proxy between
@@ -47,6 +49,11 @@ class GatewayHarness {
   // Null without GatewayHarnessOptions::fault_proxy.
   Subprocess* fault_proxy_process() { return fault_proxy_process_.get(); }
   faultproxy::FaultProxyClient* fault_proxy() { return fault_proxy_.get(); }
+  // "http://127.0.0.1:PORT" of the gateway's metrics; empty without
+  // GatewayHarnessOptions::metrics.
+  const std::string& metrics_url() const { return metrics_url_; }
+  // The body of GET /metrics.
+  absl::StatusOr<std::string> ScrapeMetrics() const;
 
  private:
   GatewayHarness() = default;
@@ -57,6 +64,7 @@ class GatewayHarness {
   std::unique_ptr<faultproxy::FaultProxyClient> fault_proxy_;
   std::unique_ptr<Subprocess> gateway_;
   std::string upstream_url_;
+  std::string metrics_url_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<storage::v1::ObjectStorage::Stub> stub_;
 };
@@ -77,6 +85,9 @@ struct UploadOptions {
   std::optional<int64_t> declared_size;
   std::string sha256;
   std::string content_type;
+  // Ends the stream with finish_write, as a well-behaved caller does; false sends the data
+  // and closes, as a stream that broke would look to the gateway.
+  bool finish_write = true;
 };
 
 UploadOutcome Upload(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
