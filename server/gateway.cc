@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "server/metrics/metrics_handler.h"
 #include "server/retry/clock.h"
 
 namespace objgate {
@@ -13,6 +14,23 @@ namespace {
 constexpr char kServiceName[] = "storage.v1.ObjectStorage";
 constexpr absl::Duration kShutdownMargin = absl::Milliseconds(500);
 constexpr absl::Duration kServerPollInterval = absl::Milliseconds(200);
+
+// The connection pool's counts, read at each scrape.
+void AddConnectionMetrics(const CurlHttpClient& http, metrics::MetricRegistry& registry) {
+  registry.AddCollector([&http](metrics::ExpositionWriter& out) {
+    const CurlHttpClient::Stats stats = http.GetStats();
+    out.Family("objgate_upstream_connections",
+               "Connections to the upstream in the pool, by state (in_use or idle).", "gauge");
+    out.Sample("objgate_upstream_connections", {{"state", "in_use"}},
+               static_cast<double>(stats.pool.in_use));
+    out.Sample("objgate_upstream_connections", {{"state", "idle"}},
+               static_cast<double>(stats.pool.idle));
+    out.Family("objgate_upstream_connections_opened_total",
+               "TCP connections opened to the upstream.", "counter");
+    out.Sample("objgate_upstream_connections_opened_total", {},
+               static_cast<double>(stats.connections_opened));
+  });
+}
 
 }  // namespace
 
@@ -25,13 +43,19 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   absl::StatusOr<std::unique_ptr<CurlHttpClient>> http = CurlHttpClient::Create(opts.http);
   if (!http.ok()) return http.status();
   gateway->http_ = *std::move(http);
+  AddConnectionMetrics(*gateway->http_, gateway->metrics_);
+  gateway->instrumented_http_ =
+      std::make_unique<InstrumentedHttpClient>(*gateway->http_, gateway->metrics_);
   absl::StatusOr<std::unique_ptr<RestUpstream>> rest =
-      RestUpstream::Create(*gateway->http_, opts.upstream_url);
+      RestUpstream::Create(*gateway->instrumented_http_, opts.upstream_url);
   if (!rest.ok()) return rest.status();
   gateway->rest_ = *std::move(rest);
   gateway->upstream_ = std::make_unique<RetryingUpstream>(
       *gateway->rest_, *backoff, RealClock::Instance(), opts.replay_buffer_bytes);
   gateway->access_log_ = std::make_unique<AccessLog>(opts.access_log);
+  gateway->call_metrics_ = std::make_unique<CallMetrics>(gateway->metrics_);
+  gateway->call_observers_ = std::make_unique<CallObservers>(
+      std::vector<CallObserver*>{gateway->access_log_.get(), gateway->call_metrics_.get()});
 
   absl::StatusOr<ListenerCredentials> listener = MakeListenerCredentials(opts.tls);
   if (!listener.ok()) return listener.status();
@@ -48,8 +72,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   }
   gateway->limiter_ = std::make_unique<TenantLimiter>(opts.tenant_limits, RealClock::Instance());
   if (gateway->limiter_->enabled()) opts.service.limiter = gateway->limiter_.get();
-  gateway->service_ =
-      std::make_unique<StorageService>(*gateway->upstream_, *gateway->access_log_, opts.service);
+  gateway->service_ = std::make_unique<StorageService>(*gateway->upstream_,
+                                                       *gateway->call_observers_, opts.service);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -73,6 +97,19 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   const absl::string_view host =
       absl::string_view(opts.listen_address).substr(0, opts.listen_address.rfind(':'));
   gateway->address_ = absl::StrCat(host, ":", port);
+  if (!opts.metrics_listen_address.empty()) {
+    httpd::HttpServerOptions metrics_options;
+    // Scrapers are few; each connection takes a thread.
+    metrics_options.max_connections = 8;
+    if (!httpd::ParseListenAddress(opts.metrics_listen_address, metrics_options)) {
+      return absl::InvalidArgumentError(absl::StrCat("metrics address must be HOST:PORT, got \"",
+                                                     opts.metrics_listen_address, "\""));
+    }
+    absl::StatusOr<std::unique_ptr<httpd::HttpServer>> metrics_server =
+        httpd::HttpServer::Start(metrics_options, metrics::MetricsHandler(gateway->metrics_));
+    if (!metrics_server.ok()) return metrics_server.status();
+    gateway->metrics_server_ = *std::move(metrics_server);
+  }
 
   // NOT_SERVING until the first probe says the upstream is ready.
   auto* health = gateway->server_->GetHealthCheckService();
@@ -106,6 +143,8 @@ void Gateway::Shutdown(absl::Time deadline) {
     server_->Wait();
     server_.reset();
   }
+  // Last, so that the drain can be watched.
+  if (metrics_server_ != nullptr) metrics_server_->Stop();
 }
 
 absl::Status Gateway::ReloadCredentials() {

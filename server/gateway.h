@@ -1,21 +1,26 @@
 #ifndef OBJGATE_SERVER_GATEWAY_H_
 #define OBJGATE_SERVER_GATEWAY_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "server/http/curl_http_client.h"
+#include "server/http/instrumented_http_client.h"
+#include "server/httpd/http_server.h"
+#include "server/metrics/metric_registry.h"
 #include "server/retry/backoff_policy.h"
 #include "server/security/server_credentials.h"
 #include "server/security/tenant_authenticator.h"
 #include "server/security/tenant_limiter.h"
 #include "server/service/access_log.h"
+#include "server/service/call_metrics.h"
+#include "server/service/call_observer.h"
 #include "server/service/storage_service.h"
 #include "server/upstream/rest_upstream.h"
 #include "server/upstream/retrying_upstream.h"
@@ -46,6 +51,8 @@ struct GatewayOptions {
   TenantLimits tenant_limits;
   // Calls served at once over one connection (HTTP/2 streams); 0 for gRPC's default.
   int max_concurrent_streams = 0;
+  // host:port to serve Prometheus metrics on, at GET /metrics; empty for none.
+  std::string metrics_listen_address;
 };
 
 // The whole gateway in one object: the libcurl client and its pool, the REST upstream with
@@ -58,6 +65,10 @@ class Gateway {
 
   // The address the server listens on, with the port it was given.
   const std::string& address() const { return address_; }
+  // "http://HOST:PORT" of the metrics endpoint; empty when there is none.
+  std::string metrics_url() const {
+    return metrics_server_ == nullptr ? "" : metrics_server_->url();
+  }
 
   // Stops accepting calls, lets calls in flight run until `deadline`, then cancels the
   // rest and returns once all have ended.
@@ -76,16 +87,22 @@ class Gateway {
   void ProbeReadinessUntilShutdown();
 
   GatewayOptions options_;
+  // Outlives every layer that updates it.
+  metrics::MetricRegistry metrics_;
   std::unique_ptr<CurlHttpClient> http_;
+  std::unique_ptr<InstrumentedHttpClient> instrumented_http_;
   std::unique_ptr<RestUpstream> rest_;
   std::unique_ptr<RetryingUpstream> upstream_;
   std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<CallMetrics> call_metrics_;
+  std::unique_ptr<CallObservers> call_observers_;
   std::unique_ptr<TenantAuthenticator> authenticator_;
   std::unique_ptr<TenantLimiter> limiter_;
   std::string security_description_;
   std::unique_ptr<StorageService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
+  std::unique_ptr<httpd::HttpServer> metrics_server_;
   absl::Notification shutting_down_;
   std::thread readiness_prober_;
 };

@@ -4,12 +4,14 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/common/env_flags.h"
 #include "server/gateway.h"
@@ -70,7 +72,14 @@ ABSL_FLAG(int, tenant_burst, 10, "burst size of --tenant_calls_per_second [OBJGA
 ABSL_FLAG(int, max_concurrent_streams, 0,
           "calls served at once per caller connection; 0 for gRPC's default "
           "[OBJGATE_MAX_CONCURRENT_STREAMS]");
-ABSL_FLAG(bool, access_log, true, "write one line per call to stderr [OBJGATE_ACCESS_LOG]");
+ABSL_FLAG(bool, access_log, true,
+          "write one line per call to stderr, at log level info [OBJGATE_ACCESS_LOG]");
+ABSL_FLAG(std::string, log_level, "info",
+          "least severe of the gateway's stderr messages to write: error, warning or info "
+          "(info includes the access log) [OBJGATE_LOG_LEVEL]");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "host:port to serve Prometheus metrics on, at GET /metrics; port 0 picks a free port; "
+          "empty for none [OBJGATE_METRICS_LISTEN]");
 
 namespace {
 
@@ -91,6 +100,8 @@ constexpr objgate::EnvFallback kEnvironmentFallbacks[] = {
     {"health_check_interval", "OBJGATE_HEALTH_CHECK_INTERVAL"},
     {"grace_period", "OBJGATE_GRACE_PERIOD"},
     {"access_log", "OBJGATE_ACCESS_LOG"},
+    {"log_level", "OBJGATE_LOG_LEVEL"},
+    {"metrics_listen", "OBJGATE_METRICS_LISTEN"},
     {"tls_cert", "OBJGATE_TLS_CERT"},
     {"tls_key", "OBJGATE_TLS_KEY"},
     {"tls_client_ca", "OBJGATE_TLS_CLIENT_CA"},
@@ -100,6 +111,22 @@ constexpr objgate::EnvFallback kEnvironmentFallbacks[] = {
     {"tenant_burst", "OBJGATE_TENANT_BURST"},
     {"max_concurrent_streams", "OBJGATE_MAX_CONCURRENT_STREAMS"},
 };
+
+// Severities of the gateway's own stderr messages, least verbose first.
+enum class LogLevel { kError, kWarning, kInfo };
+
+std::optional<LogLevel> ParseLogLevel(absl::string_view name) {
+  if (name == "error") return LogLevel::kError;
+  if (name == "warning") return LogLevel::kWarning;
+  if (name == "info") return LogLevel::kInfo;
+  return std::nullopt;
+}
+
+LogLevel log_threshold = LogLevel::kInfo;
+
+void Log(LogLevel level, const std::string& message) {
+  if (level <= log_threshold) std::fprintf(stderr, "gateway: %s\n", message.c_str());
+}
 
 }  // namespace
 
@@ -112,6 +139,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   absl::ParseCommandLine(argc, argv);
+  if (std::optional<LogLevel> level = ParseLogLevel(absl::GetFlag(FLAGS_log_level))) {
+    log_threshold = *level;
+  } else {
+    std::fprintf(stderr, "--log_level must be error, warning or info\n");
+    return 2;
+  }
 
   // Signals are taken by sigwait below; block them before any thread starts so that
   // none of gRPC's or libcurl's threads receives them.
@@ -154,7 +187,9 @@ int main(int argc, char** argv) {
   options.replay_buffer_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_replay_buffer_bytes));
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.health_check_interval = absl::GetFlag(FLAGS_health_check_interval);
-  options.access_log = absl::GetFlag(FLAGS_access_log) ? stderr : nullptr;
+  options.access_log =
+      absl::GetFlag(FLAGS_access_log) && log_threshold >= LogLevel::kInfo ? stderr : nullptr;
+  options.metrics_listen_address = absl::GetFlag(FLAGS_metrics_listen);
   options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
   options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
@@ -167,25 +202,29 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<objgate::Gateway>> gateway =
       objgate::Gateway::Start(std::move(options));
   if (!gateway.ok()) {
-    std::fprintf(stderr, "gateway: %s\n", gateway.status().ToString().c_str());
+    Log(LogLevel::kError, gateway.status().ToString());
     return 1;
   }
-  // Scripts and tests wait for this line and read the port from it.
-  std::printf("objgate gateway %s listening on %s (upstream %s)\n", OBJGATE_VERSION,
-              (*gateway)->address().c_str(), absl::GetFlag(FLAGS_upstream).c_str());
+  // Scripts and tests wait for this line and read the port (and metrics URL) from it.
+  const std::string metrics_url = (*gateway)->metrics_url();
+  std::printf("objgate gateway %s listening on %s (upstream %s%s)\n", OBJGATE_VERSION,
+              (*gateway)->address().c_str(), absl::GetFlag(FLAGS_upstream).c_str(),
+              metrics_url.empty() ? "" : absl::StrCat(", metrics ", metrics_url).c_str());
   std::fflush(stdout);
-  std::fprintf(stderr, "gateway: %s\n", (*gateway)->security_description().c_str());
+  Log(LogLevel::kInfo, (*gateway)->security_description());
 
   int signal_number = 0;
   while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGHUP) {
     absl::Status reloaded = (*gateway)->ReloadCredentials();
-    std::fprintf(stderr, "gateway: SIGHUP: %s\n",
-                 reloaded.ok() ? "credentials reloaded"
-                               : absl::StrCat("credentials kept: ", reloaded.message()).c_str());
+    if (reloaded.ok()) {
+      Log(LogLevel::kInfo, "SIGHUP: credentials reloaded");
+    } else {
+      Log(LogLevel::kWarning, absl::StrCat("SIGHUP: credentials kept: ", reloaded.message()));
+    }
   }
   const absl::Duration grace = absl::GetFlag(FLAGS_grace_period);
-  std::fprintf(stderr, "gateway: signal %d, stopping; calls in flight have %s\n", signal_number,
-               absl::FormatDuration(grace).c_str());
+  Log(LogLevel::kInfo, absl::StrCat("signal ", signal_number, ", stopping; calls in flight have ",
+                                    absl::FormatDuration(grace)));
   (*gateway)->Shutdown(absl::Now() + grace);
   return 0;
 }

@@ -13,8 +13,10 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "server/httpd/http_wire.h"
 
@@ -317,6 +319,25 @@ HttpServer::HttpServer(const HttpServerOptions& options, HttpHandler handler, in
       port_(port) {}
 
 HttpServer::~HttpServer() { Stop(); }
+
+std::string HttpServer::url() const {
+  const bool v6 = host_.find(':') != std::string::npos;
+  return absl::StrCat("http://", v6 ? "[" : "", host_, v6 ? "]" : "", ":", port_);
+}
+
+bool ParseListenAddress(absl::string_view text, HttpServerOptions& options) {
+  const size_t colon = text.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view host = text.substr(0, colon);
+  if (absl::ConsumePrefix(&host, "[") && !absl::ConsumeSuffix(&host, "]")) return false;
+  uint32_t port = 0;
+  if (host.empty() || !absl::SimpleAtoi(text.substr(colon + 1), &port) || port > 65535) {
+    return false;
+  }
+  options.host = std::string(host);
+  options.port = static_cast<uint16_t>(port);
+  return true;
+}
 
 void HttpServer::AcceptLoop() {
   while (true) {

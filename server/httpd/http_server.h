@@ -10,6 +10,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/httpd/http_message.h"
@@ -54,6 +55,8 @@ class HttpServer {
   // The bound address, e.g. "127.0.0.1" or "::1", and port.
   const std::string& host() const { return host_; }
   uint16_t port() const { return port_; }
+  // "http://127.0.0.1:9000", "http://[::1]:9000".
+  std::string url() const;
 
   // Stops accepting, closes idle connections, lets requests in progress finish within
   // the grace period, then closes the rest and joins every thread. Idempotent.
@@ -91,6 +94,9 @@ class HttpServer {
   // Threads whose connection has closed, waiting to be joined.
   std::vector<std::thread> finished_ ABSL_GUARDED_BY(mu_);
 };
+
+// Splits "host:port" or "[v6]:port" into `options`. False if `text` is neither.
+bool ParseListenAddress(absl::string_view text, HttpServerOptions& options);
 
 }  // namespace objgate::httpd
 

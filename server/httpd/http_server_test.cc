@@ -315,5 +315,22 @@ TEST(HttpServerTest, ClientsBeyondMaxConnectionsWaitForAFreeSlot) {
   EXPECT_THAT(second.ReadResponse(), StartsWith("HTTP/1.1 200 OK\r\n"));
 }
 
+TEST(ParseListenAddressTest, AcceptsHostPortAndBracketedV6) {
+  HttpServerOptions options;
+  ASSERT_TRUE(ParseListenAddress("127.0.0.1:9464", options));
+  EXPECT_EQ(options.host, "127.0.0.1");
+  EXPECT_EQ(options.port, 9464);
+  ASSERT_TRUE(ParseListenAddress("[::1]:0", options));
+  EXPECT_EQ(options.host, "::1");
+  EXPECT_EQ(options.port, 0);
+}
+
+TEST(ParseListenAddressTest, RefusesWhatIsNotHostPort) {
+  HttpServerOptions options;
+  for (const char* text : {"", "9464", ":9464", "host:", "host:65536", "[::1:80", "h:x"}) {
+    EXPECT_FALSE(ParseListenAddress(text, options)) << text;
+  }
+}
+
 }  // namespace
 }  // namespace objgate::httpd

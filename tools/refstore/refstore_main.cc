@@ -14,9 +14,6 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "server/common/env_flags.h"
 #include "server/httpd/http_server.h"
 #include "tools/refstore/object_store.h"
@@ -55,29 +52,10 @@ constexpr EnvFallback kEnvironmentFallbacks[] = {
     {"max_connections", "REFSTORE_MAX_CONNECTIONS"},
 };
 
-// Splits "host:port" or "[v6]:port".
-bool ParseListenAddress(absl::string_view text, std::string& host, uint16_t& port) {
-  const size_t colon = text.rfind(':');
-  if (colon == absl::string_view::npos) return false;
-  absl::string_view host_part = text.substr(0, colon);
-  if (absl::ConsumePrefix(&host_part, "[") && !absl::ConsumeSuffix(&host_part, "]")) {
-    return false;
-  }
-  uint32_t parsed_port = 0;
-  if (host_part.empty() || !absl::SimpleAtoi(text.substr(colon + 1), &parsed_port) ||
-      parsed_port > 65535) {
-    return false;
-  }
-  host = std::string(host_part);
-  port = static_cast<uint16_t>(parsed_port);
-  return true;
-}
-
 int Run() {
   HttpServerOptions server_options;
   server_options.max_connections = absl::GetFlag(FLAGS_max_connections);
-  if (!ParseListenAddress(absl::GetFlag(FLAGS_listen), server_options.host,
-                          server_options.port)) {
+  if (!httpd::ParseListenAddress(absl::GetFlag(FLAGS_listen), server_options)) {
     std::cerr << "refstore: --listen must be HOST:PORT, got \"" << absl::GetFlag(FLAGS_listen)
               << "\"\n";
     return 2;
@@ -113,11 +91,7 @@ int Run() {
     std::cerr << "refstore: " << server.status().message() << "\n";
     return 1;
   }
-  const std::string& host = (*server)->host();
-  const std::string printable_host =
-      host.find(':') == std::string::npos ? host : absl::StrCat("[", host, "]");
-  std::cout << "refstore listening on http://" << printable_host << ":" << (*server)->port()
-            << std::endl;
+  std::cout << "refstore listening on " << (*server)->url() << std::endl;
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
