@@ -73,13 +73,18 @@ TEST(GatewayShutdownTest, InFlightCallFinishesWhileNewCallsAreRefused) {
   OpenDownload download = StartDownload(harness->stub(), "big");
   ASSERT_EQ(kill(harness->gateway().pid(), SIGTERM), 0);
 
-  // A fresh connection finds nobody listening any more.
-  auto fresh = v1::ObjectStorage::NewStub(grpc::CreateChannel(
-      harness->gateway().address(), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  v1::ServerInfo info;
-  grpc::Status refused = fresh->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
+  // Once the gateway has taken the signal, a fresh connection finds nobody listening.
+  // The signal is handled asynchronously, so ask until it has been.
+  grpc::Status refused;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
+       refused.ok() && absl::Now() < give_up;) {
+    auto fresh = v1::ObjectStorage::NewStub(grpc::CreateChannel(
+        harness->gateway().address(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+    v1::ServerInfo info;
+    refused = fresh->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
+  }
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
 
   grpc::Status status;
