@@ -10,6 +10,8 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   libcurl4-openssl-dev libssl-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # libFuzzer targets (tools/fuzz.sh) are built with clang
+  clang-14 libclang-rt-14-dev
   # Python stubs and tests run with Debian's interpreter and gRPC
   python3 python3-grpcio python3-protobuf
   # Scripts, examples and tests (nginx fronts the reference store with TLS and HTTP/2)

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds everything, runs every test, and prints a summary.
-# Exits non-zero if anything failed. Extra arguments go to `bazel test` (for example
-# --config=asan, or a narrower target pattern such as //server/...).
+# Installs what is missing, builds everything and runs every test, then prints a summary;
+# exits non-zero if anything failed. A full run has four phases:
+#   1. bazel test //...                      unit, end-to-end, fault, soak and example suites
+#   2. bazel test --config=asan //... (less the two suites that measure memory, which
+#      AddressSanitizer inflates): AddressSanitizer and UndefinedBehaviorSanitizer
+#   3. tools/fuzz.sh 10                      every libFuzzer target for 10 seconds
+#   4. tests/polyglot/run.sh                 the Python and Node suites
+# ThreadSanitizer is left out: Debian's Abseil and gRPC are not built for it, so it cannot
+# see their locks and reports races that are not there (see tests/fuzz/README.md).
+#
+# Arguments narrow the run to phase 1 with them: target patterns (//server/...) and Bazel
+# flags (--config=asan, --test_filter=...).
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,60 +22,92 @@ targets=()
 flags=()
 for arg in "$@"; do
   case "$arg" in
-    //*|:*) targets+=("$arg") ;;
+    //*|:*|-//*) targets+=("$arg") ;;
     *) flags+=("$arg") ;;
   esac
 done
-# The Python and Node suites belong to a full run, not to a narrowed one.
-run_polyglot=0
-if ((${#targets[@]} == 0)); then
-  targets=(//...)
-  run_polyglot=1
-fi
+full_run=0
+if (($# == 0)); then full_run=1; fi
+((${#targets[@]})) || targets=(//...)
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-bazel test --test_summary=short "${flags[@]}" -- "${targets[@]}" 2>&1 | tee "$log"
-bazel_rc=${PIPESTATUS[0]}
+passed=0
+failed=0
+summary=()
 
-# One line per test target is in the log; the test cases come from the JUnit files.
-targets_passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
-targets_failed=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD|INCOMPLETE)' "$log")
-cases_run=0
-cases_failed=0
-testlogs=$(bazel info bazel-testlogs 2>/dev/null)
-if [[ -d "$testlogs" ]]; then
-  while read -r tests failures errors; do
-    cases_run=$((cases_run + tests))
-    cases_failed=$((cases_failed + failures + errors))
-  done < <(find -L "$testlogs" -name test.xml -print0 |
-             xargs -0 -r sed -n 's/^<testsuites tests="\([0-9]*\)" failures="\([0-9]*\)" disabled="[0-9]*" errors="\([0-9]*\)".*/\1 \2 \3/p')
-fi
+# Runs `bazel test` with the given flags (before --) and targets, and adds the test cases
+# of the targets it ran to the totals, read from their JUnit files.
+bazel_phase() {
+  local name=$1
+  shift
+  local phase_flags=() phase_targets=() seen_separator=0
+  for arg in "$@"; do
+    if [[ $arg == -- ]]; then seen_separator=1; continue; fi
+    if ((seen_separator)); then phase_targets+=("$arg"); else phase_flags+=("$arg"); fi
+  done
+  echo "== test.sh: $name: bazel test ${phase_flags[*]} ${phase_targets[*]}"
+  bazel test --test_summary=short "${phase_flags[@]}" -- "${phase_targets[@]}" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  local testlogs
+  testlogs=$(bazel info "${phase_flags[@]}" bazel-testlogs 2>/dev/null)
+  local targets_passed targets_failed cases=0 case_failures=0
+  targets_passed=$(grep -cE '^//[^ ]+ +(\(cached\) )?PASSED' "$log")
+  targets_failed=$(grep -cE '^//[^ ]+ +(FAILED|TIMEOUT|NO STATUS|FAILED TO BUILD|INCOMPLETE)' "$log")
+  local target tests failures errors
+  while read -r target; do
+    local xml="$testlogs/${target#//}"
+    xml="${xml/://}/test.xml"
+    [[ -f $xml ]] || continue
+    read -r tests failures errors < <(
+      sed -n 's/^<testsuites tests="\([0-9]*\)" failures="\([0-9]*\)" disabled="[0-9]*" errors="\([0-9]*\)".*/\1 \2 \3/p' "$xml")
+    if [[ -n ${tests:-} ]]; then
+      cases=$((cases + tests))
+      case_failures=$((case_failures + failures + errors))
+    else
+      # Not a GoogleTest binary (a shell test): one case, as Bazel judged it.
+      cases=$((cases + 1))
+    fi
+  done < <(sed -nE 's|^(//[^ ]+) +(\(cached\) )?PASSED.*|\1|p' "$log")
+  # A target that failed counts at least once, whatever its JUnit file says.
+  case_failures=$((case_failures + targets_failed))
+  if ((rc != 0 && targets_failed == 0)); then case_failures=$((case_failures + 1)); fi
+  passed=$((passed + cases - (case_failures - targets_failed)))
+  failed=$((failed + case_failures))
+  summary+=("$name: $targets_passed targets passed, $targets_failed failed; $cases test cases")
+}
 
-if ((bazel_rc != 0)) && ((targets_failed == 0)); then
-  echo "test.sh: bazel exited with ${bazel_rc} (build failure?)"
-  targets_failed=1
-fi
+bazel_phase "tests" "${flags[@]}" -- "${targets[@]}"
 
-# The Python and Node suites run against a gateway of their own, outside Bazel.
-polyglot_rc=0
-polyglot_passed=0
-polyglot_failed=0
-if ((run_polyglot)); then
+if ((full_run)); then
+  bazel_phase "sanitizers" --config=asan -- //... \
+    -//tests/gateway:gateway_large_object_test -//tests/soak:soak_short_test
+
+  echo "== test.sh: fuzzers: tools/fuzz.sh 10"
+  tools/fuzz.sh 10 2>&1 | tee "$log"
+  fuzz_rc=${PIPESTATUS[0]}
+  fuzz_ok=$(grep -cE '^[a-z_]+ +[0-9?]+ +[0-9]+  ok$' "$log")
+  fuzz_bad=$(grep -cE '^[a-z_]+ +[0-9?]+ +[0-9]+  FOUND' "$log")
+  if ((fuzz_rc != 0 && fuzz_bad == 0)); then fuzz_bad=1; fi
+  passed=$((passed + fuzz_ok))
+  failed=$((failed + fuzz_bad))
+  summary+=("fuzzers: $fuzz_ok ran clean, $fuzz_bad found something or failed")
+
+  echo "== test.sh: python and node: tests/polyglot/run.sh"
   tests/polyglot/run.sh 2>&1 | tee "$log"
   polyglot_rc=${PIPESTATUS[0]}
-  if read -r polyglot_passed polyglot_failed < <(
-       sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n 1); then :; fi
-  if ((polyglot_rc != 0 && polyglot_failed == 0)); then polyglot_failed=1; fi
+  polyglot_passed=0
+  polyglot_failed=0
+  read -r polyglot_passed polyglot_failed < <(
+    sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$log" | tail -n 1) || true
+  if ((polyglot_rc != 0 && ${polyglot_failed:-0} == 0)); then polyglot_failed=1; fi
+  passed=$((passed + ${polyglot_passed:-0}))
+  failed=$((failed + ${polyglot_failed:-0}))
+  summary+=("python and node: ${polyglot_passed:-0} passed, ${polyglot_failed:-0} failed")
 fi
 
 echo
-echo "test.sh: bazel: ${targets_passed} test targets passed, ${targets_failed} failed;" \
-     "${cases_run} test cases ran, ${cases_failed} failed"
-((run_polyglot)) && echo "test.sh: python and node: ${polyglot_passed} passed, ${polyglot_failed} failed"
-passed=$((cases_run - cases_failed + polyglot_passed))
-failed=$((cases_failed + polyglot_failed))
-if ((failed == 0 && (bazel_rc != 0 || targets_failed != 0))); then failed=1; fi
-echo "Tests: ${passed} passed, ${failed} failed"
-((bazel_rc == 0 && targets_failed == 0 && polyglot_rc == 0))
+for line in "${summary[@]}"; do echo "test.sh: $line"; done
+echo "Tests: $passed passed, $failed failed"
+((failed == 0))
