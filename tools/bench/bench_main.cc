@@ -24,6 +24,9 @@
 ABSL_FLAG(bool, quick, false,
           "Small objects and short runs (64 MiB, 0.5 s, 1,000 operations): a smoke test "
           "that finishes in well under a minute. The full plan takes several minutes.");
+ABSL_FLAG(std::vector<std::string>, scenarios, {},
+          "Scenarios to run, comma separated, of large, small, memory and connections; "
+          "all when empty.");
 ABSL_FLAG(std::string, upstream, "",
           "Base URL of a REST store of the dialect (http://HOST:PORT) to measure against; "
           "empty starts a reference store with its data under --work_dir.");
@@ -73,7 +76,8 @@ class ScratchDir {
 };
 
 int Run() {
-  const Plan plan = absl::GetFlag(FLAGS_quick) ? Plan::Quick() : Plan::Full();
+  Plan plan = absl::GetFlag(FLAGS_quick) ? Plan::Quick() : Plan::Full();
+  if (!absl::GetFlag(FLAGS_scenarios).empty()) plan.scenarios = absl::GetFlag(FLAGS_scenarios);
   ScratchDir scratch(absl::GetFlag(FLAGS_work_dir));
   if (scratch.path().empty()) {
     std::cerr << "objgate_bench: cannot make a directory in " << absl::GetFlag(FLAGS_work_dir)

@@ -19,35 +19,27 @@ std::string Size(double bytes) {
 
 double MiB(const json& bytes) { return Number(bytes) / (1 << 20); }
 
-}  // namespace
-
-void PrintReport(const json& results, std::FILE* out) {
-  const json& env = results["environment"];
-  absl::FPrintF(out, "objgate benchmark, %s mode, %d round(s) per path, gateway/direct alternating\n",
-                results["mode"].get<std::string>(), results["rounds"].get<int>());
-  absl::FPrintF(out, "upstream %s (%s), %d CPUs, load average %.2f before, %.2f after\n\n",
-                env["upstream"].get<std::string>(), env["upstream_kind"].get<std::string>(),
-                env["cpus"].get<int>(), Number(env["load_average_before"]),
-                Number(env["load_average_after"]));
-
+void PrintLarge(const json& rows, std::FILE* out) {
   absl::FPrintF(out, "Large objects                      gateway     direct   ratio   gateway CPU\n");
   absl::FPrintF(out, "direction  streams  object         MB/s       MB/s  gw/dir       s / GiB\n");
-  for (const json& row : results["large"]) {
+  for (const json& row : rows) {
     absl::FPrintF(out, "%-9s  %7d  %-9s  %10.1f %10.1f  %6.2f  %12.2f\n",
                   row["direction"].get<std::string>(), row["streams"].get<int>(),
                   Size(Number(row["object_bytes"])), Number(row["gateway"]["mb_per_s"]),
                   Number(row["direct"]["mb_per_s"]), Number(row["ratio"]),
                   Number(row["gateway_cpu_seconds_per_gib"]));
   }
+}
 
+void PrintSmall(const json& rows, std::FILE* out) {
   absl::FPrintF(out,
                 "\nSmall objects (%s)       ops/s             ratio      p50 ms       added"
                 "     p99 ms          p99.9 ms      CPU s\n",
-                Size(Number(results["small"][0]["object_bytes"])));
+                Size(Number(rows[0]["object_bytes"])));
   absl::FPrintF(out,
                 "operation  conc     gateway     direct  gw/dir   gateway direct  p50 ms"
                 "   gateway direct   gateway direct   / 10k ops\n");
-  for (const json& row : results["small"]) {
+  for (const json& row : rows) {
     const json& g = row["gateway"];
     const json& d = row["direct"];
     absl::FPrintF(out,
@@ -59,29 +51,51 @@ void PrintReport(const json& results, std::FILE* out) {
                   Number(g["p99_ms"]), Number(d["p99_ms"]), Number(g["p999_ms"]),
                   Number(d["p999_ms"]), Number(row["gateway_cpu_seconds_per_10k_ops"]));
   }
+}
 
-  const json& cost = results["cost"];
+void PrintCost(const json& cost, std::FILE* out) {
   absl::FPrintF(out, "\nCost: gateway CPU %.2f s per GiB moved, %.2f s per 10,000 small operations\n",
                 Number(cost["gateway_cpu_seconds_per_gib"]),
                 Number(cost["gateway_cpu_seconds_per_10k_small_ops"]));
+}
 
+void PrintMemory(const json& rows, std::FILE* out) {
   absl::FPrintF(out, "\nMemory (fresh gateway each row)   idle RSS   peak RSS   peak-idle     MB/s\n");
   absl::FPrintF(out, "direction  streams  object             MiB        MiB         MiB\n");
-  for (const json& row : results["memory"]) {
+  for (const json& row : rows) {
     absl::FPrintF(out, "%-9s  %7d  %-9s    %10.1f %10.1f  %10.1f  %7.1f\n",
                   row["direction"].get<std::string>(), row["streams"].get<int>(),
                   Size(Number(row["object_bytes"])), MiB(row["idle_rss_bytes"]),
                   MiB(row["peak_rss_bytes"]), MiB(row["peak_above_idle_bytes"]),
                   Number(row["mb_per_s"]));
   }
+}
 
-  const json& connections = results["connections"];
+void PrintConnections(const json& connections, std::FILE* out) {
   absl::FPrintF(out,
                 "\nConnections: %d small operations at concurrency %d: the gateway opened %d "
                 "upstream connections (%d since it started; pool size %d)\n",
                 connections["ops"].get<int>(), connections["concurrency"].get<int>(),
                 connections["opened_during_run"].get<int>(),
                 connections["opened_since_start"].get<int>(), connections["pool_size"].get<int>());
+}
+
+}  // namespace
+
+void PrintReport(const json& results, std::FILE* out) {
+  const json& env = results["environment"];
+  absl::FPrintF(out, "objgate benchmark, %s mode, %d round(s) per path, gateway/direct alternating\n",
+                results["mode"].get<std::string>(), results["rounds"].get<int>());
+  absl::FPrintF(out, "upstream %s (%s), %d CPUs, load average %.2f before, %.2f after\n\n",
+                env["upstream"].get<std::string>(), env["upstream_kind"].get<std::string>(),
+                env["cpus"].get<int>(), Number(env["load_average_before"]),
+                Number(env["load_average_after"]));
+
+  if (results.contains("large")) PrintLarge(results["large"], out);
+  if (results.contains("small")) PrintSmall(results["small"], out);
+  if (results.contains("cost")) PrintCost(results["cost"], out);
+  if (results.contains("memory")) PrintMemory(results["memory"], out);
+  if (results.contains("connections")) PrintConnections(results["connections"], out);
 }
 
 }  // namespace objgate::bench

@@ -19,6 +19,8 @@ struct Plan {
   static Plan Quick();
 
   std::string mode;
+  // The scenarios to run, of "large", "small", "memory" and "connections".
+  std::vector<std::string> scenarios = {"large", "small", "memory", "connections"};
   // Each gateway/direct comparison runs this many rounds, in the order G D, D G, G D, ...
   int rounds = 2;
   int64_t large_bytes = int64_t{1} << 30;
