@@ -25,26 +25,16 @@ struct ShellRun {
   std::string output;  // stdout and stderr together
 };
 
-class CliTest : public ::testing::Test {
+class CliTest : public SharedGatewayTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<GatewayHarness>> started = GatewayHarness::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
-    harness_ = started->release();
-  }
-  static void TearDownTestSuite() {
-    delete harness_;
-    harness_ = nullptr;
-  }
 
   // Runs `script` in bash with $OBJGATE naming the CLI, and the gateway and a tenant of the
   // test's own in the environment.
   ShellRun Shell(const std::string& script) {
-    const std::string tenant =
-        absl::StrCat("cli-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    const std::string tenant = TestTenant("cli-");
     const std::string command = absl::StrCat(
         "OBJGATE=", RunfilePath("tools/cli/objgate"), " OBJGATE_TARGET=",
-        harness_->gateway().address(), " OBJGATE_TENANT=", tenant, " DIR=", dir_.path(),
+        harness().gateway().address(), " OBJGATE_TENANT=", tenant, " DIR=", dir_.path(),
         " bash -o pipefail -c '", script, "' 2>&1");
     ShellRun run;
     FILE* pipe = popen(command.c_str(), "r");
@@ -57,10 +47,7 @@ class CliTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  static GatewayHarness* harness_;
 };
-
-GatewayHarness* CliTest::harness_ = nullptr;
 
 TEST_F(CliTest, LargeFileRoundTripsThroughPipesWithTheSameChecksum) {
   // 150 MiB from a pipe into put, and from get into a pipe.

@@ -23,40 +23,23 @@ namespace v1 = ::storage::v1;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using test_support::GatewayHarness;
+using test_support::SharedGatewayTest;
 
-std::string Pattern(size_t size) {
-  std::string data(size, '\0');
-  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + i / 977) & 0xFF);
-  return data;
-}
 
-class ClientTest : public ::testing::Test {
+class ClientTest : public SharedGatewayTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<GatewayHarness>> started = GatewayHarness::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
-    harness_ = started->release();
-  }
-  static void TearDownTestSuite() {
-    delete harness_;
-    harness_ = nullptr;
-  }
 
   std::unique_ptr<Client> NewClient() {
     ClientConfig config;
-    config.target = harness_->gateway().address();
-    config.tenant_id =
-        absl::StrCat("c-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    config.target = harness().gateway().address();
+    config.tenant_id = TestTenant("c-");
     config.base_delay = absl::Milliseconds(10);
     absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(config);
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }
 
-  static GatewayHarness* harness_;
 };
-
-GatewayHarness* ClientTest::harness_ = nullptr;
 
 TEST_F(ClientTest, UploadDownloadListDeleteAsTheSdkDoes) {
   std::unique_ptr<Client> client = NewClient();
@@ -109,7 +92,7 @@ TEST_F(ClientTest, ListWithPrefixAndEntries) {
 
 TEST_F(ClientTest, StreamsFromIstreamToOstreamWithProgress) {
   std::unique_ptr<Client> client = NewClient();
-  const std::string data = Pattern(3 << 20);
+  const std::string data = test_support::TestBytes(3 << 20);
   std::istringstream in(data);
   std::vector<int64_t> upload_progress;
   UploadOptions up_options;
@@ -140,7 +123,7 @@ TEST_F(ClientTest, StreamsFromIstreamToOstreamWithProgress) {
 TEST_F(ClientTest, FilesRoundTripAndRangedDownload) {
   std::unique_ptr<Client> client = NewClient();
   test_support::TempDir dir;
-  const std::string data = Pattern(100000);
+  const std::string data = test_support::TestBytes(100000);
   {
     std::ofstream file(dir.Sub("in.bin"), std::ios::binary);
     file << data;

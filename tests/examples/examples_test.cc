@@ -42,30 +42,18 @@ ExampleRun RunExample(const std::string& name, const std::string& args = "") {
   return run;
 }
 
-class ExamplesTest : public ::testing::Test {
+class ExamplesTest : public SharedGatewayTest {
  protected:
   static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<GatewayHarness>> started = GatewayHarness::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
-    harness_ = started->release();
-    setenv("OBJGATE_TARGET", harness_->gateway().address().c_str(), 1);
-  }
-  static void TearDownTestSuite() {
-    delete harness_;
-    harness_ = nullptr;
+    SharedGatewayTest::SetUpTestSuite();
+    setenv("OBJGATE_TARGET", harness().gateway().address().c_str(), 1);
   }
   // Each example works in a tenant of its own.
   void SetUp() override {
-    setenv("OBJGATE_TENANT",
-           absl::StrCat("ex-", ::testing::UnitTest::GetInstance()->current_test_info()->name())
-               .c_str(),
-           1);
+    setenv("OBJGATE_TENANT", TestTenant("ex-").c_str(), 1);
   }
 
-  static GatewayHarness* harness_;
 };
-
-GatewayHarness* ExamplesTest::harness_ = nullptr;
 
 TEST_F(ExamplesTest, Example1BasicUploadAndDownload) {
   ExampleRun run = RunExample("01_basic_upload_download");

@@ -20,39 +20,19 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::string Pattern(size_t size, char seed = 'a') {
-  std::string data(size, '\0');
-  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>(seed + (i * 7 + i / 251) % 26);
-  return data;
-}
 
-class GatewayE2ETest : public ::testing::Test {
+class GatewayE2ETest : public SharedGatewayTest {
  protected:
-  static void SetUpTestSuite() {
-    absl::StatusOr<std::unique_ptr<GatewayHarness>> started = GatewayHarness::Start();
-    ASSERT_TRUE(started.ok()) << started.status();
-    harness_ = started->release();
-  }
-  static void TearDownTestSuite() {
-    delete harness_;
-    harness_ = nullptr;
-  }
 
-  // Each test works in a tenant of its own, so tests never see each other's objects.
-  std::string Tenant() const {
-    return absl::StrCat("t-", ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  }
-  v1::ObjectStorage::Stub& stub() { return harness_->stub(); }
+  static std::string Tenant() { return TestTenant(); }
+  static v1::ObjectStorage::Stub& stub() { return harness().stub(); }
 
-  static GatewayHarness* harness_;
 };
-
-GatewayHarness* GatewayE2ETest::harness_ = nullptr;
 
 TEST_F(GatewayE2ETest, UploadThenDownloadReturnsTheSameBytesAndChecksums) {
   for (size_t size : {size_t{0}, size_t{1}, size_t{65536}, size_t{3 << 20} + 17}) {
     const std::string key = absl::StrCat("objects/", size, ".bin");
-    const std::string data = Pattern(size);
+    const std::string data = TestBytes(size);
     UploadOutcome up = Upload(stub(), Tenant(), key, data);
     ASSERT_TRUE(up.status.ok()) << size << ": " << up.status.error_message();
     EXPECT_EQ(up.response.key(), key);
@@ -73,7 +53,7 @@ TEST_F(GatewayE2ETest, UploadThenDownloadReturnsTheSameBytesAndChecksums) {
 }
 
 TEST_F(GatewayE2ETest, DeclaredSizeAndChecksumThatMatchAreAccepted) {
-  const std::string data = Pattern(100000);
+  const std::string data = TestBytes(100000);
   UploadOptions options;
   options.declared_size = data.size();
   options.sha256 = Sha256::Hex(data);
@@ -88,7 +68,7 @@ TEST_F(GatewayE2ETest, DeclaredSizeAndChecksumThatMatchAreAccepted) {
 TEST_F(GatewayE2ETest, UploadWithWrongSha256LeavesNoObject) {
   UploadOptions options;
   options.sha256 = Sha256::Hex("something else");
-  UploadOutcome up = Upload(stub(), Tenant(), "bad-sum", Pattern(200000), options);
+  UploadOutcome up = Upload(stub(), Tenant(), "bad-sum", TestBytes(200000), options);
   EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(up.status.error_message(), HasSubstr("SHA-256"));
   EXPECT_EQ(Download(stub(), Tenant(), "bad-sum").status.error_code(),
@@ -99,7 +79,7 @@ TEST_F(GatewayE2ETest, FailedOverwriteKeepsTheOldObject) {
   ASSERT_TRUE(Upload(stub(), Tenant(), "keep", "old contents").status.ok());
   UploadOptions options;
   options.declared_size = 1000;
-  UploadOutcome up = Upload(stub(), Tenant(), "keep", Pattern(999), options);
+  UploadOutcome up = Upload(stub(), Tenant(), "keep", TestBytes(999), options);
   EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(up.status.error_message(), HasSubstr("declared 1000 bytes but sent 999"));
   EXPECT_EQ(Download(stub(), Tenant(), "keep").data, "old contents");
@@ -108,7 +88,7 @@ TEST_F(GatewayE2ETest, FailedOverwriteKeepsTheOldObject) {
 TEST_F(GatewayE2ETest, DataPastTheDeclaredSizeIsRefused) {
   UploadOptions options;
   options.declared_size = 10;
-  UploadOutcome up = Upload(stub(), Tenant(), "too-much", Pattern(11), options);
+  UploadOutcome up = Upload(stub(), Tenant(), "too-much", TestBytes(11), options);
   EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Download(stub(), Tenant(), "too-much").status.error_code(),
             grpc::StatusCode::NOT_FOUND);
@@ -128,7 +108,7 @@ TEST_F(GatewayE2ETest, UploadWithoutSpecIsInvalidArgument) {
 }
 
 TEST_F(GatewayE2ETest, RangedDownloadReturnsExactlyTheRange) {
-  const std::string data = Pattern(1 << 20);
+  const std::string data = TestBytes(1 << 20);
   ASSERT_TRUE(Upload(stub(), Tenant(), "ranged", data).status.ok());
   v1::DownloadRequest request;
   request.set_key("ranged");
@@ -223,7 +203,7 @@ TEST_F(GatewayE2ETest, EmptyListingIsOneEmptyPage) {
 }
 
 TEST_F(GatewayE2ETest, ListEntriesCarrySizeEtagAndTime) {
-  ASSERT_TRUE(Upload(stub(), Tenant(), "sized", Pattern(1234)).status.ok());
+  ASSERT_TRUE(Upload(stub(), Tenant(), "sized", TestBytes(1234)).status.ok());
   auto context = TenantContext(Tenant());
   auto reader = stub().List(context.get(), v1::ListRequest());
   v1::ListResponse page;
@@ -282,13 +262,13 @@ TEST_F(GatewayE2ETest, StreamClosedWithoutFinishWriteStoresNothing) {
   // Without a declared size, only finish_write tells a whole body from a broken stream.
   UploadOptions options;
   options.finish_write = false;
-  UploadOutcome up = Upload(stub(), Tenant(), "unfinished", Pattern(100000), options);
+  UploadOutcome up = Upload(stub(), Tenant(), "unfinished", TestBytes(100000), options);
   EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(up.status.error_message(), HasSubstr("without finish_write"));
   EXPECT_EQ(Download(stub(), Tenant(), "unfinished").status.error_code(),
             grpc::StatusCode::NOT_FOUND);
   options.declared_size = 100000;
-  EXPECT_TRUE(Upload(stub(), Tenant(), "sized", Pattern(100000), options).status.ok())
+  EXPECT_TRUE(Upload(stub(), Tenant(), "sized", TestBytes(100000), options).status.ok())
       << "a declared size that is reached completes the body";
 }
 
@@ -296,7 +276,7 @@ TEST_F(GatewayE2ETest, OversizedMessageIsResourceExhausted) {
   // The gateway accepts messages of up to 4 MiB by default.
   UploadOptions options;
   options.chunk_bytes = 5 << 20;
-  UploadOutcome up = Upload(stub(), Tenant(), "oversized", Pattern(5 << 20), options);
+  UploadOutcome up = Upload(stub(), Tenant(), "oversized", TestBytes(5 << 20), options);
   EXPECT_EQ(up.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(Download(stub(), Tenant(), "oversized").status.error_code(),
             grpc::StatusCode::NOT_FOUND);
@@ -335,24 +315,12 @@ TEST_F(GatewayE2ETest, HealthReportsLiveAndReadyUpstream) {
 }
 
 TEST_F(GatewayE2ETest, StandardHealthServiceTurnsServing) {
-  auto health = grpc::health::v1::Health::NewStub(harness_->channel());
-  grpc::health::v1::HealthCheckRequest request;
-  request.set_service("storage.v1.ObjectStorage");
-  grpc::health::v1::HealthCheckResponse response;
-  // The first readiness probe runs at startup; watch until it has reported.
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
-  auto watch = health->Watch(&context, request);
-  bool serving = false;
-  while (!serving && watch->Read(&response)) {
-    serving = response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
-  }
-  context.TryCancel();
-  EXPECT_TRUE(serving);
+  // The first readiness probe runs at startup.
+  EXPECT_TRUE(WaitUntilServing(harness().channel()));
 }
 
 TEST_F(GatewayE2ETest, ReflectionListsTheService) {
-  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(harness_->channel());
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(harness().channel());
   grpc::ClientContext context;
   auto stream = reflection->ServerReflectionInfo(&context);
   grpc::reflection::v1alpha::ServerReflectionRequest request;
@@ -375,7 +343,7 @@ TEST(GatewayUpstreamTest, QuotaExceededIsResourceExhausted) {
   options.refstore_args = {"--quota_bytes=1000"};
   absl::StatusOr<std::unique_ptr<GatewayHarness>> harness = GatewayHarness::Start(options);
   ASSERT_TRUE(harness.ok()) << harness.status();
-  UploadOutcome up = Upload((*harness)->stub(), "quota-tenant", "big", Pattern(5000));
+  UploadOutcome up = Upload((*harness)->stub(), "quota-tenant", "big", TestBytes(5000));
   EXPECT_EQ(up.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(up.status.error_message(), HasSubstr("uota"));
   EXPECT_EQ(Download((*harness)->stub(), "quota-tenant", "big").status.error_code(),

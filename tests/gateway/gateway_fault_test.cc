@@ -27,11 +27,6 @@ using ::testing::SizeIs;
 
 constexpr char kTenant[] = "fault-tenant";
 
-std::string Pattern(size_t size) {
-  std::string data(size, '\0');
-  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
-  return data;
-}
 
 v1::DeleteRequest DeleteOf(const std::string& key) {
   v1::DeleteRequest request;
@@ -87,7 +82,7 @@ class GatewayFaultTest : public ::testing::Test {
 
 TEST_F(GatewayFaultTest, Download503TwiceThenSucceedsAfterExactlyTwoRetries) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
-  const std::string data = Pattern(100000);
+  const std::string data = TestBytes(100000);
   ASSERT_NO_FATAL_FAILURE(Store("k", data));
   ASSERT_NO_FATAL_FAILURE(AddRules(
       R"({"method": "GET", "path": "/download", "times": 2, "action": "respond", "status": 503,
@@ -155,7 +150,7 @@ TEST_F(GatewayFaultTest, RateLimitWithoutRetryAfterIsRetriedOnTheBackoffSchedule
 
 TEST_F(GatewayFaultTest, ConnectionResetBeforeTheResponseIsRetriedAndSucceeds) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
-  const std::string data = Pattern(5000);
+  const std::string data = TestBytes(5000);
   ASSERT_NO_FATAL_FAILURE(Store("k", data));
   ASSERT_NO_FATAL_FAILURE(AddRules(R"({"path": "/download", "action": "reset_before_response"})"));
 
@@ -172,7 +167,7 @@ TEST_F(GatewayFaultTest, ConnectionResetBeforeTheResponseIsRetriedAndSucceeds) {
 
 TEST_F(GatewayFaultTest, DownloadResumesAfterResetMidBodyWithRangeAndIfMatch) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
-  const std::string data = Pattern((5 << 20) + 123);
+  const std::string data = TestBytes((5 << 20) + 123);
   ASSERT_NO_FATAL_FAILURE(Store("big", data));
   ASSERT_NO_FATAL_FAILURE(
       AddRules(R"({"path": "/download", "action": "reset_after_body_bytes", "bytes": 1048576})"));
@@ -195,7 +190,7 @@ TEST_F(GatewayFaultTest, DownloadResumesAfterResetMidBodyWithRangeAndIfMatch) {
 
 TEST_F(GatewayFaultTest, DownloadBodyShorterThanContentLengthIsResumedNeverShort) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
-  const std::string data = Pattern(1 << 20);
+  const std::string data = TestBytes(1 << 20);
   ASSERT_NO_FATAL_FAILURE(Store("short", data));
   ASSERT_NO_FATAL_FAILURE(
       AddRules(R"({"path": "/download", "action": "close_after_body_bytes", "bytes": 300000})"));
@@ -213,7 +208,7 @@ TEST_F(GatewayFaultTest, DownloadBodyShorterThanContentLengthIsResumedNeverShort
 
 TEST_F(GatewayFaultTest, StalledUpstreamIsDeadlineExceededAndTheUpstreamCallIsCancelled) {
   ASSERT_NO_FATAL_FAILURE(StartGateway());
-  ASSERT_NO_FATAL_FAILURE(Store("slow", Pattern(1 << 20)));
+  ASSERT_NO_FATAL_FAILURE(Store("slow", TestBytes(1 << 20)));
   ASSERT_NO_FATAL_FAILURE(
       AddRules(R"({"path": "/download", "action": "stall_after_body_bytes", "bytes": 65536})"));
   const absl::Duration deadline = absl::Milliseconds(1500);
@@ -282,7 +277,7 @@ TEST_F(GatewayFaultTest, SmallUploadBrokenMidBodyIsReplayedFromTheBuffer) {
   // A first upload leaves a pooled connection, the one the broken upload then reuses, as
   // in production.
   ASSERT_NO_FATAL_FAILURE(Store("warm-up", "x"));
-  const std::string data = Pattern(256 * 1024);
+  const std::string data = TestBytes(256 * 1024);
   ASSERT_NO_FATAL_FAILURE(
       AddRules(R"({"path": "/upload", "action": "reset_after_request_bytes", "bytes": 65536})"));
 
@@ -309,7 +304,7 @@ class GatewayLargeUploadFaultTest : public GatewayFaultTest {
   // Uploads 3 MiB that the upstream loses after 2 MiB, past what the gateway can replay.
   UploadOutcome BrokenUpload(const std::string& key) {
     AddRules(R"({"path": "/upload", "action": "reset_after_request_bytes", "bytes": 2097152})");
-    return Upload(stub(), kTenant, key, Pattern(3 << 20));
+    return Upload(stub(), kTenant, key, TestBytes(3 << 20));
   }
 };
 

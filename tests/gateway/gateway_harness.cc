@@ -1,5 +1,9 @@
 #include "tests/gateway/gateway_harness.h"
 
+#include "tests/support/refstore_process.h"
+
+#include "grpc/health/v1/health.grpc.pb.h"
+
 #include <fstream>
 #include <regex>
 
@@ -19,12 +23,8 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
   if (options.upstream_url) {
     harness->upstream_url_ = *options.upstream_url;
   } else {
-    SubprocessOptions refstore;
-    refstore.binary = "tools/refstore/refstore";
-    refstore.args = {"--listen=127.0.0.1:0", "--data_dir=" + harness->data_dir_.path()};
-    refstore.args.insert(refstore.args.end(), options.refstore_args.begin(),
-                         options.refstore_args.end());
-    absl::StatusOr<std::unique_ptr<Subprocess>> started = Subprocess::Start(refstore);
+    absl::StatusOr<std::unique_ptr<Subprocess>> started =
+        StartRefstore(harness->data_dir_.path(), options.refstore_args);
     if (!started.ok()) return started.status();
     harness->refstore_ = *std::move(started);
     harness->upstream_url_ = harness->refstore_->address();
@@ -76,6 +76,46 @@ absl::StatusOr<std::string> GatewayHarness::ScrapeMetrics() const {
     return absl::InternalError(absl::StrCat("GET /metrics answered ", response->status));
   }
   return response->body;
+}
+
+std::string TestBytes(size_t size) {
+  std::string data(size, '\0');
+  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  return data;
+}
+
+GatewayHarness* SharedGatewayTest::harness_ = nullptr;
+
+void SharedGatewayTest::SetUpTestSuite() {
+  absl::StatusOr<std::unique_ptr<GatewayHarness>> started = GatewayHarness::Start();
+  ASSERT_TRUE(started.ok()) << started.status();
+  harness_ = started->release();
+}
+
+void SharedGatewayTest::TearDownTestSuite() {
+  delete harness_;
+  harness_ = nullptr;
+}
+
+std::string SharedGatewayTest::TestTenant(absl::string_view prefix) {
+  return absl::StrCat(prefix, ::testing::UnitTest::GetInstance()->current_test_info()->name());
+}
+
+bool WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout) {
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("storage.v1.ObjectStorage");
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  auto watch = health->Watch(&context, request);
+  bool serving = false;
+  while (!serving && watch->Read(&response)) {
+    serving = response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  }
+  context.TryCancel();
+  watch->Finish();
+  return serving;
 }
 
 std::unique_ptr<grpc::ClientContext> TenantContext(const std::string& tenant,
@@ -164,19 +204,5 @@ ListOutcome List(v1::ObjectStorage::Stub& stub, const std::string& tenant,
   return outcome;
 }
 
-absl::StatusOr<int64_t> PeakRssBytes(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    absl::string_view rest = line;
-    if (absl::ConsumePrefix(&rest, "VmHWM:")) {
-      rest = absl::StripAsciiWhitespace(rest);
-      absl::ConsumeSuffix(&rest, " kB");
-      int64_t kib = 0;
-      if (absl::SimpleAtoi(rest, &kib)) return kib * 1024;
-    }
-  }
-  return absl::NotFoundError(absl::StrCat("no VmHWM for process ", pid));
-}
 
 }  // namespace objgate::test_support

@@ -10,6 +10,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
 #include "storage/v1/storage.grpc.pb.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -69,6 +71,31 @@ class GatewayHarness {
   std::unique_ptr<storage::v1::ObjectStorage::Stub> stub_;
 };
 
+// Bytes of `size` that do not repeat at short periods, so a misplaced or dropped chunk
+// shows in a comparison.
+std::string TestBytes(size_t size);
+
+// One harness shared by every test of a suite: the processes start once per suite.
+//
+//   class MySuite : public SharedGatewayTest {};
+//   TEST_F(MySuite, Works) { Upload(harness().stub(), ...); }
+class SharedGatewayTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+  static GatewayHarness& harness() { return *harness_; }
+  // A tenant named after the running test, so that tests never see each other's objects.
+  static std::string TestTenant(absl::string_view prefix = "t-");
+
+ private:
+  static GatewayHarness* harness_;
+};
+
+// Waits, watching grpc.health.v1.Health, until the gateway says SERVING; false if it has
+// not within `timeout`.
+bool WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
+                      absl::Duration timeout = absl::Seconds(30));
+
 // A ClientContext for an object call of `tenant` (none when empty), with a deadline.
 std::unique_ptr<grpc::ClientContext> TenantContext(
     const std::string& tenant, absl::Duration timeout = absl::Seconds(60));
@@ -117,8 +144,6 @@ struct ListOutcome {
 ListOutcome List(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
                  const storage::v1::ListRequest& request);
 
-// The peak resident set of a process (VmHWM), in bytes.
-absl::StatusOr<int64_t> PeakRssBytes(pid_t pid);
 
 }  // namespace objgate::test_support
 

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "server/common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
+#include "tests/support/process_stats.h"
 
 namespace objgate::test_support {
 namespace {
@@ -84,7 +85,7 @@ TEST(GatewayLargeObjectTest, OneGibRoundTripIsByteForByteIdentical) {
   EXPECT_EQ(received_hash.HexDigest(), sent_sha256);
   EXPECT_EQ(trailer_sha256, sent_sha256);
 
-  absl::StatusOr<int64_t> peak = PeakRssBytes((*harness)->gateway().pid());
+  absl::StatusOr<int64_t> peak = MemoryBytes((*harness)->gateway().pid(), "VmHWM");
   ASSERT_TRUE(peak.ok()) << peak.status();
   std::printf("gateway peak RSS after a 1 GiB upload and download: %.1f MiB (sha256 %s)\n",
               static_cast<double>(*peak) / (1 << 20), sent_sha256.c_str());

@@ -1,9 +1,6 @@
 // Callers and upstreams that go away: a caller that cancels mid-stream releases its
 // upstream call at once and leaves nothing half-stored; an upstream whose name does not
 // resolve is UNAVAILABLE; an upstream that restarts is served again, data intact.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -13,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/gateway/gateway_harness.h"
+#include "tests/support/ports.h"
 #include "tests/support/refstore_process.h"
 #include "tests/support/temp_dir.h"
 #include "tools/faultproxy/fault_proxy_client.h"
@@ -98,22 +96,10 @@ TEST(GatewayUpstreamNameTest, UnresolvableUpstreamIsUnavailable) {
   EXPECT_THAT(down.status.error_message(), HasSubstr("could not resolve the upstream"));
 }
 
-// A loopback port nobody holds right now.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 TEST(GatewayUpstreamRestartTest, ServesAgainAfterTheUpstreamRestartsWithDataIntact) {
   TempDir data;
-  const std::string listen = absl::StrCat("--listen=127.0.0.1:", FreePort());
+  const std::string listen = absl::StrCat("--listen=127.0.0.1:", FreeLoopbackPort());
   absl::StatusOr<std::unique_ptr<Subprocess>> store = StartRefstore(data.path(), {listen});
   ASSERT_TRUE(store.ok()) << store.status();
   GatewayHarnessOptions options;

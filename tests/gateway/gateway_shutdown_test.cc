@@ -19,11 +19,6 @@ using ::testing::AnyOf;
 
 constexpr size_t kObjectBytes = 16 << 20;
 
-std::string Pattern(size_t size) {
-  std::string data(size, '\0');
-  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>(i * 2654435761u >> 13);
-  return data;
-}
 
 std::unique_ptr<GatewayHarness> StartWithGrace(const std::string& grace) {
   GatewayHarnessOptions options;
@@ -67,7 +62,7 @@ bool FinishDownload(OpenDownload& download, const std::string& expected_sha256,
 TEST(GatewayShutdownTest, InFlightCallFinishesWhileNewCallsAreRefused) {
   std::unique_ptr<GatewayHarness> harness = StartWithGrace("30s");
   ASSERT_NE(harness, nullptr);
-  const std::string data = Pattern(kObjectBytes);
+  const std::string data = TestBytes(kObjectBytes);
   ASSERT_TRUE(Upload(harness->stub(), "shutdown", "big", data).status.ok());
 
   OpenDownload download = StartDownload(harness->stub(), "big");
@@ -101,7 +96,7 @@ TEST(GatewayShutdownTest, InFlightCallFinishesWhileNewCallsAreRefused) {
 TEST(GatewayShutdownTest, CallOutlivingTheGracePeriodFailsAndTheProcessExitsInTime) {
   std::unique_ptr<GatewayHarness> harness = StartWithGrace("1s");
   ASSERT_NE(harness, nullptr);
-  const std::string data = Pattern(kObjectBytes);
+  const std::string data = TestBytes(kObjectBytes);
   ASSERT_TRUE(Upload(harness->stub(), "shutdown", "big", data).status.ok());
 
   OpenDownload download = StartDownload(harness->stub(), "big");

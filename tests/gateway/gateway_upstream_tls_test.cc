@@ -1,9 +1,6 @@
 // The gateway to an upstream over TLS: nginx (from Debian) terminates TLS, and HTTP/2
 // when offered, in front of the reference store. Certificate verification is on by default
 // and takes a CA bundle flag; --http2 makes the gateway speak HTTP/2 where it is offered.
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -15,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "server/common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
+#include "tests/support/ports.h"
 #include "tests/support/refstore_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_certificates.h"
@@ -53,18 +51,6 @@ http {
 }
 )";
 
-// A loopback port nobody holds right now.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
 
 class GatewayUpstreamTlsTest : public ::testing::Test {
  protected:
@@ -75,7 +61,7 @@ class GatewayUpstreamTlsTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
 
-    const int port = FreePort();
+    const int port = FreeLoopbackPort();
     const std::string config = absl::StrReplaceAll(
         kNginxConfig, {{"$DIR", nginx_dir_.path()},
                        {"$CERTS", certs_("").substr(0, certs_("").size() - 1)},
