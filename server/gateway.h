@@ -34,8 +34,9 @@ struct GatewayOptions {
   CurlHttpClientOptions http;
   RetryOptions retry;
   // Uploads up to this size are kept in memory while they stream, so a failed attempt can
-  // be replayed; a larger upload that fails is UNAVAILABLE for the caller to retry.
-  size_t replay_buffer_bytes = 8 << 20;
+  // be replayed; a larger upload that fails is UNAVAILABLE for the caller to retry. Small,
+  // because every upload in flight holds up to this much.
+  size_t replay_buffer_bytes = 1 << 20;
   StorageServiceOptions service;
   // Largest gRPC message accepted from a caller.
   int max_receive_message_bytes = 4 << 20;

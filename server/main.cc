@@ -4,14 +4,17 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "server/common/env_flags.h"
 #include "server/gateway.h"
@@ -34,7 +37,7 @@ ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5),
           "[OBJGATE_CONNECT_TIMEOUT]");
 ABSL_FLAG(int, download_chunk_bytes, 256 * 1024,
           "bytes per Download data message [OBJGATE_DOWNLOAD_CHUNK_BYTES]");
-ABSL_FLAG(int64_t, replay_buffer_bytes, 8 << 20,
+ABSL_FLAG(int64_t, replay_buffer_bytes, 1 << 20,
           "uploads up to this size are retried from memory after an upstream failure; larger "
           "ones fail with UNAVAILABLE for the caller to retry [OBJGATE_REPLAY_BUFFER_BYTES]");
 ABSL_FLAG(int, max_message_bytes, 4 << 20,
@@ -113,6 +116,9 @@ constexpr objgate::EnvFallback kEnvironmentFallbacks[] = {
 };
 
 // Severities of the gateway's own stderr messages, least verbose first.
+// How long past the grace period the process waits for calls that are being cut off.
+constexpr absl::Duration kExitMargin = absl::Milliseconds(500);
+
 enum class LogLevel { kError, kWarning, kInfo };
 
 std::optional<LogLevel> ParseLogLevel(absl::string_view name) {
@@ -225,6 +231,21 @@ int main(int argc, char** argv) {
   const absl::Duration grace = absl::GetFlag(FLAGS_grace_period);
   Log(LogLevel::kInfo, absl::StrCat("signal ", signal_number, ", stopping; calls in flight have ",
                                     absl::FormatDuration(grace)));
-  (*gateway)->Shutdown(absl::Now() + grace);
-  return 0;
+  // Shutdown returns once every call has ended; gRPC cancels what is left at the deadline,
+  // but a call stuck in the transport can take seconds more to unwind. The process owes
+  // its supervisor an exit within the grace period, so it waits no longer than that.
+  absl::Notification stopped;
+  std::thread stopper([&] {
+    (*gateway)->Shutdown(absl::Now() + grace);
+    stopped.Notify();
+  });
+  stopper.detach();
+  if (!stopped.WaitForNotificationWithTimeout(grace + kExitMargin)) {
+    Log(LogLevel::kWarning, "calls still unwinding after the grace period; exiting");
+  }
+  // Every call has ended or been cut off, and every log line is written. Skip the
+  // libraries' teardown at exit: gRPC joins its background threads there, which can take
+  // seconds and would hold the process past its grace period for nothing.
+  std::fflush(nullptr);
+  std::_Exit(0);
 }
