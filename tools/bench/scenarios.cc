@@ -9,12 +9,14 @@
 #include "tools/bench/counting_proxy.h"
 #include "tools/bench/load.h"
 #include "tools/bench/object_clients.h"
-#include "tools/bench/process_stats.h"
+#include "tests/support/process_stats.h"
 
 namespace objgate::bench {
 namespace {
 
 using ::nlohmann::json;
+using test_support::CpuSeconds;
+using test_support::MemoryBytes;
 using test_support::Subprocess;
 
 constexpr int64_t kMiB = int64_t{1} << 20;
