@@ -29,12 +29,11 @@ TEST(CurlHandlePoolTest, NeverHandsOutMoreThanItsSize) {
 
 TEST(CurlHandlePoolTest, ReusesTheMostRecentlyReturnedHandle) {
   CurlHandlePool pool(3);
-  CURL* warm = nullptr;
-  {
-    absl::StatusOr<CurlHandlePool::Lease> a = pool.Acquire(Passed(), nullptr);
-    absl::StatusOr<CurlHandlePool::Lease> b = pool.Acquire(Passed(), nullptr);
-    warm = b->handle();
-  }  // a returned first, b last
+  std::optional<absl::StatusOr<CurlHandlePool::Lease>> a(pool.Acquire(Passed(), nullptr));
+  std::optional<absl::StatusOr<CurlHandlePool::Lease>> b(pool.Acquire(Passed(), nullptr));
+  CURL* warm = (*b)->handle();
+  a.reset();
+  b.reset();  // returned last
   absl::StatusOr<CurlHandlePool::Lease> again = pool.Acquire(Passed(), nullptr);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->handle(), warm);
