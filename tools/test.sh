@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test, then prints a summary;
-# exits non-zero if anything failed. A full run has four phases:
+# exits non-zero if anything failed. A full run has five phases:
 #   1. bazel test //...                      unit, end-to-end, fault, soak and example suites
 #   2. bazel test --config=asan //... (less the two suites that measure memory, which
 #      AddressSanitizer inflates): AddressSanitizer and UndefinedBehaviorSanitizer
-#   3. tools/fuzz.sh 10                      every libFuzzer target for 10 seconds
-#   4. tests/polyglot/run.sh                 the Python and Node suites
-# ThreadSanitizer is left out: Debian's Abseil and gRPC are not built for it, so it cannot
-# see their locks and reports races that are not there (see tests/fuzz/README.md).
+#   3. bazel test --config=tsan on the units whose synchronisation ThreadSanitizer can see:
+#      the connection pool (std::mutex, many threads), the retry loop and retrying
+#      upstream, and the upload and download streams. Not the rest: Debian's Abseil and
+#      gRPC are not built for TSan, so it cannot see their locks and reports races that are
+#      not there (see tests/fuzz/README.md).
+#   4. tools/fuzz.sh 10                      every libFuzzer target for 10 seconds
+#   5. tests/polyglot/run.sh                 the Python and Node suites
 #
 # Arguments narrow the run to phase 1 with them: target patterns (//server/...) and Bazel
 # flags (--config=asan, --test_filter=...).
@@ -83,6 +86,10 @@ bazel_phase "tests" "${flags[@]}" -- "${targets[@]}"
 if ((full_run)); then
   bazel_phase "sanitizers" --config=asan -- //... \
     -//tests/gateway:gateway_large_object_test -//tests/soak:soak_short_test
+
+  bazel_phase "thread sanitizer" --config=tsan -- //server/http:curl_handle_pool_test \
+    //server/retry:retry_loop_test //server/upstream:retrying_upstream_test \
+    //server/service:upload_stream_test //server/service:download_stream_test
 
   echo "== test.sh: fuzzers: tools/fuzz.sh 10"
   tools/fuzz.sh 10 2>&1 | tee "$log"

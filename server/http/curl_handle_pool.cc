@@ -16,7 +16,7 @@ constexpr absl::Duration kCancelPollInterval = absl::Milliseconds(50);
 CurlHandlePool::CurlHandlePool(size_t max_handles) : max_handles_(std::max<size_t>(1, max_handles)) {}
 
 CurlHandlePool::~CurlHandlePool() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   for (CURL* handle : idle_) curl_easy_cleanup(handle);
 }
 
@@ -31,20 +31,18 @@ CurlHandlePool::Lease::~Lease() {
 
 absl::StatusOr<CurlHandlePool::Lease> CurlHandlePool::Acquire(
     absl::Time deadline, const std::function<bool()>& is_cancelled) {
-  absl::MutexLock lock(&mu_);
-  auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !idle_.empty() || created_ < max_handles_;
-  };
-  while (!available()) {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (idle_.empty() && created_ == max_handles_) {
     if (is_cancelled && is_cancelled()) {
       return absl::CancelledError("caller cancelled while waiting for an upstream connection");
     }
-    if (absl::Now() >= deadline) {
+    const absl::Time now = absl::Now();
+    if (now >= deadline) {
       return absl::DeadlineExceededError(absl::StrCat(
           "deadline passed while all ", max_handles_, " upstream connections were busy"));
     }
-    mu_.AwaitWithDeadline(absl::Condition(&available),
-                          std::min(deadline, absl::Now() + kCancelPollInterval));
+    released_.wait_for(lock, absl::ToChronoNanoseconds(
+                                 std::min(deadline - now, kCancelPollInterval)));
   }
   if (!idle_.empty()) {
     CURL* handle = idle_.back();
@@ -58,12 +56,15 @@ absl::StatusOr<CurlHandlePool::Lease> CurlHandlePool::Acquire(
 }
 
 void CurlHandlePool::Release(CURL* handle) {
-  absl::MutexLock lock(&mu_);
-  idle_.push_back(handle);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(handle);
+  }
+  released_.notify_one();
 }
 
 CurlHandlePool::Stats CurlHandlePool::GetStats() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return Stats{max_handles_, created_ - idle_.size(), idle_.size()};
 }
 

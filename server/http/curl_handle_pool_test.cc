@@ -1,5 +1,6 @@
 #include "server/http/curl_handle_pool.h"
 
+#include <atomic>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -77,6 +78,36 @@ TEST(CurlHandlePoolTest, WaiterGetsTheHandleWhenItIsReturned) {
   held.reset();  // the waiter, blocked or about to block, takes it
   waiter.join();
   EXPECT_EQ(handed_over, handle);
+}
+
+TEST(CurlHandlePoolTest, ManyThreadsNeverShareAHandleOrExceedTheSize) {
+  constexpr size_t kSize = 3;
+  CurlHandlePool pool(kSize);
+  std::atomic<int> in_use{0};
+  std::atomic<int> most_in_use{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        absl::StatusOr<CurlHandlePool::Lease> lease =
+            pool.Acquire(absl::InfiniteFuture(), nullptr);
+        if (!lease.ok()) {
+          ++failures;
+          continue;
+        }
+        const int now = ++in_use;
+        int seen = most_in_use.load();
+        while (now > seen && !most_in_use.compare_exchange_weak(seen, now)) {
+        }
+        --in_use;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_LE(most_in_use.load(), static_cast<int>(kSize));
+  EXPECT_EQ(pool.GetStats().in_use, 0u);
 }
 
 }  // namespace
