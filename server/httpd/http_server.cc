@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "server/httpd/http_wire.h"
+#include "server/httpd/listen_socket.h"
 
 namespace objgate::httpd {
 namespace {
@@ -243,57 +244,6 @@ void SendWireError(int fd, const absl::Status& status) {
   writer.Finish().IgnoreError();
 }
 
-absl::StatusOr<int> Listen(const std::string& host, uint16_t port) {
-  addrinfo hints = {};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* addresses = nullptr;
-  const int resolved =
-      getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &addresses);
-  if (resolved != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot resolve listen host ", host, ": ", gai_strerror(resolved)));
-  }
-  const addrinfo& address = *addresses;
-  const int fd = socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC,
-                        address.ai_protocol);
-  absl::Status status;
-  if (fd < 0) {
-    status = ErrnoStatus("socket");
-  } else {
-    const int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-    if (bind(fd, address.ai_addr, address.ai_addrlen) != 0) {
-      status = absl::UnavailableError(absl::StrCat("cannot bind ", host, ":", port, ": ",
-                                                   std::strerror(errno)));
-    } else if (listen(fd, SOMAXCONN) != 0) {
-      status = ErrnoStatus("listen");
-    }
-  }
-  freeaddrinfo(addresses);
-  if (!status.ok()) {
-    if (fd >= 0) close(fd);
-    return status;
-  }
-  return fd;
-}
-
-std::pair<std::string, uint16_t> BoundAddress(int fd) {
-  sockaddr_storage address = {};
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address.ss_family == AF_INET6) {
-    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(address);
-    inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof(text));
-    return {text, ntohs(v6.sin6_port)};
-  }
-  const auto& v4 = reinterpret_cast<const sockaddr_in&>(address);
-  inet_ntop(AF_INET, &v4.sin_addr, text, sizeof(text));
-  return {text, ntohs(v4.sin_port)};
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,
@@ -301,7 +251,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOp
   if (options.max_connections < 1) {
     return absl::InvalidArgumentError("max_connections must be at least 1");
   }
-  absl::StatusOr<int> listen_fd = Listen(options.host, options.port);
+  absl::StatusOr<int> listen_fd = ListenTcp(options.host, options.port);
   if (!listen_fd.ok()) return listen_fd.status();
   auto [host, port] = BoundAddress(*listen_fd);
   std::unique_ptr<HttpServer> server(

@@ -17,6 +17,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "server/httpd/listen_socket.h"
 
 namespace objgate::faultproxy {
 namespace {
@@ -393,7 +394,7 @@ class FaultProxy::Exchange {
 };
 
 absl::StatusOr<std::unique_ptr<FaultProxy>> FaultProxy::Start(const FaultProxyOptions& options) {
-  absl::StatusOr<int> listen_fd = Listen(options.listen);
+  absl::StatusOr<int> listen_fd = httpd::ListenTcp(options.listen.host, options.listen.port);
   if (!listen_fd.ok()) return listen_fd.status();
   std::unique_ptr<FaultProxy> proxy(new FaultProxy(options, *listen_fd));
   proxy->accept_thread_ = std::thread(&FaultProxy::AcceptLoop, proxy.get());
@@ -402,6 +403,11 @@ absl::StatusOr<std::unique_ptr<FaultProxy>> FaultProxy::Start(const FaultProxyOp
 
 FaultProxy::FaultProxy(const FaultProxyOptions& options, int listen_fd)
     : options_(options), listen_fd_(listen_fd), endpoint_(BoundEndpoint(listen_fd)) {}
+
+Endpoint FaultProxy::BoundEndpoint(int fd) {
+  auto [host, port] = httpd::BoundAddress(fd);
+  return Endpoint{std::move(host), port};
+}
 
 FaultProxy::~FaultProxy() { Stop(); }
 

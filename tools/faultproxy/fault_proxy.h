@@ -74,6 +74,8 @@ class FaultProxy {
 
   const FaultProxyOptions options_;
   const int listen_fd_;
+  static Endpoint BoundEndpoint(int fd);
+
   const Endpoint endpoint_;
   FaultRules rules_;
   RequestLog log_;

@@ -113,37 +113,6 @@ std::string FormatHostPort(const Endpoint& endpoint) {
   return absl::StrCat(endpoint.host, ":", endpoint.port);
 }
 
-absl::StatusOr<int> Listen(const Endpoint& endpoint) {
-  auto addresses = Resolve(endpoint, AI_PASSIVE);
-  if (!addresses.ok()) return addresses.status();
-  const addrinfo& address = **addresses;
-  const int fd = socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC, address.ai_protocol);
-  if (fd < 0) return ErrnoStatus("socket");
-  const int on = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-  if (bind(fd, address.ai_addr, address.ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
-    absl::Status status = ErrnoStatus(absl::StrCat("listen on ", FormatHostPort(endpoint)));
-    close(fd);
-    return status;
-  }
-  return fd;
-}
-
-Endpoint BoundEndpoint(int fd) {
-  sockaddr_storage address = {};
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  char text[INET6_ADDRSTRLEN] = {};
-  if (address.ss_family == AF_INET6) {
-    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(address);
-    inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof(text));
-    return {text, ntohs(v6.sin6_port)};
-  }
-  const auto& v4 = reinterpret_cast<const sockaddr_in&>(address);
-  inet_ntop(AF_INET, &v4.sin_addr, text, sizeof(text));
-  return {text, ntohs(v4.sin_port)};
-}
-
 absl::StatusOr<int> Connect(const Endpoint& endpoint, absl::Duration timeout) {
   auto addresses = Resolve(endpoint, 0);
   if (!addresses.ok()) return addresses.status();

@@ -27,10 +27,6 @@ absl::StatusOr<Endpoint> ParseHttpUrl(absl::string_view url);
 // "127.0.0.1:8080", or "[::1]:8080" for an IPv6 address.
 std::string FormatHostPort(const Endpoint& endpoint);
 
-// A listening socket and the address it is bound to (the port chosen when 0 was asked).
-absl::StatusOr<int> Listen(const Endpoint& endpoint);
-Endpoint BoundEndpoint(int fd);
-
 // A connected socket with TCP_NODELAY, or UNAVAILABLE.
 absl::StatusOr<int> Connect(const Endpoint& endpoint, absl::Duration timeout);
 
