@@ -9,7 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -400,7 +402,13 @@ TEST_F(RefstoreProcessTest, ConcurrentWritersToOneKeyLeaveReadersOneWholeVersion
 TEST_F(RefstoreProcessTest, MetricsCountRequestsByRouteAndStatus) {
   ASSERT_EQ(Put(Upload("k"), "12345").status, 200);
   ASSERT_EQ(Get(Download("missing")).status, 404);
-  HttpResponse metrics = Get("/metrics", {});
+  // A request is counted once its handler returns, which can be just after the client has
+  // its whole answer: ask until the last one shows, then check everything.
+  HttpResponse metrics;
+  for (const absl::Time give_up = absl::Now() + absl::Seconds(5); absl::Now() < give_up;) {
+    metrics = Get("/metrics", {});
+    if (absl::StrContains(metrics.body, "route=\"download\",status=\"404\"")) break;
+  }
   EXPECT_EQ(metrics.status, 200);
   EXPECT_THAT(metrics.body, HasSubstr("refstore_http_requests_total{route=\"upload\",status=\"200\"} 1\n"));
   EXPECT_THAT(metrics.body, HasSubstr("refstore_http_requests_total{route=\"download\",status=\"404\"} 1\n"));
