@@ -10,13 +10,16 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "tests/support/subprocess.h"
 #include "tools/bench/report.h"
 #include "tools/bench/scenarios.h"
@@ -27,6 +30,15 @@ ABSL_FLAG(bool, quick, false,
 ABSL_FLAG(std::vector<std::string>, scenarios, {},
           "Scenarios to run, comma separated, of large, small, memory and connections; "
           "all when empty.");
+ABSL_FLAG(std::optional<int>, rounds, std::nullopt,
+          "Rounds of each gateway/direct comparison (the plan's when unset).");
+ABSL_FLAG(std::optional<std::vector<std::string>>, small_concurrency, std::nullopt,
+          "Concurrencies of the small-object scenario, comma separated (1,16,64 when unset).");
+ABSL_FLAG(std::optional<absl::Duration>, small_duration, std::nullopt,
+          "How long each small-object run lasts (5s, or 0.5s with --quick, when unset); "
+          "long runs leave time to attach a profiler.");
+ABSL_FLAG(std::optional<std::vector<std::string>>, large_streams, std::nullopt,
+          "Concurrent streams of the large-object scenario, comma separated (1,4 when unset).");
 ABSL_FLAG(std::string, upstream, "",
           "Base URL of a REST store of the dialect (http://HOST:PORT) to measure against; "
           "empty starts a reference store with its data under --work_dir.");
@@ -75,9 +87,34 @@ class ScratchDir {
   std::string path_;
 };
 
+// Replaces `counts` with the flag's list when the flag was given; false if an entry is not
+// a positive number.
+bool ParseCounts(const std::optional<std::vector<std::string>>& flag, std::vector<int>& counts) {
+  if (!flag) return true;
+  std::vector<int> parsed;
+  for (const std::string& entry : *flag) {
+    int count = 0;
+    if (!absl::SimpleAtoi(entry, &count) || count < 1) return false;
+    parsed.push_back(count);
+  }
+  if (parsed.empty()) return false;
+  counts = std::move(parsed);
+  return true;
+}
+
 int Run() {
   Plan plan = absl::GetFlag(FLAGS_quick) ? Plan::Quick() : Plan::Full();
   if (!absl::GetFlag(FLAGS_scenarios).empty()) plan.scenarios = absl::GetFlag(FLAGS_scenarios);
+  if (absl::GetFlag(FLAGS_rounds)) plan.rounds = *absl::GetFlag(FLAGS_rounds);
+  if (absl::GetFlag(FLAGS_small_duration)) {
+    plan.small_duration = *absl::GetFlag(FLAGS_small_duration);
+  }
+  if (!ParseCounts(absl::GetFlag(FLAGS_small_concurrency), plan.small_concurrency) ||
+      !ParseCounts(absl::GetFlag(FLAGS_large_streams), plan.large_streams) || plan.rounds < 1) {
+    std::cerr << "objgate_bench: --rounds, --small_concurrency and --large_streams take "
+                 "positive whole numbers\n";
+    return 2;
+  }
   ScratchDir scratch(absl::GetFlag(FLAGS_work_dir));
   if (scratch.path().empty()) {
     std::cerr << "objgate_bench: cannot make a directory in " << absl::GetFlag(FLAGS_work_dir)

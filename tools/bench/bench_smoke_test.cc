@@ -50,14 +50,18 @@ TEST(BenchSmokeTest, QuickRunWritesEveryScenario) {
     ExpectNumbers(row["direct"], {"mb_per_s", "bytes", "seconds"});
     ExpectNumbers(row, {"ratio", "gateway_cpu_seconds_per_gib"});
   }
-  ASSERT_EQ(results["small"].size(), 6u);  // up and down at 1, 16 and 64
+  // Up, down and the no-op floor at 1, 16 and 64.
+  ASSERT_EQ(results["small"].size(), 9u);
+  int no_op_rows = 0;
   for (const json& row : results["small"]) {
+    if (row["operation"] == "no-op") ++no_op_rows;
     for (const char* path : {"gateway", "direct"}) {
       ExpectNumbers(row[path], {"ops_per_s", "ops", "p50_ms", "p99_ms", "p999_ms"});
     }
     ExpectNumbers(row["ratio"], {"ops_per_s", "p50_ms", "p99_ms", "p999_ms"});
     ExpectNumbers(row, {"added_p50_ms", "gateway_cpu_seconds_per_10k_ops"});
   }
+  EXPECT_EQ(no_op_rows, 3);
   ExpectNumbers(results["cost"],
                 {"gateway_cpu_seconds_per_gib", "gateway_cpu_seconds_per_10k_small_ops"});
   ASSERT_EQ(results["memory"].size(), 4u);  // two sizes each way

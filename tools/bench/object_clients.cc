@@ -10,6 +10,7 @@
 #include "absl/base/call_once.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "storage/v1/storage.grpc.pb.h"
 
 namespace objgate::bench {
@@ -52,6 +53,7 @@ class GatewayClient : public ObjectClient {
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
     stub_ = v1::ObjectStorage::NewStub(channel_);
+    health_ = grpc::health::v1::Health::NewStub(channel_);
   }
 
   absl::Status Connect() override {
@@ -108,6 +110,14 @@ class GatewayClient : public ObjectClient {
     return FromGrpc(stub_->Delete(&context, request, &response), absl::StrCat("delete of ", key));
   }
 
+  absl::Status Ping() override {
+    grpc::ClientContext context;
+    Prepare(context);
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    return FromGrpc(health_->Check(&context, request, &response), "health check");
+  }
+
  private:
   void Prepare(grpc::ClientContext& context) const {
     context.AddMetadata("x-tenant-id", tenant_);
@@ -117,6 +127,7 @@ class GatewayClient : public ObjectClient {
   const std::string tenant_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ObjectStorage::Stub> stub_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 
 struct CurlDeleter {
@@ -158,7 +169,9 @@ class DirectClient : public ObjectClient {
     curl_slist_append(headers_.get(), "Expect:");
   }
 
-  absl::Status Connect() override {
+  absl::Status Connect() override { return Ping(); }
+
+  absl::Status Ping() override {
     Prepare("GET", absl::StrCat(base_url_, "/minio/health/live"));
     return Perform("liveness check");
   }

@@ -25,6 +25,11 @@ class ObjectClient {
   // Downloads `key` and returns how many bytes arrived.
   virtual absl::StatusOr<int64_t> Download(const std::string& key) = 0;
   virtual absl::Status Delete(const std::string& key) = 0;
+  // The cheapest call of the path, which does not touch the store's objects: what the
+  // transport alone costs. Through the gateway, the standard grpc.health.v1 Check, which
+  // gRPC answers in the gateway without calling the upstream; directly, GET
+  // /minio/health/live.
+  virtual absl::Status Ping() = 0;
 };
 
 // Calls the gateway at `target` ("127.0.0.1:PORT") through the generated gRPC stubs, on a

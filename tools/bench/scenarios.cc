@@ -201,20 +201,27 @@ class Runner {
                   {"p99_ms", Percentile(latencies, 0.99) / 1e3},
                   {"p999_ms", Percentile(latencies, 0.999) / 1e3}};
     };
+    // What the transport alone costs each path; the gap it leaves is the floor under the
+    // gateway's small-object figures.
+    const Operation ping = [](ObjectClient& client, int, int64_t) -> absl::StatusOr<int64_t> {
+      if (absl::Status s = client.Ping(); !s.ok()) return s;
+      return 0;
+    };
     // At each concurrency the uploads write the keys the downloads then read.
-    const std::pair<const char*, const Operation*> phases[] = {{"upload", &upload},
-                                                               {"download", &download}};
+    const std::pair<const char*, const Operation*> phases[] = {
+        {"upload", &upload}, {"download", &download}, {"no-op", &ping}};
     for (int concurrency : plan_.small_concurrency) {
       for (const auto& [op, operation] : phases) {
         const LoadShape shape{concurrency, std::numeric_limits<int64_t>::max(),
                               plan_.small_duration};
-        auto totals = Compare(absl::StrCat(op, " ", Size(size), " at concurrency ", concurrency),
+        const std::string what = operation == &ping ? op : absl::StrCat(op, " ", Size(size));
+        auto totals = Compare(absl::StrCat(what, " at concurrency ", concurrency),
                               gateway, shape, *operation);
         if (!totals.ok()) return totals.status();
         auto& [through_gateway, direct] = *totals;
         json row = {{"operation", op},
                     {"concurrency", concurrency},
-                    {"object_bytes", size},
+                    {"object_bytes", operation == &ping ? 0 : size},
                     {"gateway", summary(through_gateway)},
                     {"direct", summary(direct)}};
         row["gateway"]["cpu_seconds"] = through_gateway.gateway_cpu_seconds;
@@ -240,6 +247,7 @@ class Runner {
       large_bytes += row["gateway"]["bytes"].get<double>();
     }
     for (const json& row : results.value("small", json::array())) {
+      if (row["operation"] == "no-op") continue;
       small_cpu += row["gateway"]["cpu_seconds"].get<double>();
       small_ops += row["gateway"]["ops"].get<double>();
     }
