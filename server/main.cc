@@ -14,6 +14,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "server/common/env_flags.h"
@@ -137,6 +138,10 @@ void Log(LogLevel level, const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian builds Abseil without NDEBUG, which leaves deadlock detection on: every
+  // absl::Mutex lock, ours and gRPC's, then updates a global lock graph (3.5% of the
+  // gateway's CPU under small-object load). The tests keep it on and check lock order.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   absl::SetProgramUsageMessage(
       "gRPC gateway to an object store's REST API.\n"
       "Usage: gateway [--listen=HOST:PORT] [--upstream=URL] [flags]");
