@@ -22,6 +22,8 @@ namespace v1 = ::storage::v1;
 constexpr absl::string_view kTenantMetadata = "x-tenant-id";
 constexpr absl::string_view kRequestIdMetadata = "x-request-id";
 constexpr absl::string_view kAuthorizationMetadata = "authorization";
+// Upload messages read ahead of the upstream request; the sync server read one at a time.
+constexpr size_t kUploadReadAheadBytes = 1 << 20;
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   // absl::StatusCode mirrors grpc::StatusCode value for value.
@@ -29,7 +31,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::string(status.message()));
 }
 
-std::optional<std::string> Metadata(const grpc::ServerContext& context, absl::string_view name) {
+std::optional<std::string> Metadata(const grpc::ServerContextBase& context,
+                                    absl::string_view name) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find(grpc::string_ref(name.data(), name.size()));
   if (it == metadata.end()) return std::nullopt;
@@ -81,7 +84,7 @@ class CallScope {
 
 // Everything a call carries to the upstream, from the RPC's context. The caller's request
 // id is kept when it sent a sane one, so that its logs, ours and the upstream's line up.
-CallContext StorageService::ContextOf(grpc::ServerContext& context, CallStats& stats) const {
+CallContext StorageService::ContextOf(grpc::ServerContextBase& context, CallStats& stats) const {
   CallContext call;
   const auto deadline = context.deadline();
   call.deadline = deadline == std::chrono::system_clock::time_point::max()
@@ -98,7 +101,7 @@ CallContext StorageService::ContextOf(grpc::ServerContext& context, CallStats& s
 }
 
 absl::StatusOr<TenantLimiter::Permit> StorageService::AdmitObjectCall(
-    const grpc::ServerContext& context, CallContext& call) {
+    const grpc::ServerContextBase& context, CallContext& call) {
   std::optional<std::string> claimed = Metadata(context, kTenantMetadata);
   if (claimed) {
     if (absl::Status valid = ValidateTenantId(*claimed); !valid.ok()) {
@@ -141,17 +144,39 @@ StorageService::StorageService(Upstream& upstream, CallObserver& observer,
                                StorageServiceOptions options)
     : upstream_(upstream), observer_(observer), options_(std::move(options)) {}
 
-grpc::Status StorageService::Upload(grpc::ServerContext* context,
-                                    grpc::ServerReader<v1::UploadRequest>* reader,
-                                    v1::UploadResponse* response) {
-  CallScope scope(observer_, "Upload");
-  CallContext call = ContextOf(*context, scope.stats());
-  scope.record().request_id = call.request_id;
-  return scope.Finish(Outcome(DoUpload(*context, call, *reader, *response, scope.record())));
+grpc::ServerReadReactor<grpc::ByteBuffer>* StorageService::Upload(
+    grpc::CallbackServerContext* context, grpc::ByteBuffer* response) {
+  auto* reactor = new QueuedReadReactor(kUploadReadAheadBytes);
+  executor_.Schedule([this, context, reactor, response] {
+    v1::UploadResponse result;
+    grpc::Status status = RunUpload(*context, *reactor, result);
+    bool own_buffer = false;
+    if (status.ok()) {
+      status = grpc::SerializationTraits<v1::UploadResponse>::Serialize(result, response,
+                                                                       &own_buffer);
+    }
+    reactor->FinishNow(std::move(status));
+  });
+  return reactor;
 }
 
-absl::Status StorageService::DoUpload(grpc::ServerContext& context, CallContext& call,
-                                      grpc::ServerReader<v1::UploadRequest>& reader,
+grpc::Status StorageService::RunUpload(grpc::CallbackServerContext& context,
+                                       QueuedReadReactor& reactor,
+                                       v1::UploadResponse& response) {
+  CallScope scope(observer_, "Upload");
+  CallContext call = ContextOf(context, scope.stats());
+  scope.record().request_id = call.request_id;
+  ReactorReader<v1::UploadRequest> reader(reactor);
+  absl::Status status = DoUpload(context, call, reader, response, scope.record());
+  if (reader.malformed()) {
+    status = absl::InvalidArgumentError(
+        "an upload message is not a valid storage.v1.UploadRequest; nothing was stored");
+  }
+  return scope.Finish(Outcome(status));
+}
+
+absl::Status StorageService::DoUpload(grpc::ServerContextBase& context, CallContext& call,
+                                      grpc::ServerReaderInterface<v1::UploadRequest>& reader,
                                       v1::UploadResponse& response, AccessRecord& record) {
   absl::StatusOr<TenantLimiter::Permit> permit = AdmitObjectCall(context, call);
   record.tenant_id = call.tenant_id;
@@ -181,21 +206,38 @@ absl::Status StorageService::DoUpload(grpc::ServerContext& context, CallContext&
   return absl::OkStatus();
 }
 
-grpc::Status StorageService::Download(grpc::ServerContext* context,
-                                      const v1::DownloadRequest* request,
-                                      grpc::ServerWriter<v1::DownloadResponse>* writer) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* StorageService::Download(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  // Two chunks may wait while a third is read from the upstream and hashed.
+  auto* reactor = new QueuedWriteReactor(2 * options_.download_chunk_bytes);
+  executor_.Schedule([this, context, reactor, request] {
+    reactor->FinishAfterWrites(RunDownload(*context, *request, *reactor));
+  });
+  return reactor;
+}
+
+grpc::Status StorageService::RunDownload(grpc::CallbackServerContext& context,
+                                         const grpc::ByteBuffer& request_bytes,
+                                         QueuedWriteReactor& reactor) {
   CallScope scope(observer_, "Download");
-  CallContext call = ContextOf(*context, scope.stats());
+  CallContext call = ContextOf(context, scope.stats());
   scope.record().request_id = call.request_id;
-  scope.record().key = request->key();
-  absl::StatusOr<TenantLimiter::Permit> permit = AdmitObjectCall(*context, call);
+  v1::DownloadRequest request;
+  grpc::ByteBuffer copy = request_bytes;  // Deserialize consumes its buffer
+  if (!grpc::SerializationTraits<v1::DownloadRequest>::Deserialize(&copy, &request).ok()) {
+    return scope.Finish(
+        absl::InvalidArgumentError("the request is not a valid storage.v1.DownloadRequest"));
+  }
+  scope.record().key = request.key();
+  absl::StatusOr<TenantLimiter::Permit> permit = AdmitObjectCall(context, call);
   scope.record().tenant_id = call.tenant_id;
   if (!permit.ok()) return scope.Finish(permit.status());
-  return scope.Finish(Outcome(DoDownload(call, *request, *writer, scope.record())));
+  ReactorWriter<v1::DownloadResponse> writer(reactor);
+  return scope.Finish(Outcome(DoDownload(call, request, writer, scope.record())));
 }
 
 absl::Status StorageService::DoDownload(CallContext& call, const v1::DownloadRequest& request,
-                                        grpc::ServerWriter<v1::DownloadResponse>& writer,
+                                        grpc::ServerWriterInterface<v1::DownloadResponse>& writer,
                                         AccessRecord& record) {
   absl::StatusOr<DownloadSpec> spec = ValidateDownloadRequest(request);
   if (!spec.ok()) return spec.status();

@@ -282,10 +282,15 @@ TEST_F(GatewayE2ETest, OversizedMessageIsResourceExhausted) {
             grpc::StatusCode::NOT_FOUND);
 }
 
-TEST_F(GatewayE2ETest, KeyThatIsNotUtf8IsRefusedBeforeTheGateway) {
-  // proto3 strings are UTF-8: gRPC cannot parse such a request, and says so (INTERNAL).
+TEST_F(GatewayE2ETest, KeyThatIsNotUtf8IsInvalidArgument) {
+  // proto3 strings are UTF-8: the gateway cannot parse such a request, and says so.
   DownloadOutcome down = Download(stub(), Tenant(), std::string("bad\xff\xfekey"));
-  EXPECT_EQ(down.status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(down.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(down.status.error_message(), HasSubstr("not a valid storage.v1.DownloadRequest"));
+  UploadOutcome up = Upload(stub(), Tenant(), std::string("bad\xff\xfekey"), "data");
+  EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(up.status.error_message(), HasSubstr("not a valid storage.v1.UploadRequest"));
+  EXPECT_TRUE(Upload(stub(), Tenant(), "after-bad-key", "still serving").status.ok());
 }
 
 TEST_F(GatewayE2ETest, PathLikeKeysAreOrdinaryKeys) {
