@@ -5,10 +5,10 @@
 #   2. bazel test --config=asan //... (less the two suites that measure memory, which
 #      AddressSanitizer inflates): AddressSanitizer and UndefinedBehaviorSanitizer
 #   3. bazel test --config=tsan on the units whose synchronisation ThreadSanitizer can see:
-#      the connection pool (std::mutex, many threads), the retry loop and retrying
-#      upstream, and the upload and download streams. Not the rest: Debian's Abseil and
-#      gRPC are not built for TSan, so it cannot see their locks and reports races that are
-#      not there (see tests/fuzz/README.md).
+#      the connection pool and the blocking executor (std::mutex, many threads), the retry
+#      loop and retrying upstream, and the upload and download streams. Not the rest:
+#      Debian's Abseil and gRPC are not built for TSan, so it cannot see their locks and
+#      reports races that are not there (see tests/fuzz/README.md).
 #   4. tools/fuzz.sh 10                      every libFuzzer target for 10 seconds
 #   5. tests/polyglot/run.sh                 the Python and Node suites
 #
@@ -88,6 +88,7 @@ if ((full_run)); then
     -//tests/gateway:gateway_large_object_test -//tests/soak:soak_short_test
 
   bazel_phase "thread sanitizer" --config=tsan -- //server/http:curl_handle_pool_test \
+    //server/service:blocking_executor_test \
     //server/retry:retry_loop_test //server/upstream:retrying_upstream_test \
     //server/service:upload_stream_test //server/service:download_stream_test
 
