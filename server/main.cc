@@ -38,6 +38,11 @@ ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5),
           "[OBJGATE_CONNECT_TIMEOUT]");
 ABSL_FLAG(int, download_chunk_bytes, 256 * 1024,
           "bytes per Download data message [OBJGATE_DOWNLOAD_CHUNK_BYTES]");
+ABSL_FLAG(bool, verify_download_checksums, true,
+          "hash every downloaded byte and end a whole object that does not match the "
+          "upstream's declared SHA-256 with DATA_LOSS; false passes the declaration on in "
+          "the trailer for the caller to check (the objgate clients do), which saves 0.6 "
+          "CPU-seconds per GiB [OBJGATE_VERIFY_DOWNLOAD_CHECKSUMS]");
 ABSL_FLAG(int64_t, replay_buffer_bytes, 1 << 20,
           "uploads up to this size are retried from memory after an upstream failure; larger "
           "ones fail with UNAVAILABLE for the caller to retry [OBJGATE_REPLAY_BUFFER_BYTES]");
@@ -96,6 +101,7 @@ constexpr objgate::EnvFallback kEnvironmentFallbacks[] = {
     {"max_delay", "OBJGATE_MAX_DELAY"},
     {"connect_timeout", "OBJGATE_CONNECT_TIMEOUT"},
     {"download_chunk_bytes", "OBJGATE_DOWNLOAD_CHUNK_BYTES"},
+    {"verify_download_checksums", "OBJGATE_VERIFY_DOWNLOAD_CHECKSUMS"},
     {"replay_buffer_bytes", "OBJGATE_REPLAY_BUFFER_BYTES"},
     {"max_message_bytes", "OBJGATE_MAX_MESSAGE_BYTES"},
     {"http2", "OBJGATE_HTTP2"},
@@ -194,6 +200,9 @@ int main(int argc, char** argv) {
   }
   options.service.download_chunk_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_download_chunk_bytes));
+  options.service.download_checksums = absl::GetFlag(FLAGS_verify_download_checksums)
+                                           ? objgate::DownloadChecksums::kVerify
+                                           : objgate::DownloadChecksums::kPassThroughDeclared;
   options.service.gateway_version = OBJGATE_VERSION;
   options.replay_buffer_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_replay_buffer_bytes));
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);

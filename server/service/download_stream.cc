@@ -14,14 +14,18 @@ absl::Status CallerGone() {
 }  // namespace
 
 DownloadStream::DownloadStream(grpc::ServerWriterInterface<storage::v1::DownloadResponse>& writer,
-                               std::string key, size_t chunk_bytes)
-    : writer_(writer), key_(std::move(key)), chunk_bytes_(std::max<size_t>(1, chunk_bytes)) {
+                               std::string key, size_t chunk_bytes, DownloadChecksums checksums)
+    : writer_(writer),
+      key_(std::move(key)),
+      chunk_bytes_(std::max<size_t>(1, chunk_bytes)),
+      checksums_(checksums) {
   pending_.reserve(chunk_bytes_);
 }
 
 absl::Status DownloadStream::OnHead(const DownloadHead& head) {
   head_ = head;
   head_sent_ = true;
+  hashing_ = checksums_ == DownloadChecksums::kVerify || !IsWholeDeclaredObject();
   storage::v1::ObjectMetadata* metadata = message_.mutable_metadata();
   metadata->set_key(key_);
   metadata->set_size(head.object_size);
@@ -33,8 +37,12 @@ absl::Status DownloadStream::OnHead(const DownloadHead& head) {
   return absl::OkStatus();
 }
 
+bool DownloadStream::IsWholeDeclaredObject() const {
+  return head_.offset == 0 && head_.length == head_.object_size && !head_.object_sha256.empty();
+}
+
 absl::Status DownloadStream::OnData(absl::string_view bytes) {
-  hash_.Update(bytes);
+  if (hashing_) hash_.Update(bytes);
   // Whole chunks go out straight from the upstream's buffer; only the remainder waits.
   if (!pending_.empty()) {
     const size_t fill = std::min(bytes.size(), chunk_bytes_ - pending_.size());
@@ -69,9 +77,8 @@ absl::Status DownloadStream::Finish() {
     return absl::DataLossError(absl::StrCat("upstream sent ", bytes_sent_, " bytes of ",
                                             head_.length, " for \"", key_, "\""));
   }
-  const std::string sha256 = hash_.HexDigest();
-  const bool whole_object = head_.offset == 0 && head_.length == head_.object_size;
-  if (whole_object && !head_.object_sha256.empty() && head_.object_sha256 != sha256) {
+  const std::string sha256 = hashing_ ? hash_.HexDigest() : head_.object_sha256;
+  if (hashing_ && IsWholeDeclaredObject() && head_.object_sha256 != sha256) {
     return absl::DataLossError(absl::StrCat("bytes of \"", key_, "\" hash to ", sha256,
                                             " but the upstream declared ",
                                             head_.object_sha256));

@@ -93,5 +93,38 @@ TEST(DownloadStreamTest, CallerGoneIsCancelled) {
   EXPECT_EQ(stream.OnData("01234567").code(), absl::StatusCode::kCancelled);
 }
 
+TEST(DownloadStreamTest, PassThroughSendsTheDeclaredChecksumOfAWholeObjectUnhashed) {
+  RecordingWriter writer;
+  DownloadStream stream(writer, "k", 4, DownloadChecksums::kPassThroughDeclared);
+  const std::string declared = Sha256::Hex("0123456789");
+  ASSERT_TRUE(stream.OnHead(WholeObject(10, declared)).ok());
+  // Bytes that do not match: the gateway does not look, the caller's check will.
+  ASSERT_TRUE(stream.OnData("01234567X9").ok());
+  ASSERT_TRUE(stream.Finish().ok());
+  EXPECT_EQ(writer.messages.back().trailer().sha256(), declared);
+  EXPECT_EQ(writer.messages.back().trailer().size(), 10);
+}
+
+TEST(DownloadStreamTest, PassThroughStillHashesRangesAndUndeclaredObjects) {
+  {
+    RecordingWriter writer;
+    DownloadStream stream(writer, "k", 4, DownloadChecksums::kPassThroughDeclared);
+    ASSERT_TRUE(stream.OnHead(WholeObject(10)).ok());  // no declaration
+    ASSERT_TRUE(stream.OnData("0123456789").ok());
+    ASSERT_TRUE(stream.Finish().ok());
+    EXPECT_EQ(writer.messages.back().trailer().sha256(), Sha256::Hex("0123456789"));
+  }
+  {
+    RecordingWriter writer;
+    DownloadStream stream(writer, "k", 4, DownloadChecksums::kPassThroughDeclared);
+    // Bytes 2 to 5 of a declared object: the declaration is of the whole.
+    ASSERT_TRUE(
+        stream.OnHead(DownloadHead{10, 2, 4, "etag", "", Sha256::Hex("0123456789")}).ok());
+    ASSERT_TRUE(stream.OnData("2345").ok());
+    ASSERT_TRUE(stream.Finish().ok());
+    EXPECT_EQ(writer.messages.back().trailer().sha256(), Sha256::Hex("2345"));
+  }
+}
+
 }  // namespace
 }  // namespace objgate

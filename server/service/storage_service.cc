@@ -241,7 +241,8 @@ absl::Status StorageService::DoDownload(CallContext& call, const v1::DownloadReq
                                         AccessRecord& record) {
   absl::StatusOr<DownloadSpec> spec = ValidateDownloadRequest(request);
   if (!spec.ok()) return spec.status();
-  DownloadStream stream(writer, spec->key, options_.download_chunk_bytes);
+  DownloadStream stream(writer, spec->key, options_.download_chunk_bytes,
+                        options_.download_checksums);
   absl::Status status = upstream_.Download(call, *spec, stream);
   if (status.ok()) status = stream.Finish();
   record.bytes_sent = stream.bytes_sent();

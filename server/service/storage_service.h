@@ -10,6 +10,7 @@
 #include "server/security/tenant_limiter.h"
 #include "server/service/blocking_executor.h"
 #include "server/service/call_observer.h"
+#include "server/service/download_stream.h"
 #include "server/service/reactor_streams.h"
 #include "server/upstream/upstream.h"
 #include "storage/v1/storage.grpc.pb.h"
@@ -19,6 +20,7 @@ namespace objgate {
 struct StorageServiceOptions {
   // Bytes per Download data message.
   size_t download_chunk_bytes = 256 * 1024;
+  DownloadChecksums download_checksums = DownloadChecksums::kVerify;
   // Longest a Health call waits for each upstream probe.
   absl::Duration health_probe_timeout = absl::Seconds(5);
   std::string gateway_version;

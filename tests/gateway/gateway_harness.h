@@ -48,6 +48,8 @@ class GatewayHarness {
   Subprocess& gateway() { return *gateway_; }
   // Null when the harness fronts a given upstream.
   Subprocess* refstore() { return refstore_.get(); }
+  // The reference store's data directory (unused when the harness fronts a given upstream).
+  const std::string& refstore_data_dir() const { return data_dir_.path(); }
   // Null without GatewayHarnessOptions::fault_proxy.
   Subprocess* fault_proxy_process() { return fault_proxy_process_.get(); }
   faultproxy::FaultProxyClient* fault_proxy() { return fault_proxy_.get(); }
