@@ -37,6 +37,8 @@ ABSL_FLAG(std::optional<std::vector<std::string>>, small_concurrency, std::nullo
 ABSL_FLAG(std::optional<absl::Duration>, small_duration, std::nullopt,
           "How long each small-object run lasts (5s, or 0.5s with --quick, when unset); "
           "long runs leave time to attach a profiler.");
+ABSL_FLAG(std::optional<int64_t>, large_mib, std::nullopt,
+          "Size of each large object in MiB (1024, or 64 with --quick, when unset).");
 ABSL_FLAG(std::optional<std::vector<std::string>>, large_streams, std::nullopt,
           "Concurrent streams of the large-object scenario, comma separated (1,4 when unset).");
 ABSL_FLAG(std::string, upstream, "",
@@ -109,10 +111,12 @@ int Run() {
   if (absl::GetFlag(FLAGS_small_duration)) {
     plan.small_duration = *absl::GetFlag(FLAGS_small_duration);
   }
+  if (absl::GetFlag(FLAGS_large_mib)) plan.large_bytes = *absl::GetFlag(FLAGS_large_mib) << 20;
   if (!ParseCounts(absl::GetFlag(FLAGS_small_concurrency), plan.small_concurrency) ||
-      !ParseCounts(absl::GetFlag(FLAGS_large_streams), plan.large_streams) || plan.rounds < 1) {
-    std::cerr << "objgate_bench: --rounds, --small_concurrency and --large_streams take "
-                 "positive whole numbers\n";
+      !ParseCounts(absl::GetFlag(FLAGS_large_streams), plan.large_streams) || plan.rounds < 1 ||
+      plan.large_bytes < 1) {
+    std::cerr << "objgate_bench: --rounds, --small_concurrency, --large_streams and "
+                 "--large_mib take positive whole numbers\n";
     return 2;
   }
   ScratchDir scratch(absl::GetFlag(FLAGS_work_dir));
