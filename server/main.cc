@@ -36,7 +36,7 @@ ABSL_FLAG(absl::Duration, max_delay, absl::Seconds(30),
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5),
           "longest wait for a TCP (and TLS) connection to the upstream "
           "[OBJGATE_CONNECT_TIMEOUT]");
-ABSL_FLAG(int, download_chunk_bytes, 256 * 1024,
+ABSL_FLAG(int, download_chunk_bytes, 1 << 20,
           "bytes per Download data message [OBJGATE_DOWNLOAD_CHUNK_BYTES]");
 ABSL_FLAG(bool, verify_download_checksums, true,
           "hash every downloaded byte and end a whole object that does not match the "

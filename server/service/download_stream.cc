@@ -49,8 +49,7 @@ absl::Status DownloadStream::OnData(absl::string_view bytes) {
     pending_.append(bytes.data(), fill);
     bytes.remove_prefix(fill);
     if (pending_.size() < chunk_bytes_) return absl::OkStatus();
-    if (absl::Status sent = Send(pending_); !sent.ok()) return sent;
-    pending_.clear();
+    if (absl::Status sent = SendPending(); !sent.ok()) return sent;
   }
   while (bytes.size() >= chunk_bytes_) {
     if (absl::Status sent = Send(bytes.substr(0, chunk_bytes_)); !sent.ok()) return sent;
@@ -67,11 +66,20 @@ absl::Status DownloadStream::Send(absl::string_view bytes) {
   return absl::OkStatus();
 }
 
+absl::Status DownloadStream::SendPending() {
+  // Swapped in and out rather than copied: the two buffers take turns.
+  message_.mutable_data()->swap(pending_);
+  const bool written = writer_.Write(message_);
+  if (written) bytes_sent_ += static_cast<int64_t>(message_.data().size());
+  message_.mutable_data()->swap(pending_);
+  pending_.clear();
+  return written ? absl::OkStatus() : CallerGone();
+}
+
 absl::Status DownloadStream::Finish() {
   if (!head_sent_) return absl::InternalError("upstream download ended without an answer");
   if (!pending_.empty()) {
-    if (absl::Status sent = Send(pending_); !sent.ok()) return sent;
-    pending_.clear();
+    if (absl::Status sent = SendPending(); !sent.ok()) return sent;
   }
   if (bytes_sent_ != head_.length) {
     return absl::DataLossError(absl::StrCat("upstream sent ", bytes_sent_, " bytes of ",

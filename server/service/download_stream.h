@@ -48,6 +48,8 @@ class DownloadStream : public DownloadSink {
 
  private:
   absl::Status Send(absl::string_view bytes);
+  // Sends pending_ as a chunk and empties it.
+  absl::Status SendPending();
   bool IsWholeDeclaredObject() const;
 
   grpc::ServerWriterInterface<storage::v1::DownloadResponse>& writer_;

@@ -19,7 +19,7 @@ namespace objgate {
 
 struct StorageServiceOptions {
   // Bytes per Download data message.
-  size_t download_chunk_bytes = 256 * 1024;
+  size_t download_chunk_bytes = 1 << 20;
   DownloadChecksums download_checksums = DownloadChecksums::kVerify;
   // Longest a Health call waits for each upstream probe.
   absl::Duration health_probe_timeout = absl::Seconds(5);
