@@ -94,9 +94,7 @@ absl::Status DownloadStream::Finish() {
   storage::v1::DownloadTrailer* trailer = message_.mutable_trailer();
   trailer->set_sha256(sha256);
   trailer->set_size(bytes_sent_);
-  // The last message: gRPC sends it with the call's status instead of on its own. (Writes
-  // with a buffer hint would save more flushes, but a synchronous Write with one blocks
-  // until something else flushes it.)
+  // The last message: the writer sends it together with the call's status, in one flush.
   if (!writer_.Write(message_, grpc::WriteOptions().set_last_message())) return CallerGone();
   return absl::OkStatus();
 }

@@ -33,34 +33,29 @@ void QueuedWriteReactor::FinishAfterWrites(grpc::Status status) {
 
 void QueuedWriteReactor::StartNext(std::unique_lock<std::mutex> lock) {
   if (finished_) return;
-  if (caller_gone_ || (queue_.empty() && !last_)) {
-    if (!finish_status_) return;  // the blocking side has more to say
-    finished_ = true;
-    grpc::Status status = *std::move(finish_status_);
+  if (!caller_gone_ && !queue_.empty()) {
+    writing_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_bytes_ = writing_.Length();
+    write_in_flight_ = true;
+    lock.unlock();
+    // gRPC may run OnWriteDone on this thread before StartWrite returns: no lock is held.
+    StartWrite(&writing_);
+    return;
+  }
+  if (!finish_status_) return;  // the blocking side has more to say
+  finished_ = true;
+  grpc::Status status = *std::move(finish_status_);
+  if (caller_gone_ || !last_) {
     lock.unlock();
     Finish(std::move(status));
     return;
   }
-  const bool with_status = queue_.empty();  // only the last message is left
-  if (with_status && !finish_status_) return;
-  writing_ = with_status ? *std::move(last_) : std::move(queue_.front());
-  if (with_status) {
-    last_.reset();
-  } else {
-    queue_.pop_front();
-  }
-  writing_bytes_ = with_status ? 0 : writing_.Length();
-  write_in_flight_ = true;
-  if (with_status) {
-    finished_ = true;
-    grpc::Status status = *std::move(finish_status_);
-    lock.unlock();
-    StartWriteAndFinish(&writing_, grpc::WriteOptions(), std::move(status));
-    return;
-  }
+  // Only the last message is left: it goes out with the status.
+  writing_ = *std::move(last_);
+  last_.reset();
   lock.unlock();
-  // gRPC may run OnWriteDone on this thread before StartWrite returns: no lock is held.
-  StartWrite(&writing_);
+  StartWriteAndFinish(&writing_, grpc::WriteOptions(), std::move(status));
 }
 
 void QueuedWriteReactor::OnWriteDone(bool ok) {

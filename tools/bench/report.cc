@@ -1,8 +1,11 @@
 #include "tools/bench/report.h"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 
 namespace objgate::bench {
 namespace {
@@ -51,19 +54,27 @@ void PrintSmall(const json& rows, std::FILE* out) {
                   Number(g["p99_ms"]), Number(d["p99_ms"]), Number(g["p999_ms"]),
                   Number(d["p999_ms"]), Number(row["gateway_cpu_seconds_per_10k_ops"]));
   }
-  for (const json& row : rows) {
-    if (row["operation"] != "no-op") continue;
+  if (std::any_of(rows.begin(), rows.end(),
+                  [](const json& row) { return row["operation"] == "no-op"; })) {
     absl::FPrintF(out,
                   "no-op: grpc.health.v1 Check, which gRPC answers inside the gateway, against "
                   "GET /minio/health/live\non the store: what each transport costs by itself.\n");
-    break;
   }
 }
 
-void PrintCost(const json& cost, std::FILE* out) {
-  absl::FPrintF(out, "\nCost: gateway CPU %.2f s per GiB moved, %.2f s per 10,000 small operations\n",
-                Number(cost["gateway_cpu_seconds_per_gib"]),
-                Number(cost["gateway_cpu_seconds_per_10k_small_ops"]));
+// Only the figures of the scenarios that ran.
+void PrintCost(const json& results, std::FILE* out) {
+  const json& cost = results["cost"];
+  std::vector<std::string> parts;
+  if (results.contains("large")) {
+    parts.push_back(absl::StrFormat("%.2f s per GiB moved",
+                                    Number(cost["gateway_cpu_seconds_per_gib"])));
+  }
+  if (results.contains("small")) {
+    parts.push_back(absl::StrFormat("%.2f s per 10,000 small operations",
+                                    Number(cost["gateway_cpu_seconds_per_10k_small_ops"])));
+  }
+  absl::FPrintF(out, "\nCost: gateway CPU %s\n", absl::StrJoin(parts, ", "));
 }
 
 void PrintMemory(const json& rows, std::FILE* out) {
@@ -100,7 +111,7 @@ void PrintReport(const json& results, std::FILE* out) {
 
   if (results.contains("large")) PrintLarge(results["large"], out);
   if (results.contains("small")) PrintSmall(results["small"], out);
-  if (results.contains("cost")) PrintCost(results["cost"], out);
+  if (results.contains("cost")) PrintCost(results, out);
   if (results.contains("memory")) PrintMemory(results["memory"], out);
   if (results.contains("connections")) PrintConnections(results["connections"], out);
 }
