@@ -12,6 +12,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -149,6 +151,12 @@ int main(int argc, char** argv) {
   // absl::Mutex lock, ours and gRPC's, then updates a global lock graph (3.5% of the
   // gateway's CPU under small-object load). The tests keep it on and check lock order.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+  // --help lists the flags of files named like the program; the gateway's are here.
+  absl::FlagsUsageConfig usage_config;
+  usage_config.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "server/main.cc");
+  };
+  absl::SetFlagsUsageConfig(usage_config);
   absl::SetProgramUsageMessage(
       "gRPC gateway to an object store's REST API.\n"
       "Usage: gateway [--listen=HOST:PORT] [--upstream=URL] [flags]");
