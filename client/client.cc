@@ -7,10 +7,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/common/sha256.h"
-#include "server/retry/clock.h"
-#include "server/retry/retry_loop.h"
-#include "server/retry/retryable.h"
+#include "common/clock.h"
+#include "common/retry/repeat_rules.h"
+#include "common/retry/retry_loop.h"
+#include "common/retry/retryable.h"
+#include "common/sha256.h"
 
 namespace objgate {
 
@@ -32,14 +33,12 @@ void Report(const ProgressCallback& progress, int64_t done, int64_t total) {
 
 }  // namespace
 
-// The bytes of an upload, readable again from the start where the source allows.
+// The bytes of an upload: a ByteSource that can start again from its first byte where
+// the source allows, for a retry.
 namespace client_internal {
 
-class UploadBody {
+class UploadSource : public ByteSource {
  public:
-  virtual ~UploadBody() = default;
-  // Up to `capacity` bytes into `buffer`; 0 at the end.
-  virtual absl::StatusOr<size_t> Read(char* buffer, size_t capacity) = 0;
   // Back to the first byte, for another attempt; false when that is impossible.
   virtual bool Rewind() = 0;
   virtual std::optional<int64_t> size() const = 0;
@@ -48,29 +47,17 @@ class UploadBody {
   virtual std::string sha256() const { return ""; }
 };
 
-// Where downloaded bytes go. A target that cannot take back bytes it was given (an
-// ostream) is fine: a failed download is an error, and then its bytes are not to be used.
-class DownloadTarget {
- public:
-  virtual ~DownloadTarget() = default;
-  virtual absl::Status Write(absl::string_view bytes) = 0;
-};
-
 }  // namespace client_internal
 
 namespace {
 
-class MemoryBody : public client_internal::UploadBody {
+class MemorySource : public client_internal::UploadSource {
  public:
-  explicit MemoryBody(absl::string_view data) : data_(data), sha256_(Sha256::Hex(data)) {}
-  absl::StatusOr<size_t> Read(char* buffer, size_t capacity) override {
-    const size_t n = std::min(capacity, data_.size() - offset_);
-    std::memcpy(buffer, data_.data() + offset_, n);
-    offset_ += n;
-    return n;
-  }
+  explicit MemorySource(absl::string_view data)
+      : data_(data), bytes_(data), sha256_(Sha256::Hex(data)) {}
+  absl::StatusOr<size_t> Read(absl::Span<char> buffer) override { return bytes_.Read(buffer); }
   bool Rewind() override {
-    offset_ = 0;
+    bytes_.Rewind();
     return true;
   }
   std::optional<int64_t> size() const override { return static_cast<int64_t>(data_.size()); }
@@ -78,13 +65,13 @@ class MemoryBody : public client_internal::UploadBody {
 
  private:
   const absl::string_view data_;
+  StringByteSource bytes_;
   const std::string sha256_;
-  size_t offset_ = 0;
 };
 
-class StreamBody : public client_internal::UploadBody {
+class StreamSource : public client_internal::UploadSource {
  public:
-  explicit StreamBody(std::istream& in) : in_(in), start_(in.tellg()) {
+  explicit StreamSource(std::istream& in) : in_(in), start_(in.tellg()) {
     if (start_ != std::streampos(-1)) {
       in_.seekg(0, std::ios::end);
       const std::streampos end = in_.tellg();
@@ -92,8 +79,8 @@ class StreamBody : public client_internal::UploadBody {
       if (end != std::streampos(-1)) size_ = static_cast<int64_t>(end - start_);
     }
   }
-  absl::StatusOr<size_t> Read(char* buffer, size_t capacity) override {
-    in_.read(buffer, static_cast<std::streamsize>(capacity));
+  absl::StatusOr<size_t> Read(absl::Span<char> buffer) override {
+    in_.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     if (in_.bad()) return absl::DataLossError("reading the upload's source failed");
     return static_cast<size_t>(in_.gcount());
   }
@@ -111,18 +98,11 @@ class StreamBody : public client_internal::UploadBody {
   std::optional<int64_t> size_;
 };
 
-class StringTarget : public client_internal::DownloadTarget {
+// A download that cannot take back bytes it was given is fine: a failed download is an
+// error, and then its bytes are not to be used.
+class OstreamSink : public ByteSink {
  public:
-  absl::Status Write(absl::string_view bytes) override {
-    data.append(bytes.data(), bytes.size());
-    return absl::OkStatus();
-  }
-  std::string data;
-};
-
-class StreamTarget : public client_internal::DownloadTarget {
- public:
-  explicit StreamTarget(std::ostream& out) : out_(out) {}
+  explicit OstreamSink(std::ostream& out) : out_(out) {}
   absl::Status Write(absl::string_view bytes) override {
     out_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out_) return absl::DataLossError("writing the download's destination failed");
@@ -221,14 +201,14 @@ std::unique_ptr<grpc::ClientContext> Client::NewContext(absl::Time deadline,
 
 absl::StatusOr<UploadResult> Client::Upload(absl::string_view key, absl::string_view data,
                                             const UploadOptions& options) {
-  MemoryBody body(data);
-  return UploadBodyOf(key, body, options);
+  MemorySource source(data);
+  return UploadFromSource(key, source, options);
 }
 
 absl::StatusOr<UploadResult> Client::UploadFrom(absl::string_view key, std::istream& in,
                                                 const UploadOptions& options) {
-  StreamBody body(in);
-  return UploadBodyOf(key, body, options);
+  StreamSource source(in);
+  return UploadFromSource(key, source, options);
 }
 
 absl::StatusOr<UploadResult> Client::UploadFile(absl::string_view key, const std::string& path,
@@ -238,8 +218,9 @@ absl::StatusOr<UploadResult> Client::UploadFile(absl::string_view key, const std
   return UploadFrom(key, file, options);
 }
 
-absl::StatusOr<UploadResult> Client::UploadBodyOf(absl::string_view key, UploadBody& body,
-                                                  const UploadOptions& options) {
+absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key,
+                                                      UploadSource& body,
+                                                      const UploadOptions& options) {
   absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
   if (!stub.ok()) return stub.status();
   const absl::Time deadline = DeadlineFor(options.timeout);
@@ -268,7 +249,7 @@ absl::StatusOr<UploadResult> Client::UploadBodyOf(absl::string_view key, UploadB
     int64_t sent = 0;
     bool open = writer->Write(message);
     while (open) {
-      absl::StatusOr<size_t> n = body.Read(buffer.data(), buffer.size());
+      absl::StatusOr<size_t> n = body.Read(absl::MakeSpan(buffer));
       if (!n.ok()) {
         context->TryCancel();
         writer->Finish();
@@ -308,16 +289,16 @@ absl::StatusOr<UploadResult> Client::UploadBodyOf(absl::string_view key, UploadB
 
 absl::StatusOr<std::string> Client::Download(absl::string_view key,
                                              const DownloadOptions& options) {
-  StringTarget target;
-  absl::StatusOr<DownloadResult> result = DownloadInto(key, target, options);
+  StringByteSink sink;
+  absl::StatusOr<DownloadResult> result = DownloadToSink(key, sink, options);
   if (!result.ok()) return result.status();
-  return std::move(target.data);
+  return sink.Take();
 }
 
 absl::StatusOr<DownloadResult> Client::DownloadTo(absl::string_view key, std::ostream& out,
                                                   const DownloadOptions& options) {
-  StreamTarget target(out);
-  return DownloadInto(key, target, options);
+  OstreamSink sink(out);
+  return DownloadToSink(key, sink, options);
 }
 
 absl::StatusOr<DownloadResult> Client::DownloadToFile(absl::string_view key,
@@ -345,9 +326,8 @@ absl::StatusOr<DownloadResult> Client::DownloadToFile(absl::string_view key,
   return result;
 }
 
-absl::StatusOr<DownloadResult> Client::DownloadInto(absl::string_view key,
-                                                    DownloadTarget& target,
-                                                    const DownloadOptions& options) {
+absl::StatusOr<DownloadResult> Client::DownloadToSink(absl::string_view key, ByteSink& sink,
+                                                      const DownloadOptions& options) {
   if (options.offset < 0 || options.limit < 0) {
     return absl::InvalidArgumentError("offset and limit must be >= 0");
   }
@@ -356,6 +336,7 @@ absl::StatusOr<DownloadResult> Client::DownloadInto(absl::string_view key,
   const absl::Time deadline = DeadlineFor(options.timeout);
 
   std::optional<DownloadResult> result;  // from the first metadata message
+  std::string declared_sha256;          // the store's, of the whole object
   Sha256 whole_hash;
   int64_t delivered = 0;
 
@@ -367,16 +348,19 @@ absl::StatusOr<DownloadResult> Client::DownloadInto(absl::string_view key,
       request.set_offset(options.offset);
       request.set_limit(options.limit);
     } else {
-      // Resume: the rest of the same version, from the next byte.
-      if (result->etag.empty()) {
+      // Resume: the rest of the same version, from the next byte, under the rule the
+      // gateway follows too.
+      if (delivered == result->length) return absl::OkStatus();
+      const bool whole_object = result->offset == 0 && result->length == result->object_size;
+      if (!CanResumeDownload({result->etag, declared_sha256, whole_object})) {
         return absl::UnavailableError(absl::StrCat(
             "download of \"", key, "\" broke after ", delivered,
-            " bytes and cannot be resumed: the object has no etag"));
+            " bytes and cannot be resumed safely: the object has no etag, and no declared "
+            "checksum of the whole object that would catch a mix of two versions"));
       }
-      if (delivered == result->length) return absl::OkStatus();
       request.set_offset(result->offset + delivered);
       request.set_limit(result->length - delivered);
-      request.set_if_match(result->etag);
+      if (request.if_match().empty()) request.set_if_match(result->etag);
     }
     auto context = NewContext(deadline, /*with_tenant=*/true);
     std::unique_ptr<grpc::ClientReader<v1::DownloadResponse>> reader =
@@ -393,7 +377,9 @@ absl::StatusOr<DownloadResult> Client::DownloadInto(absl::string_view key,
           result = DownloadResult{metadata.key(),  metadata.size(),         metadata.offset(),
                                   metadata.length(), metadata.etag(), metadata.content_type(),
                                   ""};
-        } else if (metadata.etag() != result->etag || metadata.size() != result->object_size) {
+          declared_sha256 = metadata.sha256();
+        } else if (metadata.etag() != result->etag || metadata.size() != result->object_size ||
+                   metadata.sha256() != declared_sha256) {
           failure = absl::UnavailableError("the object changed while its download resumed");
         }
       } else if (message.has_data()) {
@@ -405,7 +391,7 @@ absl::StatusOr<DownloadResult> Client::DownloadInto(absl::string_view key,
         whole_hash.Update(message.data());
         stream_bytes += static_cast<int64_t>(message.data().size());
         delivered += static_cast<int64_t>(message.data().size());
-        failure = target.Write(message.data());
+        failure = sink.Write(message.data());
         Report(options.progress, delivered, result->length);
       } else if (message.has_trailer()) {
         trailer = message.trailer();
@@ -434,6 +420,13 @@ absl::StatusOr<DownloadResult> Client::DownloadInto(absl::string_view key,
                                             " bytes"));
   }
   result->sha256 = whole_hash.HexDigest();
+  // Each stream was checked against its trailer; a whole object is checked as a whole
+  // too, which is what makes a resume without an etag safe.
+  if (result->offset == 0 && result->length == result->object_size && !declared_sha256.empty() &&
+      result->sha256 != declared_sha256) {
+    return absl::DataLossError(absl::StrCat("download of \"", key, "\" does not match the ",
+                                            "SHA-256 its store declared"));
+  }
   return *std::move(result);
 }
 
@@ -512,9 +505,7 @@ absl::Status Client::Delete(absl::string_view key) {
     v1::DeleteResponse response;
     auto context = NewContext(deadline, /*with_tenant=*/true);
     absl::Status status = FromGrpc((*stub)->Delete(context.get(), request, &response));
-    // A retry that finds nothing: the attempt that seemed to fail deleted it.
-    if (++attempts > 1 && absl::IsNotFound(status)) return absl::OkStatus();
-    return status;
+    return OutcomeOfDelete(status, ++attempts > 1);
   });
 }
 

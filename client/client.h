@@ -20,14 +20,14 @@
 #include "absl/time/time.h"
 #include "client/config.h"
 #include "client/errors.h"
-#include "server/retry/backoff_policy.h"
+#include "common/byte_stream.h"
+#include "common/retry/backoff_policy.h"
 #include "storage/v1/storage.grpc.pb.h"
 
 namespace objgate {
 
 namespace client_internal {
-class UploadBody;
-class DownloadTarget;
+class UploadSource;
 }  // namespace client_internal
 
 // What an upload stored.
@@ -79,7 +79,8 @@ struct DownloadResult {
   int64_t length = 0;
   std::string etag;
   std::string content_type;
-  // SHA-256 of the bytes delivered, verified against the gateway's.
+  // SHA-256 of the bytes delivered, verified against the gateway's (and against the
+  // store's declared SHA-256 of the object, when the whole object was read).
   std::string sha256;
 };
 
@@ -179,8 +180,7 @@ class Client {
   void Close();
 
  private:
-  using UploadBody = client_internal::UploadBody;
-  using DownloadTarget = client_internal::DownloadTarget;
+  using UploadSource = client_internal::UploadSource;
 
   Client(ClientConfig config, BackoffPolicy backoff, std::shared_ptr<grpc::Channel> channel);
 
@@ -188,10 +188,10 @@ class Client {
   std::unique_ptr<grpc::ClientContext> NewContext(absl::Time deadline, bool with_tenant) const;
   absl::Time DeadlineFor(std::optional<absl::Duration> timeout) const;
 
-  absl::StatusOr<UploadResult> UploadBodyOf(absl::string_view key, UploadBody& body,
-                                            const UploadOptions& options);
-  absl::StatusOr<DownloadResult> DownloadInto(absl::string_view key, DownloadTarget& target,
-                                              const DownloadOptions& options);
+  absl::StatusOr<UploadResult> UploadFromSource(absl::string_view key, UploadSource& source,
+                                                const UploadOptions& options);
+  absl::StatusOr<DownloadResult> DownloadToSink(absl::string_view key, ByteSink& sink,
+                                                const DownloadOptions& options);
 
   const ClientConfig config_;
   const BackoffPolicy backoff_;

@@ -1,7 +1,7 @@
 #include "client/config.h"
 
 #include "absl/strings/str_cat.h"
-#include "server/common/validation.h"
+#include "common/validation.h"
 
 namespace objgate {
 

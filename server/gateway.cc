@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "server/metrics/metrics_handler.h"
-#include "server/retry/clock.h"
+#include "common/clock.h"
 
 namespace objgate {
 namespace {
@@ -15,7 +15,7 @@ constexpr char kServiceName[] = "storage.v1.ObjectStorage";
 constexpr absl::Duration kShutdownMargin = absl::Milliseconds(500);
 constexpr int kStreamWindowBytes = 1 << 20;
 constexpr absl::Duration kServerPollInterval = absl::Milliseconds(200);
-constexpr int kMaxIdleHandlerThreads = 128;
+constexpr int kMinDownloadChunkBytes = 1024;
 
 // The connection pool's counts, read at each scrape.
 void AddConnectionMetrics(const CurlHttpClient& http, metrics::MetricRegistry& registry) {
@@ -36,7 +36,55 @@ void AddConnectionMetrics(const CurlHttpClient& http, metrics::MetricRegistry& r
 
 }  // namespace
 
+absl::Status GatewayOptions::Validate() const {
+  if (listen_address.empty()) return absl::InvalidArgumentError("listen must be HOST:PORT");
+  if (http.max_connections < 1) {
+    return absl::InvalidArgumentError("pool_size must be at least 1");
+  }
+  if (max_receive_message_bytes < 2 * kMinDownloadChunkBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("max_message_bytes must be at least ",
+                                                   2 * kMinDownloadChunkBytes));
+  }
+  if (service.download_chunk_bytes < kMinDownloadChunkBytes ||
+      service.download_chunk_bytes > static_cast<size_t>(max_receive_message_bytes) / 2) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "download_chunk_bytes must be ", kMinDownloadChunkBytes,
+        " to half of max_message_bytes (", max_receive_message_bytes / 2, "), got ",
+        service.download_chunk_bytes));
+  }
+  if (replay_buffer_bytes < 0) {
+    return absl::InvalidArgumentError("replay_buffer_bytes must be >= 0");
+  }
+  if (health_check_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("health_check_interval must be positive");
+  }
+  if (max_concurrent_streams < 0) {
+    return absl::InvalidArgumentError("max_concurrent_streams must be >= 0");
+  }
+  if (tenant_limits.max_concurrent_calls < 0 || tenant_limits.calls_per_second < 0 ||
+      (tenant_limits.calls_per_second > 0 && tenant_limits.burst < 1)) {
+    return absl::InvalidArgumentError(
+        "tenant_max_concurrent_calls and tenant_calls_per_second must be >= 0, and "
+        "tenant_burst at least 1 when there is a rate");
+  }
+  if (tls.key_file.empty() != tls.cert_file.empty()) {
+    return absl::InvalidArgumentError("tls_cert and tls_key go together");
+  }
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    return absl::InvalidArgumentError("tls_client_ca needs tls_cert and tls_key");
+  }
+  if (!metrics_listen_address.empty()) {
+    httpd::HttpServerOptions parsed;
+    if (!httpd::ParseListenAddress(metrics_listen_address, parsed)) {
+      return absl::InvalidArgumentError(absl::StrCat("metrics_listen must be HOST:PORT, got \"",
+                                                     metrics_listen_address, "\""));
+    }
+  }
+  return BackoffPolicy::Create(retry).status();
+}
+
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) {
+  if (absl::Status valid = options.Validate(); !valid.ok()) return valid;
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(options)));
   GatewayOptions& opts = gateway->options_;
 
@@ -53,7 +101,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   if (!rest.ok()) return rest.status();
   gateway->rest_ = *std::move(rest);
   gateway->upstream_ = std::make_unique<RetryingUpstream>(
-      *gateway->rest_, *backoff, RealClock::Instance(), opts.replay_buffer_bytes);
+      *gateway->rest_, *backoff, RealClock::Instance(),
+      static_cast<size_t>(opts.replay_buffer_bytes));
   gateway->access_log_ = std::make_unique<AccessLog>(opts.access_log);
   gateway->call_metrics_ = std::make_unique<CallMetrics>(gateway->metrics_);
   gateway->call_observers_ = std::make_unique<CallObservers>(
@@ -67,13 +116,13 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
         TenantAuthenticator::FromFile(opts.credentials_file);
     if (!authenticator.ok()) return authenticator.status();
     gateway->authenticator_ = *std::move(authenticator);
-    opts.service.authenticator = gateway->authenticator_.get();
+    opts.service.tenants.authenticator = gateway->authenticator_.get();
     absl::StrAppend(&gateway->security_description_, ", tenants authenticated by token");
   } else {
     absl::StrAppend(&gateway->security_description_, ", tenants not authenticated");
   }
   gateway->limiter_ = std::make_unique<TenantLimiter>(opts.tenant_limits, RealClock::Instance());
-  if (gateway->limiter_->enabled()) opts.service.limiter = gateway->limiter_.get();
+  if (gateway->limiter_->enabled()) opts.service.tenants.limiter = gateway->limiter_.get();
   gateway->service_ = std::make_unique<StorageService>(*gateway->upstream_,
                                                        *gateway->call_observers_, opts.service);
 
@@ -93,16 +142,11 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   // memory per stream bounded and still covers the round trip of a distant caller.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, kStreamWindowBytes);
-  // gRPC's synchronous server notices a shutdown only when its polling threads wake, every
-  // 10 s by default; that would hold the process well past a short grace period.
+  // Server reflection is the one service on gRPC's synchronous server, whose polling
+  // threads notice a shutdown only when they wake, every 10 s by default; that would hold
+  // the process well past a short grace period.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC,
                               absl::ToInt64Milliseconds(kServerPollInterval));
-  // The synchronous server runs each call on a thread of its own and, by default, lets a
-  // thread that finished a call exit when two others are already waiting for work: under
-  // load it started and ended ~150 threads a second. Finished threads now wait for the next
-  // call (those idle for a whole poll interval still exit): -28% CPU per small upload.
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                              kMaxIdleHandlerThreads);
   gateway->server_ = builder.BuildAndStart();
   if (gateway->server_ == nullptr || port == 0) {
     return absl::UnavailableError(
@@ -115,10 +159,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
     httpd::HttpServerOptions metrics_options;
     // Scrapers are few; each connection takes a thread.
     metrics_options.max_connections = 8;
-    if (!httpd::ParseListenAddress(opts.metrics_listen_address, metrics_options)) {
-      return absl::InvalidArgumentError(absl::StrCat("metrics address must be HOST:PORT, got \"",
-                                                     opts.metrics_listen_address, "\""));
-    }
+    httpd::ParseListenAddress(opts.metrics_listen_address, metrics_options);  // validated
     absl::StatusOr<std::unique_ptr<httpd::HttpServer>> metrics_server =
         httpd::HttpServer::Start(metrics_options, metrics::MetricsHandler(gateway->metrics_));
     if (!metrics_server.ok()) return metrics_server.status();

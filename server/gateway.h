@@ -12,9 +12,9 @@
 #include "absl/time/time.h"
 #include "server/http/curl_http_client.h"
 #include "server/http/instrumented_http_client.h"
-#include "server/httpd/http_server.h"
+#include "common/httpd/http_server.h"
 #include "server/metrics/metric_registry.h"
-#include "server/retry/backoff_policy.h"
+#include "common/retry/backoff_policy.h"
 #include "server/security/server_credentials.h"
 #include "server/security/tenant_authenticator.h"
 #include "server/security/tenant_limiter.h"
@@ -36,7 +36,7 @@ struct GatewayOptions {
   // Uploads up to this size are kept in memory while they stream, so a failed attempt can
   // be replayed; a larger upload that fails is UNAVAILABLE for the caller to retry. Small,
   // because every upload in flight holds up to this much.
-  size_t replay_buffer_bytes = 1 << 20;
+  int64_t replay_buffer_bytes = 1 << 20;
   StorageServiceOptions service;
   // Largest gRPC message accepted from a caller.
   int max_receive_message_bytes = 4 << 20;
@@ -54,13 +54,19 @@ struct GatewayOptions {
   int max_concurrent_streams = 0;
   // host:port to serve Prometheus metrics on, at GET /metrics; empty for none.
   std::string metrics_listen_address;
+
+  // INVALID_ARGUMENT naming the option (by the gateway's flag of the same name) and the
+  // range it must be in; the one place where the gateway's configuration is checked.
+  absl::Status Validate() const;
 };
 
 // The whole gateway in one object: the libcurl client and its pool, the REST upstream with
 // the retry layer around it, the gRPC service, the standard health service fed by a
-// readiness probe, and server reflection.
+// readiness probe, and server reflection that can describe every service it lists.
 class Gateway {
  public:
+  // INVALID_ARGUMENT when the options are not valid (GatewayOptions::Validate); another
+  // error when a part cannot start (the port is taken, a certificate cannot be read).
   static absl::StatusOr<std::unique_ptr<Gateway>> Start(GatewayOptions options);
   ~Gateway();
 

@@ -3,6 +3,7 @@
 // for containers; a flag on the command line wins.
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -19,111 +20,71 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "server/common/env_flags.h"
+#include "common/command_line.h"
 #include "server/gateway.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
-          "host:port for the gRPC API; port 0 picks a free port [OBJGATE_LISTEN]");
+          "host:port for the gRPC API; port 0 picks a free port");
 ABSL_FLAG(std::string, upstream, "http://127.0.0.1:9000",
-          "base URL of the REST object store, http:// or https:// [OBJGATE_UPSTREAM]");
+          "base URL of the REST object store, http:// or https://");
 ABSL_FLAG(int, pool_size, 64,
-          "most connections kept open to the upstream; calls beyond wait for one "
-          "[OBJGATE_POOL_SIZE]");
+          "most connections kept open to the upstream; calls beyond wait for one");
 ABSL_FLAG(int, max_retries, 3,
-          "retries of a failed idempotent or replayable upstream call [OBJGATE_MAX_RETRIES]");
+          "retries of a failed idempotent or replayable upstream call");
 ABSL_FLAG(absl::Duration, base_delay, absl::Seconds(1),
-          "wait before the first retry; doubles each retry, with jitter [OBJGATE_BASE_DELAY]");
+          "wait before the first retry; doubles each retry, with jitter");
 ABSL_FLAG(absl::Duration, max_delay, absl::Seconds(30),
-          "longest single wait between retries, Retry-After included [OBJGATE_MAX_DELAY]");
+          "longest single wait between retries, Retry-After included");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5),
-          "longest wait for a TCP (and TLS) connection to the upstream "
-          "[OBJGATE_CONNECT_TIMEOUT]");
+          "longest wait for a TCP (and TLS) connection to the upstream");
 ABSL_FLAG(int, download_chunk_bytes, 1 << 20,
-          "bytes per Download data message [OBJGATE_DOWNLOAD_CHUNK_BYTES]");
+          "bytes per Download data message");
 ABSL_FLAG(bool, verify_download_checksums, true,
           "hash every downloaded byte and end a whole object that does not match the "
           "upstream's declared SHA-256 with DATA_LOSS; false passes the declaration on in "
           "the trailer for the caller to check (the objgate clients do), which saves the "
-          "gateway its SHA-256 work, about 0.6 CPU-seconds per GiB "
-          "[OBJGATE_VERIFY_DOWNLOAD_CHECKSUMS]");
+          "gateway its SHA-256 work, about 0.6 CPU-seconds per GiB");
 ABSL_FLAG(int64_t, replay_buffer_bytes, 1 << 20,
           "uploads up to this size are retried from memory after an upstream failure; larger "
-          "ones fail with UNAVAILABLE for the caller to retry [OBJGATE_REPLAY_BUFFER_BYTES]");
+          "ones fail with UNAVAILABLE for the caller to retry");
 ABSL_FLAG(int, max_message_bytes, 4 << 20,
-          "largest gRPC message accepted from a caller [OBJGATE_MAX_MESSAGE_BYTES]");
+          "largest gRPC message accepted from a caller");
 ABSL_FLAG(bool, http2, false,
-          "offer HTTP/2 to the upstream (ALPN on https, h2c on http) [OBJGATE_HTTP2]");
+          "offer HTTP/2 to the upstream (ALPN on https, h2c on http)");
 ABSL_FLAG(std::string, upstream_ca_bundle, "",
-          "PEM file of CAs that sign the upstream's certificate; the system store when empty "
-          "[OBJGATE_UPSTREAM_CA_BUNDLE]");
+          "PEM file of CAs that sign the upstream's certificate; the system store when empty");
 ABSL_FLAG(bool, upstream_insecure_skip_verify, false,
-          "do not verify the upstream's TLS certificate; for tests only "
-          "[OBJGATE_UPSTREAM_INSECURE_SKIP_VERIFY]");
+          "do not verify the upstream's TLS certificate; for tests only");
 ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(5),
-          "how often upstream readiness is probed for grpc.health.v1.Health "
-          "[OBJGATE_HEALTH_CHECK_INTERVAL]");
+          "how often upstream readiness is probed for grpc.health.v1.Health");
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
-          "on SIGTERM or SIGINT, how long calls in flight may run before they are cancelled "
-          "[OBJGATE_GRACE_PERIOD]");
+          "on SIGTERM or SIGINT, how long calls in flight may run before they are cancelled");
 ABSL_FLAG(std::string, tls_cert, "",
-          "PEM certificate (chain) for TLS on the gRPC listener; plaintext when empty "
-          "[OBJGATE_TLS_CERT]");
-ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert [OBJGATE_TLS_KEY]");
+          "PEM certificate (chain) for TLS on the gRPC listener; plaintext when empty");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
-          "PEM CAs whose client certificates are required (mutual TLS) [OBJGATE_TLS_CLIENT_CA]");
+          "PEM CAs whose client certificates are required (mutual TLS)");
 ABSL_FLAG(std::string, credentials_file, "",
           "file of bearer tokens and the tenants each may act as; when set, object calls need "
-          "`authorization: Bearer TOKEN`; reread on SIGHUP [OBJGATE_CREDENTIALS_FILE]");
+          "`authorization: Bearer TOKEN`; reread on SIGHUP");
 ABSL_FLAG(int, tenant_max_concurrent_calls, 0,
-          "calls one tenant may have in flight; more are RESOURCE_EXHAUSTED; 0 for no limit "
-          "[OBJGATE_TENANT_MAX_CONCURRENT_CALLS]");
+          "calls one tenant may have in flight; more are RESOURCE_EXHAUSTED; 0 for no limit");
 ABSL_FLAG(double, tenant_calls_per_second, 0,
           "calls one tenant may start per second (bursts of --tenant_burst); more are "
-          "RESOURCE_EXHAUSTED; 0 for no limit [OBJGATE_TENANT_CALLS_PER_SECOND]");
-ABSL_FLAG(int, tenant_burst, 10, "burst size of --tenant_calls_per_second [OBJGATE_TENANT_BURST]");
+          "RESOURCE_EXHAUSTED; 0 for no limit");
+ABSL_FLAG(int, tenant_burst, 10, "burst size of --tenant_calls_per_second");
 ABSL_FLAG(int, max_concurrent_streams, 0,
-          "calls served at once per caller connection; 0 for gRPC's default "
-          "[OBJGATE_MAX_CONCURRENT_STREAMS]");
+          "calls served at once per caller connection; 0 for gRPC's default");
 ABSL_FLAG(bool, access_log, true,
-          "write one line per call to stderr, at log level info [OBJGATE_ACCESS_LOG]");
+          "write one line per call to stderr, at log level info");
 ABSL_FLAG(std::string, log_level, "info",
           "least severe of the gateway's stderr messages to write: error, warning or info "
-          "(info includes the access log) [OBJGATE_LOG_LEVEL]");
+          "(info includes the access log)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "host:port to serve Prometheus metrics on, at GET /metrics; port 0 picks a free port; "
-          "empty for none [OBJGATE_METRICS_LISTEN]");
+          "empty for none");
 
 namespace {
-
-constexpr objgate::EnvFallback kEnvironmentFallbacks[] = {
-    {"listen", "OBJGATE_LISTEN"},
-    {"upstream", "OBJGATE_UPSTREAM"},
-    {"pool_size", "OBJGATE_POOL_SIZE"},
-    {"max_retries", "OBJGATE_MAX_RETRIES"},
-    {"base_delay", "OBJGATE_BASE_DELAY"},
-    {"max_delay", "OBJGATE_MAX_DELAY"},
-    {"connect_timeout", "OBJGATE_CONNECT_TIMEOUT"},
-    {"download_chunk_bytes", "OBJGATE_DOWNLOAD_CHUNK_BYTES"},
-    {"verify_download_checksums", "OBJGATE_VERIFY_DOWNLOAD_CHECKSUMS"},
-    {"replay_buffer_bytes", "OBJGATE_REPLAY_BUFFER_BYTES"},
-    {"max_message_bytes", "OBJGATE_MAX_MESSAGE_BYTES"},
-    {"http2", "OBJGATE_HTTP2"},
-    {"upstream_ca_bundle", "OBJGATE_UPSTREAM_CA_BUNDLE"},
-    {"upstream_insecure_skip_verify", "OBJGATE_UPSTREAM_INSECURE_SKIP_VERIFY"},
-    {"health_check_interval", "OBJGATE_HEALTH_CHECK_INTERVAL"},
-    {"grace_period", "OBJGATE_GRACE_PERIOD"},
-    {"access_log", "OBJGATE_ACCESS_LOG"},
-    {"log_level", "OBJGATE_LOG_LEVEL"},
-    {"metrics_listen", "OBJGATE_METRICS_LISTEN"},
-    {"tls_cert", "OBJGATE_TLS_CERT"},
-    {"tls_key", "OBJGATE_TLS_KEY"},
-    {"tls_client_ca", "OBJGATE_TLS_CLIENT_CA"},
-    {"credentials_file", "OBJGATE_CREDENTIALS_FILE"},
-    {"tenant_max_concurrent_calls", "OBJGATE_TENANT_MAX_CONCURRENT_CALLS"},
-    {"tenant_calls_per_second", "OBJGATE_TENANT_CALLS_PER_SECOND"},
-    {"tenant_burst", "OBJGATE_TENANT_BURST"},
-    {"max_concurrent_streams", "OBJGATE_MAX_CONCURRENT_STREAMS"},
-};
 
 // How long past the grace period the process waits for calls that are being cut off.
 constexpr absl::Duration kExitMargin = absl::Milliseconds(500);
@@ -151,24 +112,15 @@ int main(int argc, char** argv) {
   // absl::Mutex lock, ours and gRPC's, then updates a global lock graph (3.5% of the
   // gateway's CPU under small-object load). The tests keep it on and check lock order.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  // --help lists the flags of files named like the program; the gateway's are here.
-  absl::FlagsUsageConfig usage_config;
-  usage_config.contains_help_flags = [](absl::string_view file) {
-    return absl::EndsWith(file, "server/main.cc");
-  };
-  absl::SetFlagsUsageConfig(usage_config);
-  absl::SetProgramUsageMessage(
-      "gRPC gateway to an object store's REST API.\n"
-      "Usage: gateway [--listen=HOST:PORT] [--upstream=URL] [flags]");
-  if (absl::Status env = objgate::ApplyEnvironmentFallbacks(kEnvironmentFallbacks); !env.ok()) {
-    std::fprintf(stderr, "gateway: %s\n", std::string(env.message()).c_str());
-    return 2;
-  }
-  absl::ParseCommandLine(argc, argv);
+  objgate::ParseProgramCommandLine(
+      argc, argv, "server/main.cc", "OBJGATE_",
+      "gateway: the objgate gRPC gateway (storage.v1.ObjectStorage) in front of an object "
+      "store's REST API.\n"
+      "Usage: gateway [--listen=HOST:PORT] [--upstream=URL] [flags]\n");
   if (std::optional<LogLevel> level = ParseLogLevel(absl::GetFlag(FLAGS_log_level))) {
     log_threshold = *level;
   } else {
-    std::fprintf(stderr, "--log_level must be error, warning or info\n");
+    std::fprintf(stderr, "gateway: --log_level must be error, warning or info\n");
     return 2;
   }
 
@@ -186,11 +138,7 @@ int main(int argc, char** argv) {
   objgate::GatewayOptions options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.upstream_url = absl::GetFlag(FLAGS_upstream);
-  if (absl::GetFlag(FLAGS_pool_size) < 1) {
-    std::fprintf(stderr, "--pool_size must be at least 1\n");
-    return 2;
-  }
-  options.http.max_connections = static_cast<size_t>(absl::GetFlag(FLAGS_pool_size));
+  options.http.max_connections = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_pool_size)));
   options.http.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
   options.http.http2 = absl::GetFlag(FLAGS_http2);
   options.http.ca_bundle = absl::GetFlag(FLAGS_upstream_ca_bundle);
@@ -198,22 +146,13 @@ int main(int argc, char** argv) {
   options.retry.max_retries = absl::GetFlag(FLAGS_max_retries);
   options.retry.base_delay = absl::GetFlag(FLAGS_base_delay);
   options.retry.max_delay = absl::GetFlag(FLAGS_max_delay);
-  if (absl::GetFlag(FLAGS_download_chunk_bytes) < 1024 ||
-      absl::GetFlag(FLAGS_download_chunk_bytes) > absl::GetFlag(FLAGS_max_message_bytes) / 2) {
-    std::fprintf(stderr, "--download_chunk_bytes must be 1024 to half of --max_message_bytes\n");
-    return 2;
-  }
-  if (absl::GetFlag(FLAGS_replay_buffer_bytes) < 0) {
-    std::fprintf(stderr, "--replay_buffer_bytes must be >= 0\n");
-    return 2;
-  }
   options.service.download_chunk_bytes =
-      static_cast<size_t>(absl::GetFlag(FLAGS_download_chunk_bytes));
+      static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_download_chunk_bytes)));
   options.service.download_checksums = absl::GetFlag(FLAGS_verify_download_checksums)
                                            ? objgate::DownloadChecksums::kVerify
                                            : objgate::DownloadChecksums::kPassThroughDeclared;
   options.service.gateway_version = OBJGATE_VERSION;
-  options.replay_buffer_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_replay_buffer_bytes));
+  options.replay_buffer_bytes = absl::GetFlag(FLAGS_replay_buffer_bytes);
   options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   options.health_check_interval = absl::GetFlag(FLAGS_health_check_interval);
   options.access_log =
@@ -228,11 +167,15 @@ int main(int argc, char** argv) {
   options.tenant_limits.burst = absl::GetFlag(FLAGS_tenant_burst);
   options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
 
+  if (absl::Status valid = options.Validate(); !valid.ok()) {
+    std::fprintf(stderr, "gateway: --%s\n", std::string(valid.message()).c_str());
+    return 2;
+  }
   absl::StatusOr<std::unique_ptr<objgate::Gateway>> gateway =
       objgate::Gateway::Start(std::move(options));
   if (!gateway.ok()) {
     Log(LogLevel::kError, gateway.status().ToString());
-    return 1;
+    return absl::IsInvalidArgument(gateway.status()) ? 2 : 1;
   }
   // Scripts and tests wait for this line and read the port (and metrics URL) from it.
   const std::string metrics_url = (*gateway)->metrics_url();

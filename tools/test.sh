@@ -89,7 +89,7 @@ if ((full_run)); then
 
   bazel_phase "thread sanitizer" --config=tsan -- //server/http:curl_handle_pool_test \
     //server/service:blocking_executor_test \
-    //server/retry:retry_loop_test //server/upstream:retrying_upstream_test \
+    //common/retry:retry_loop_test //server/upstream:retrying_upstream_test \
     //server/service:upload_stream_test //server/service:download_stream_test
 
   echo "== test.sh: fuzzers: tools/fuzz.sh 10"

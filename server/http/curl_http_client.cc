@@ -13,8 +13,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "server/retry/retryable.h"
-#include "server/upstream/status_mapping.h"
+#include "common/retry/retryable.h"
+#include "server/http/curl_status.h"
 
 namespace objgate {
 namespace {

@@ -30,7 +30,7 @@ struct CurlHttpClientOptions {
 
 // HttpClient on libcurl's easy interface, one blocking transfer per calling thread, with
 // connections reused from a CurlHandlePool. Bodies stream through libcurl's read and write
-// callbacks straight from the BodySource and into the ResponseSink: no body is ever held
+// callbacks straight from the ByteSource and into the ResponseSink: no body is ever held
 // whole, and because the callbacks block, backpressure reaches the socket.
 class CurlHttpClient : public HttpClient {
  public:

@@ -1,20 +1,8 @@
 #include "server/http/http_client.h"
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace objgate {
-
-void HttpHeaders::Add(std::string name, std::string value) {
-  entries_.emplace_back(std::move(name), std::move(value));
-}
-
-std::optional<absl::string_view> HttpHeaders::Find(absl::string_view name) const {
-  for (const auto& [entry_name, value] : entries_) {
-    if (absl::EqualsIgnoreCase(entry_name, name)) return value;
-  }
-  return std::nullopt;
-}
 
 namespace {
 

@@ -13,32 +13,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "common/byte_stream.h"
+#include "common/http_headers.h"
 
 namespace objgate {
-
-// Header fields in the order they arrived. Lookups ignore case, as HTTP does.
-class HttpHeaders {
- public:
-  void Add(std::string name, std::string value);
-  // The first value of `name`, if present.
-  std::optional<absl::string_view> Find(absl::string_view name) const;
-  const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
-  void Clear() { entries_.clear(); }
-
- private:
-  std::vector<std::pair<std::string, std::string>> entries_;
-};
-
-// Where an upload's bytes come from. The transport pulls; a source that has nothing yet
-// blocks, which is how a slow caller slows the upstream request instead of piling bytes up.
-class BodySource {
- public:
-  virtual ~BodySource() = default;
-  // Copies up to `buffer.size()` bytes into `buffer` and returns how many; 0 means the body
-  // is complete. An error aborts the request, so the upstream never sees a complete body:
-  // that is how a failed upload leaves nothing behind.
-  virtual absl::StatusOr<size_t> Read(absl::Span<char> buffer) = 0;
-};
 
 // The status line and headers of a response.
 struct HttpResponseHead {
@@ -65,9 +43,11 @@ struct HttpRequest {
   // Absolute URL, already encoded.
   std::string url;
   HttpHeaders headers;
-  // The request body, or null for none. `body_size` set: sent with Content-Length;
-  // unset: sent with chunked transfer encoding (HTTP/1.1).
-  BodySource* body = nullptr;
+  // The request body, or null for none. The transport pulls it as it sends, so a slow
+  // source slows the request; an error from it aborts the request, so the upstream never
+  // sees a complete body (that is how a failed upload leaves nothing behind).
+  // `body_size` set: sent with Content-Length; unset: sent with chunked transfer encoding.
+  ByteSource* body = nullptr;
   std::optional<int64_t> body_size;
   // The whole exchange must end by then; the transfer is cut off when it passes.
   absl::Time deadline = absl::InfiniteFuture();

@@ -4,42 +4,12 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/http/testing/fake_http_client.h"
 
 namespace objgate {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Answers every request with `status` and `body`, or fails with `error` before any answer.
-class ScriptedHttpClient final : public HttpClient {
- public:
-  absl::Status Perform(const HttpRequest& /*request*/, ResponseSink& sink) override {
-    if (!error.ok()) return error;
-    HttpResponseHead head;
-    head.status = status;
-    if (absl::Status s = sink.OnHead(head); !s.ok()) return s;
-    return sink.OnBody(body);
-  }
-
-  int status = 200;
-  std::string body;
-  absl::Status error;
-};
-
-class CollectingSink final : public ResponseSink {
- public:
-  absl::Status OnHead(const HttpResponseHead& head) override {
-    status = head.status;
-    return absl::OkStatus();
-  }
-  absl::Status OnBody(absl::string_view bytes) override {
-    body.append(bytes.data(), bytes.size());
-    return absl::OkStatus();
-  }
-
-  int status = 0;
-  std::string body;
-};
 
 HttpRequest Request(std::string method) {
   HttpRequest request;
@@ -48,21 +18,28 @@ HttpRequest Request(std::string method) {
   return request;
 }
 
+FakeHttpAnswer Answer(int status, std::string body) {
+  FakeHttpAnswer answer;
+  answer.status = status;
+  answer.body = std::move(body);
+  return answer;
+}
+
 TEST(InstrumentedHttpClientTest, PassesTheExchangeThroughAndCountsItByStatus) {
   metrics::MetricRegistry registry;
-  ScriptedHttpClient inner;
+  FakeHttpClient inner;
   InstrumentedHttpClient client(inner, registry);
-  inner.status = 206;
-  inner.body = "bytes";
+  inner.Enqueue(Answer(206, "bytes"));
+  inner.Enqueue(Answer(503, ""));
 
-  CollectingSink sink;
-  ASSERT_TRUE(client.Perform(Request("GET"), sink).ok());
-  inner.status = 503;
-  CollectingSink second;
-  ASSERT_TRUE(client.Perform(Request("GET"), second).ok());
+  absl::StatusOr<BufferedResponse> first = PerformBuffered(client, Request("GET"), 1024);
+  absl::StatusOr<BufferedResponse> second = PerformBuffered(client, Request("GET"), 1024);
 
-  EXPECT_EQ(sink.status, 206);
-  EXPECT_EQ(sink.body, "bytes");
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(first->status, 206);
+  EXPECT_EQ(first->body, "bytes");
+  EXPECT_EQ(second->status, 503);
   const std::string text = registry.Render();
   EXPECT_THAT(text,
               HasSubstr("objgate_upstream_requests_total{method=\"GET\",status=\"206\"} 1\n"));
@@ -74,14 +51,15 @@ TEST(InstrumentedHttpClientTest, PassesTheExchangeThroughAndCountsItByStatus) {
 
 TEST(InstrumentedHttpClientTest, TransportErrorsCountAsStatusError) {
   metrics::MetricRegistry registry;
-  ScriptedHttpClient inner;
+  FakeHttpClient inner;
   InstrumentedHttpClient client(inner, registry);
-  inner.error = absl::UnavailableError("connection refused");
+  FakeHttpAnswer refused;
+  refused.error = absl::UnavailableError("connection refused");
+  inner.Enqueue(refused);
 
-  CollectingSink sink;
-  const absl::Status status = client.Perform(Request("PUT"), sink);
+  const absl::Status status = PerformBuffered(client, Request("PUT"), 1024).status();
 
-  EXPECT_EQ(status, inner.error);
+  EXPECT_EQ(status, refused.error);
   EXPECT_THAT(registry.Render(),
               HasSubstr("objgate_upstream_requests_total{method=\"PUT\",status=\"error\"} 1\n"));
 }

@@ -3,9 +3,9 @@
 namespace objgate::metrics {
 
 httpd::HttpHandler MetricsHandler(const MetricRegistry& registry) {
-  return [&registry](const httpd::HttpRequest& request, httpd::BodyReader& /*body*/,
+  return [&registry](const httpd::RequestHead& request, httpd::BodyReader& /*body*/,
                      httpd::ResponseWriter& response) {
-    const httpd::HttpHeaders text = {{"Content-Type", "text/plain; charset=utf-8"}};
+    const HttpHeaders text = {{"Content-Type", "text/plain; charset=utf-8"}};
     if (request.path != "/metrics") {
       response.Send(404, text, "not found; metrics are at /metrics\n").IgnoreError();
     } else if (request.method != "GET" && request.method != "HEAD") {

@@ -1,7 +1,7 @@
 #ifndef OBJGATE_SERVER_METRICS_METRICS_HANDLER_H_
 #define OBJGATE_SERVER_METRICS_METRICS_HANDLER_H_
 
-#include "server/httpd/http_message.h"
+#include "common/httpd/http_message.h"
 #include "server/metrics/metric_registry.h"
 
 namespace objgate::metrics {

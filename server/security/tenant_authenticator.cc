@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "server/common/validation.h"
+#include "common/validation.h"
 
 namespace objgate {
 namespace {

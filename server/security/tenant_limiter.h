@@ -9,7 +9,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/retry/clock.h"
+#include "common/clock.h"
 
 namespace objgate {
 

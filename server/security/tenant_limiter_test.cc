@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
-#include "server/retry/fake_clock.h"
+#include "common/testing/fake_clock.h"
 
 namespace objgate {
 namespace {

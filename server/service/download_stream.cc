@@ -33,6 +33,7 @@ absl::Status DownloadStream::OnHead(const DownloadHead& head) {
   metadata->set_content_type(head.content_type);
   metadata->set_offset(head.offset);
   metadata->set_length(head.length);
+  metadata->set_sha256(head.object_sha256);
   if (!writer_.Write(message_)) return CallerGone();
   return absl::OkStatus();
 }

@@ -8,7 +8,7 @@
 #include <grpcpp/support/sync_stream.h>
 
 #include "absl/status/status.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 #include "server/upstream/upstream.h"
 #include "storage/v1/storage.pb.h"
 

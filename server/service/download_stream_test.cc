@@ -5,7 +5,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
+#include "server/service/testing/fake_message_streams.h"
 
 namespace objgate {
 namespace {
@@ -14,15 +15,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 namespace v1 = ::storage::v1;
 
-class RecordingWriter : public grpc::ServerWriterInterface<v1::DownloadResponse> {
+class RecordingWriter : public FakeServerWriter<v1::DownloadResponse> {
  public:
-  bool Write(const v1::DownloadResponse& message, grpc::WriteOptions) override {
-    if (fail_writes) return false;
-    messages.push_back(message);
-    return true;
-  }
-  void SendInitialMetadata() override {}
-
   std::vector<size_t> DataSizes() const {
     std::vector<size_t> sizes;
     for (const auto& m : messages) {
@@ -30,9 +24,6 @@ class RecordingWriter : public grpc::ServerWriterInterface<v1::DownloadResponse>
     }
     return sizes;
   }
-
-  std::vector<v1::DownloadResponse> messages;
-  bool fail_writes = false;
 };
 
 DownloadHead WholeObject(int64_t size, std::string sha256 = "") {

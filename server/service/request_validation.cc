@@ -4,8 +4,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "server/common/sha256.h"
-#include "server/common/validation.h"
+#include "common/sha256.h"
+#include "common/validation.h"
 
 namespace objgate {
 namespace {

@@ -1,17 +1,17 @@
 #ifndef OBJGATE_SERVER_SERVICE_STORAGE_SERVICE_H_
 #define OBJGATE_SERVER_SERVICE_STORAGE_SERVICE_H_
 
-#include <atomic>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
 
-#include "server/security/tenant_authenticator.h"
-#include "server/security/tenant_limiter.h"
+#include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "server/service/blocking_executor.h"
 #include "server/service/call_observer.h"
 #include "server/service/download_stream.h"
 #include "server/service/reactor_streams.h"
+#include "server/service/service_call.h"
 #include "server/upstream/upstream.h"
 #include "storage/v1/storage.grpc.pb.h"
 
@@ -24,27 +24,30 @@ struct StorageServiceOptions {
   // Longest a Health call waits for each upstream probe.
   absl::Duration health_probe_timeout = absl::Seconds(5);
   std::string gateway_version;
-  // Not owned. Null: tenants are taken from x-tenant-id as sent, unauthenticated.
-  const TenantAuthenticator* authenticator = nullptr;
-  // Not owned. Null: no per-tenant limits.
-  TenantLimiter* limiter = nullptr;
+  TenantPolicy tenants;
+  BlockingExecutorOptions executor;
 };
 
 // The storage.v1.ObjectStorage service: validates each call, turns it into Upstream calls,
 // and streams the bytes through. Knows nothing of HTTP; every upstream error arrives as an
-// absl::Status whose code is the gRPC code the caller gets (see server/upstream/
-// status_mapping.h).
+// absl::Status whose code is the gRPC code the caller gets.
 //
-// Upload and Download, the calls that carry bytes, run on gRPC's callback API, their
-// upstream work on a BlockingExecutor thread, with reactor_streams.h between the two; the
-// other calls run on gRPC's synchronous server. Either way a call's work is blocking code
-// on a thread of its own, whose bounded reads and writes carry backpressure between caller
-// and upstream. (The synchronous server costs a thread hand-off and wake-up per read and
-// write; on the callback API a small upload or download takes half the gateway CPU.)
+// One threading model for every RPC. All six run on gRPC's callback API, whose threads
+// must never block; each call's work is ordinary blocking code (the upstream request,
+// reading and writing the caller's messages) on a thread of a BlockingExecutor, joined to
+// gRPC's side by the bounded queues of reactor_streams.h, so backpressure runs between
+// caller and upstream. Messages cross as serialised bytes (the raw callback API) and are
+// parsed on the executor thread, so a request that does not parse is INVALID_ARGUMENT
+// with a message, like any other bad field. Every call goes through one ServiceCall:
+// observer, context, tenant and limits are handled there and nowhere else.
 class StorageService final
     : public storage::v1::ObjectStorage::WithRawCallbackMethod_Upload<
           storage::v1::ObjectStorage::WithRawCallbackMethod_Download<
-              storage::v1::ObjectStorage::Service>> {
+              storage::v1::ObjectStorage::WithRawCallbackMethod_List<
+                  storage::v1::ObjectStorage::WithRawCallbackMethod_Delete<
+                      storage::v1::ObjectStorage::WithRawCallbackMethod_GetServerInfo<
+                          storage::v1::ObjectStorage::WithRawCallbackMethod_Health<
+                              storage::v1::ObjectStorage::Service>>>>>> {
  public:
   // Tells `observer` (not owned) of every call's start and end.
   StorageService(Upstream& upstream, CallObserver& observer, StorageServiceOptions options);
@@ -53,51 +56,59 @@ class StorageService final
                                                     grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Download(grpc::CallbackServerContext* context,
                                                        const grpc::ByteBuffer* request) override;
-  grpc::Status List(grpc::ServerContext* context, const storage::v1::ListRequest* request,
-                    grpc::ServerWriter<storage::v1::ListResponse>* writer) override;
-  grpc::Status Delete(grpc::ServerContext* context, const storage::v1::DeleteRequest* request,
-                      storage::v1::DeleteResponse* response) override;
-  grpc::Status GetServerInfo(grpc::ServerContext* context,
-                             const storage::v1::GetServerInfoRequest* request,
-                             storage::v1::ServerInfo* response) override;
-  grpc::Status Health(grpc::ServerContext* context, const storage::v1::HealthRequest* request,
-                      storage::v1::HealthResponse* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* List(grpc::CallbackServerContext* context,
+                                                   const grpc::ByteBuffer* request) override;
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
+                                          const grpc::ByteBuffer* request,
+                                          grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* Health(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
 
   // From `cutoff` on, upstream work of calls still in flight is abandoned and the calls end
   // with UNAVAILABLE, so that callers know to retry elsewhere before the server goes.
-  void BeginShutdown(absl::Time cutoff);
+  void BeginShutdown(absl::Time cutoff) { shutdown_.Set(cutoff); }
 
  private:
-  // The call's context for the upstream layers, and what the call is doing for its log.
-  CallContext ContextOf(grpc::ServerContextBase& context, CallStats& stats) const;
-  // Decides an object call's tenant (authenticated when configured) into `call`, and
-  // admits the call under the tenant's limits for as long as the permit lives.
-  absl::StatusOr<TenantLimiter::Permit> AdmitObjectCall(const grpc::ServerContextBase& context,
-                                                        CallContext& call);
-  bool PastShutdownCutoff() const;
-  // A call abandoned at the shutdown cutoff reports UNAVAILABLE, not CANCELLED: the
-  // caller did not cancel, and may retry.
-  absl::Status Outcome(absl::Status status) const;
+  // Whether the call needs a tenant (Upload, Download, List, Delete) or not.
+  enum class Scope { kObject, kServer };
 
-  // The blocking halves of Upload and Download, on an executor thread.
-  grpc::Status RunUpload(grpc::CallbackServerContext& context, QueuedReadReactor& reactor,
-                         storage::v1::UploadResponse& response);
-  grpc::Status RunDownload(grpc::CallbackServerContext& context, const grpc::ByteBuffer& request,
-                           QueuedWriteReactor& reactor);
-  absl::Status DoUpload(grpc::ServerContextBase& context, CallContext& call,
-                        grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
-                        storage::v1::UploadResponse& response, AccessRecord& record);
-  absl::Status DoDownload(CallContext& call, const storage::v1::DownloadRequest& request,
-                          grpc::ServerWriterInterface<storage::v1::DownloadResponse>& writer,
-                          AccessRecord& record);
-  absl::Status DoList(CallContext& call, const storage::v1::ListRequest& request,
-                      grpc::ServerWriter<storage::v1::ListResponse>& writer);
+  // The three shapes of RPC: each schedules `work` on the executor inside a ServiceCall
+  // and ends the call with what it returns.
+  template <typename Request, typename Response, typename Work>
+  grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
+                                       absl::string_view method, Scope scope,
+                                       const grpc::ByteBuffer* request,
+                                       grpc::ByteBuffer* response, Work work);
+  template <typename Request, typename Response, typename Work>
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* ServeServerStream(
+      grpc::CallbackServerContext* context, absl::string_view method,
+      const grpc::ByteBuffer* request, size_t max_queued_bytes, Work work);
+  template <typename Request, typename Response, typename Work>
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ServeClientStream(
+      grpc::CallbackServerContext* context, absl::string_view method,
+      grpc::ByteBuffer* response, size_t read_ahead_bytes, Work work);
+
+  // The work of each RPC, on an executor thread.
+  absl::Status StoreObject(ServiceCall& call,
+                           grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
+                           storage::v1::UploadResponse& response);
+  absl::Status SendObject(ServiceCall& call, const storage::v1::DownloadRequest& request,
+                          grpc::ServerWriterInterface<storage::v1::DownloadResponse>& writer);
+  absl::Status SendListing(ServiceCall& call, const storage::v1::ListRequest& request,
+                           grpc::ServerWriterInterface<storage::v1::ListResponse>& writer);
+  absl::Status DeleteObject(ServiceCall& call, const storage::v1::DeleteRequest& request);
+  absl::Status DescribeServer(ServiceCall& call, storage::v1::ServerInfo& response);
+  absl::Status CheckUpstream(ServiceCall& call, storage::v1::HealthResponse& response);
 
   Upstream& upstream_;
   CallObserver& observer_;
   const StorageServiceOptions options_;
-  std::atomic<int64_t> shutdown_cutoff_unix_nanos_{INT64_MAX};
-  // Last: its destructor waits for the calls' blocking halves, which use the rest.
+  ShutdownCutoff shutdown_;
+  // Last: its destructor waits for the calls' work, which uses the rest.
   BlockingExecutor executor_;
 };
 

@@ -10,13 +10,13 @@
 #include <grpcpp/support/sync_stream.h>
 
 #include "absl/status/statusor.h"
-#include "server/common/sha256.h"
-#include "server/http/http_client.h"
+#include "common/sha256.h"
+#include "common/byte_stream.h"
 #include "storage/v1/storage.pb.h"
 
 namespace objgate {
 
-// The data messages of an Upload call as a BodySource for the upstream request.
+// The data messages of an Upload call as a ByteSource for the upstream request.
 //
 // Bytes flow through as they arrive (the upstream request reads, this reads the caller's
 // stream, so a slow upstream slows the caller), with one message held back: the last bytes
@@ -24,7 +24,7 @@ namespace objgate {
 // declared size reached when the stream ends) and checked out against the declared size
 // and SHA-256. A body that fails a check, or a stream that breaks, therefore never reaches
 // the upstream complete, and nothing is stored.
-class UploadStream : public BodySource {
+class UploadStream : public ByteSource {
  public:
   UploadStream(grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
                std::function<bool()> is_cancelled, std::optional<int64_t> declared_size,

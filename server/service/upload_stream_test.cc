@@ -5,7 +5,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
+#include "server/service/testing/fake_message_streams.h"
 
 namespace objgate {
 namespace {
@@ -14,42 +15,25 @@ using ::testing::HasSubstr;
 namespace v1 = ::storage::v1;
 
 // The caller's side of an Upload stream: the messages it sends, then the end (or a cancel).
-class ScriptedReader : public grpc::ServerReaderInterface<v1::UploadRequest> {
+class ScriptedReader : public FakeServerReader<v1::UploadRequest> {
  public:
   void AddData(std::string bytes) {
     v1::UploadRequest message;
     message.set_data(std::move(bytes));
-    messages_.push_back(std::move(message));
+    Add(std::move(message));
   }
   // The last message: `bytes` (may be empty) with finish_write set.
   void AddFinish(std::string bytes = "") {
     v1::UploadRequest message;
     if (!bytes.empty()) message.set_data(std::move(bytes));
     message.set_finish_write(true);
-    messages_.push_back(std::move(message));
+    Add(std::move(message));
   }
   void AddSpec() {
     v1::UploadRequest message;
     message.mutable_spec()->set_key("again");
-    messages_.push_back(std::move(message));
+    Add(std::move(message));
   }
-  bool Read(v1::UploadRequest* message) override {
-    if (messages_.empty()) return false;
-    *message = std::move(messages_.front());
-    messages_.pop_front();
-    ++reads_;
-    return true;
-  }
-  bool NextMessageSize(uint32_t* size) override {
-    *size = 0;
-    return !messages_.empty();
-  }
-  void SendInitialMetadata() override {}
-  int reads() const { return reads_; }
-
- private:
-  std::deque<v1::UploadRequest> messages_;
-  int reads_ = 0;
 };
 
 // Reads the stream as the upstream request would, with a small buffer.

@@ -69,9 +69,9 @@ absl::StatusOr<UpstreamServerInfo> ParseServerInfo(absl::string_view body) {
   return info;
 }
 
-absl::StatusOr<UploadResult> ParseUploadAnswer(absl::string_view body, absl::string_view key,
+absl::StatusOr<StoredObject> ParseUploadAnswer(absl::string_view body, absl::string_view key,
                                                int64_t bytes_sent) {
-  UploadResult result{std::string(key), bytes_sent, ""};
+  StoredObject result{std::string(key), bytes_sent, ""};
   if (absl::StripAsciiWhitespace(body).empty()) return result;
   absl::StatusOr<Json> json = ParseObject(body, "upload");
   if (!json.ok()) return json.status();
@@ -94,14 +94,15 @@ absl::StatusOr<UploadResult> ParseUploadAnswer(absl::string_view body, absl::str
   return result;
 }
 
-absl::StatusOr<ListPage> ParseListPage(absl::string_view body) {
+absl::StatusOr<ListAnswer> ParseListAnswer(absl::string_view body) {
   absl::StatusOr<Json> json = ParseObject(body, "list");
   if (!json.ok()) return json.status();
   auto objects = json->find("objects");
   if (objects == json->end() || !(objects->is_array() || objects->is_null())) {
     return absl::InternalError("upstream list answer has no \"objects\" array");
   }
-  ListPage page;
+  ListAnswer answer;
+  ListPage& page = answer.page;
   if (objects->is_array()) {
     page.entries.reserve(objects->size());
     for (const Json& item : *objects) {
@@ -135,7 +136,8 @@ absl::StatusOr<ListPage> ParseListPage(absl::string_view body) {
     }
   }
   auto truncated = json->find("is_truncated");
-  if (truncated != json->end() && truncated->is_boolean() && truncated->get<bool>()) {
+  answer.paginates = truncated != json->end() && truncated->is_boolean();
+  if (answer.paginates && truncated->get<bool>()) {
     absl::StatusOr<std::string> next = StringField(*json, "next_start_after", "list");
     if (!next.ok()) return next.status();
     // Without a cursor, or with one that does not move forward, paging cannot continue.
@@ -145,7 +147,7 @@ absl::StatusOr<ListPage> ParseListPage(absl::string_view body) {
     page.is_truncated = true;
     page.next_start_after = next->empty() ? page.entries.back().key : *std::move(next);
   }
-  return page;
+  return answer;
 }
 
 std::optional<int64_t> ParseNonNegativeInt(absl::string_view text) {

@@ -19,12 +19,20 @@ absl::StatusOr<UpstreamServerInfo> ParseServerInfo(absl::string_view body);
 
 // Upload answer: {"status":"uploaded","key":K,"size":N}; an empty body (201/204) is a
 // success that reports nothing, so `key` and `size` are filled from what was sent.
-absl::StatusOr<UploadResult> ParseUploadAnswer(absl::string_view body, absl::string_view key,
+absl::StatusOr<StoredObject> ParseUploadAnswer(absl::string_view body, absl::string_view key,
                                                int64_t bytes_sent);
 
+// A list answer, and whether the store paginates.
+struct ListAnswer {
+  ListPage page;
+  // The answer has the pagination fields ("is_truncated", and "next_start_after" when
+  // true). Without them the store cannot say whether it cut the listing short.
+  bool paginates = false;
+};
+
 // List answer: {"objects":[{"key","size","last_modified","etag","content_type"}], "count",
-// and optionally "is_truncated" and "next_start_after"}.
-absl::StatusOr<ListPage> ParseListPage(absl::string_view body);
+// and, from a store that paginates, "is_truncated" and "next_start_after"}.
+absl::StatusOr<ListAnswer> ParseListAnswer(absl::string_view body);
 
 // `Content-Range: bytes FIRST-LAST/TOTAL` of a 206 answer.
 struct ContentRange {

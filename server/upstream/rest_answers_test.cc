@@ -28,34 +28,36 @@ TEST(ParseServerInfoTest, RejectsGarbageAndWrongTypes) {
 }
 
 TEST(ParseUploadAnswerTest, EmptyBodyIsSuccessWithWhatWasSent) {
-  absl::StatusOr<UploadResult> result = ParseUploadAnswer("", "k", 12);
+  absl::StatusOr<StoredObject> result = ParseUploadAnswer("", "k", 12);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->key, "k");
   EXPECT_EQ(result->size, 12);
 }
 
 TEST(ParseUploadAnswerTest, SizeThatDiffersFromWhatWasSentIsDataLoss) {
-  absl::StatusOr<UploadResult> result =
+  absl::StatusOr<StoredObject> result =
       ParseUploadAnswer(R"({"status":"uploaded","key":"k","size":5})", "k", 12);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(ParseUploadAnswerTest, ReadsEtag) {
-  absl::StatusOr<UploadResult> result =
+  absl::StatusOr<StoredObject> result =
       ParseUploadAnswer(R"({"status":"uploaded","key":"k","size":3,"etag":"abc"})", "k", 3);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->etag, "abc");
 }
 
-TEST(ParseListPageTest, ReadsEntriesAndPagination) {
-  absl::StatusOr<ListPage> page = ParseListPage(R"({
+TEST(ParseListAnswerTest, ReadsEntriesAndPagination) {
+  absl::StatusOr<ListAnswer> answer = ParseListAnswer(R"({
     "objects": [
       {"key": "a", "size": 1, "last_modified": "2026-11-26T06:40:00Z", "etag": "e1",
        "content_type": "text/plain"},
       {"key": "b", "size": 0, "last_modified": "2026-11-26T06:40:00.5+01:00"}
     ],
     "count": 2, "is_truncated": true, "next_start_after": "b"})");
-  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_TRUE(answer->paginates);
+  const ListPage* page = &answer->page;
   ASSERT_EQ(page->entries.size(), 2u);
   EXPECT_EQ(page->entries[0].key, "a");
   EXPECT_EQ(page->entries[0].etag, "e1");
@@ -64,14 +66,24 @@ TEST(ParseListPageTest, ReadsEntriesAndPagination) {
   EXPECT_EQ(page->next_start_after, "b");
 }
 
-TEST(ParseListPageTest, WithoutPaginationOnePageHoldsAll) {
-  absl::StatusOr<ListPage> page = ParseListPage(R"({"objects":[],"count":0})");
-  ASSERT_TRUE(page.ok());
+TEST(ParseListAnswerTest, WithoutPaginationFieldsTheStoreDoesNotPaginate) {
+  absl::StatusOr<ListAnswer> answer = ParseListAnswer(R"({"objects":[],"count":0})");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_FALSE(answer->paginates);
+  const ListPage* page = &answer->page;
   EXPECT_TRUE(page->entries.empty());
   EXPECT_FALSE(page->is_truncated);
 }
 
-TEST(ParseListPageTest, RejectsMalformedEntries) {
+TEST(ParseListAnswerTest, AnUntruncatedAnswerWithTheFieldPaginates) {
+  absl::StatusOr<ListAnswer> answer =
+      ParseListAnswer(R"({"objects":[],"count":0,"is_truncated":false})");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_TRUE(answer->paginates);
+  EXPECT_FALSE(answer->page.is_truncated);
+}
+
+TEST(ParseListAnswerTest, RejectsMalformedEntries) {
   for (absl::string_view body : {
            R"({"objects": 5})",
            R"({"objects": [7]})",
@@ -82,7 +94,7 @@ TEST(ParseListPageTest, RejectsMalformedEntries) {
            R"({"objects": [{"key": "a", "size": 1, "last_modified": "yesterday"}]})",
            R"({"objects": [], "is_truncated": true})",
        }) {
-    EXPECT_EQ(ParseListPage(body).status().code(), absl::StatusCode::kInternal) << body;
+    EXPECT_EQ(ParseListAnswer(body).status().code(), absl::StatusCode::kInternal) << body;
   }
 }
 

@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "server/retry/retry_after.h"
-#include "server/retry/retryable.h"
+#include "common/retry/repeat_rules.h"
+#include "common/retry/retry_after.h"
+#include "common/retry/retryable.h"
+#include "common/url_encoding.h"
 #include "server/upstream/rest_answers.h"
 #include "server/upstream/status_mapping.h"
 
@@ -38,10 +41,11 @@ std::string BareEtag(absl::string_view etag) {
 absl::Status ErrorFromAnswer(int http_status, const HttpHeaders& headers,
                              absl::string_view body, absl::string_view what) {
   std::optional<absl::Duration> retry_after;
-  if (std::optional<absl::string_view> value = headers.Find("Retry-After")) {
+  if (std::optional<absl::string_view> value = headers.Get("Retry-After")) {
     retry_after = ParseRetryAfter(*value, absl::Now());
   }
-  return StatusFromHttp(http_status, body, what, retry_after);
+  return StatusFromHttp({http_status, headers.Get("Content-Type").value_or(""), body}, what,
+                        retry_after);
 }
 
 absl::Status ErrorFromAnswer(const BufferedResponse& answer, absl::string_view what) {
@@ -49,9 +53,9 @@ absl::Status ErrorFromAnswer(const BufferedResponse& answer, absl::string_view w
 }
 
 // Counts the bytes that pass, so the answer can be checked against what was sent.
-class CountingSource : public BodySource {
+class CountingSource : public ByteSource {
  public:
-  explicit CountingSource(BodySource& source) : source_(source) {}
+  explicit CountingSource(ByteSource& source) : source_(source) {}
   absl::StatusOr<size_t> Read(absl::Span<char> buffer) override {
     absl::StatusOr<size_t> read = source_.Read(buffer);
     if (read.ok()) bytes_ += static_cast<int64_t>(*read);
@@ -60,7 +64,7 @@ class CountingSource : public BodySource {
   int64_t bytes() const { return bytes_; }
 
  private:
-  BodySource& source_;
+  ByteSource& source_;
   int64_t bytes_ = 0;
 };
 
@@ -80,7 +84,7 @@ class DownloadAnswerSink : public ResponseSink {
     DownloadHead download;
     if (head.status == 206) {
       std::optional<ContentRange> range;
-      if (auto value = head.headers.Find("Content-Range")) range = ParseContentRange(*value);
+      if (auto value = head.headers.Get("Content-Range")) range = ParseContentRange(*value);
       if (!range || range->first != spec_.offset) {
         return absl::InternalError("upstream answered 206 without a matching Content-Range");
       }
@@ -89,7 +93,7 @@ class DownloadAnswerSink : public ResponseSink {
       download.length = range->last - range->first + 1;
     } else {
       std::optional<int64_t> size;
-      if (auto value = head.headers.Find("Content-Length")) size = ParseNonNegativeInt(*value);
+      if (auto value = head.headers.Get("Content-Length")) size = ParseNonNegativeInt(*value);
       if (!size) return absl::InternalError("upstream download answer has no Content-Length");
       download.object_size = *size;
       if (spec_.offset > 0 && spec_.offset >= *size) {
@@ -103,9 +107,9 @@ class DownloadAnswerSink : public ResponseSink {
     }
     if (spec_.length) download.length = std::min(download.length, *spec_.length);
     remaining_ = download.length;
-    if (auto etag = head.headers.Find("ETag")) download.etag = BareEtag(*etag);
-    if (auto type = head.headers.Find("Content-Type")) download.content_type = std::string(*type);
-    if (auto sha = head.headers.Find("X-Checksum-SHA256")) {
+    if (auto etag = head.headers.Get("ETag")) download.etag = BareEtag(*etag);
+    if (auto type = head.headers.Get("Content-Type")) download.content_type = std::string(*type);
+    if (auto sha = head.headers.Get("X-Checksum-SHA256")) {
       download.object_sha256 = absl::AsciiStrToLower(absl::StripAsciiWhitespace(*sha));
     }
     return sink_.OnHead(download);
@@ -165,23 +169,6 @@ class DownloadAnswerSink : public ResponseSink {
 
 }  // namespace
 
-std::string UrlEncode(absl::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (absl::ascii_isalnum(byte) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xF]);
-    }
-  }
-  return out;
-}
-
 absl::StatusOr<std::unique_ptr<RestUpstream>> RestUpstream::Create(HttpClient& http,
                                                                    std::string base_url) {
   if (!absl::StartsWith(base_url, "http://") && !absl::StartsWith(base_url, "https://")) {
@@ -194,7 +181,7 @@ absl::StatusOr<std::unique_ptr<RestUpstream>> RestUpstream::Create(HttpClient& h
 
 HttpRequest RestUpstream::NewRequest(
     const CallContext& context, absl::string_view method, absl::string_view path,
-    std::initializer_list<std::pair<absl::string_view, absl::string_view>> query) const {
+    absl::Span<const std::pair<absl::string_view, absl::string_view>> query) const {
   HttpRequest request;
   request.method = std::string(method);
   request.url = absl::StrCat(base_url_, path);
@@ -218,8 +205,8 @@ absl::StatusOr<UpstreamServerInfo> RestUpstream::GetServerInfo(const CallContext
   return ParseServerInfo(answer->body);
 }
 
-absl::StatusOr<UploadResult> RestUpstream::Upload(const CallContext& context,
-                                                  const UploadSpec& spec, BodySource& body) {
+absl::StatusOr<StoredObject> RestUpstream::Upload(const CallContext& context,
+                                                  const UploadSpec& spec, ByteSource& body) {
   HttpRequest request = NewRequest(context, "PUT", "/upload", {{"key", spec.key}});
   request.headers.Add("Content-Type",
                       spec.content_type.empty() ? "application/octet-stream" : spec.content_type);
@@ -235,9 +222,9 @@ absl::StatusOr<UploadResult> RestUpstream::Upload(const CallContext& context,
   absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) return ErrorFromAnswer(*answer, what);
-  absl::StatusOr<UploadResult> result = ParseUploadAnswer(answer->body, spec.key, counted.bytes());
+  absl::StatusOr<StoredObject> result = ParseUploadAnswer(answer->body, spec.key, counted.bytes());
   if (result.ok() && result->etag.empty()) {
-    if (auto etag = answer->headers.Find("ETag")) result->etag = BareEtag(*etag);
+    if (auto etag = answer->headers.Get("ETag")) result->etag = BareEtag(*etag);
   }
   return result;
 }
@@ -257,21 +244,44 @@ absl::Status RestUpstream::Download(const CallContext& context, const DownloadSp
                         absl::StrCat("download of ", Quote(spec.key)));
 }
 
-absl::StatusOr<ListPage> RestUpstream::List(const CallContext& context, const ListQuery& query) {
-  const std::string max_keys = absl::StrCat(query.max_keys);
-  HttpRequest request =
-      query.start_after.empty()
-          ? NewRequest(context, "GET", "/list", {{"prefix", query.prefix}, {"max_keys", max_keys}})
-          : NewRequest(context, "GET", "/list",
-                       {{"prefix", query.prefix},
-                        {"max_keys", max_keys},
-                        {"start_after", query.start_after}});
+absl::StatusOr<ListAnswer> RestUpstream::FetchList(const CallContext& context,
+                                                   const ListQuery& query,
+                                                   std::optional<int> max_keys) {
+  const std::string max_keys_text = max_keys ? absl::StrCat(*max_keys) : "";
+  std::vector<std::pair<absl::string_view, absl::string_view>> parameters = {
+      {"prefix", query.prefix}};
+  if (max_keys) {
+    parameters.emplace_back("max_keys", max_keys_text);
+    if (!query.start_after.empty()) parameters.emplace_back("start_after", query.start_after);
+  }
+  HttpRequest request = NewRequest(context, "GET", "/list", parameters);
   absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) {
     return ErrorFromAnswer(*answer, absl::StrCat("list of prefix ", Quote(query.prefix)));
   }
-  return ParseListPage(answer->body);
+  return ParseListAnswer(answer->body);
+}
+
+absl::StatusOr<ListPage> RestUpstream::List(const CallContext& context, const ListQuery& query) {
+  absl::StatusOr<ListAnswer> answer = FetchList(context, query, query.max_keys);
+  if (!answer.ok()) return answer.status();
+  if (!answer->paginates && answer->page.entries.size() >= static_cast<size_t>(query.max_keys)) {
+    // A store that honours max_keys but does not paginate cannot say whether it cut the
+    // listing short, nor continue after start_after: ask for all of it.
+    answer = FetchList(context, query, std::nullopt);
+    if (!answer.ok()) return answer.status();
+  }
+  // A store that does not paginate answers from the start of its listing, and may not
+  // filter by prefix: keep what the query asked for.
+  std::vector<ObjectEntry>& entries = answer->page.entries;
+  entries.erase(std::remove_if(entries.begin(), entries.end(),
+                               [&](const ObjectEntry& entry) {
+                                 return entry.key <= query.start_after ||
+                                        !absl::StartsWith(entry.key, query.prefix);
+                               }),
+                entries.end());
+  return std::move(answer->page);
 }
 
 absl::Status RestUpstream::Delete(const CallContext& context, absl::string_view key) {
@@ -282,11 +292,10 @@ absl::Status RestUpstream::Delete(const CallContext& context, absl::string_view 
   const absl::Status status =
       IsSuccess(answer->status) ? absl::OkStatus()
                                 : ErrorFromAnswer(*answer, absl::StrCat("delete of ", Quote(key)));
-  if (answer->requests_sent > 1) {
-    if (context.stats != nullptr) context.stats->retries += answer->requests_sent - 1;
-    return OutcomeOfRepeatedDelete(status);
+  if (answer->requests_sent > 1 && context.stats != nullptr) {
+    context.stats->retries += answer->requests_sent - 1;
   }
-  return status;
+  return OutcomeOfDelete(status, answer->requests_sent > 1);
 }
 
 absl::Status RestUpstream::CheckLive(const CallContext& context) {
@@ -303,8 +312,10 @@ absl::Status RestUpstream::CheckReady(const CallContext& context) {
   if (!answer.ok()) return answer.status();
   if (answer->status != 200) return ErrorFromAnswer(*answer, "readiness check");
   if (absl::StripAsciiWhitespace(answer->body) != "READY") {
-    return absl::UnavailableError(absl::StrCat("upstream is not ready: it answered \"",
-                                               UpstreamErrorText(answer->body), "\""));
+    return absl::UnavailableError(absl::StrCat(
+        "upstream is not ready: it answered \"",
+        UpstreamErrorText(answer->headers.Get("Content-Type").value_or(""), answer->body),
+        "\""));
   }
   return absl::OkStatus();
 }

@@ -1,18 +1,24 @@
 #ifndef OBJGATE_SERVER_UPSTREAM_REST_UPSTREAM_H_
 #define OBJGATE_SERVER_UPSTREAM_REST_UPSTREAM_H_
 
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "server/http/http_client.h"
+#include "server/upstream/rest_answers.h"
 #include "server/upstream/upstream.h"
 
 namespace objgate {
 
-// Upstream over the MinIO Enterprise REST dialect (shared/rest-api.md), one HTTP exchange
-// per call and no retries: RetryingUpstream adds those. Uses the optional capabilities
-// where the upstream offers them (Range, ETag, If-Match, X-Checksum-SHA256, pagination,
-// chunked uploads) and works without them.
+// Upstream over the MinIO Enterprise REST dialect (server/upstream/rest_dialect.md), one
+// HTTP exchange per call and no retries: RetryingUpstream adds those. Uses the optional
+// capabilities where the store offers them (Range, ETag, If-Match, X-Checksum-SHA256, list
+// pagination, chunked uploads) and works without them: a store that ignores Range is read
+// from the start and the unwanted bytes dropped; a store that does not paginate its
+// listings is asked for the whole listing, which List then answers as one page.
 class RestUpstream : public Upstream {
  public:
   // `base_url` is scheme://host[:port][/path], e.g. "http://127.0.0.1:9000".
@@ -20,8 +26,8 @@ class RestUpstream : public Upstream {
                                                               std::string base_url);
 
   absl::StatusOr<UpstreamServerInfo> GetServerInfo(const CallContext& context) override;
-  absl::StatusOr<UploadResult> Upload(const CallContext& context, const UploadSpec& spec,
-                                      BodySource& body) override;
+  absl::StatusOr<StoredObject> Upload(const CallContext& context, const UploadSpec& spec,
+                                      ByteSource& body) override;
   absl::Status Download(const CallContext& context, const DownloadSpec& spec,
                         DownloadSink& sink) override;
   absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;
@@ -35,15 +41,15 @@ class RestUpstream : public Upstream {
 
   HttpRequest NewRequest(const CallContext& context, absl::string_view method,
                          absl::string_view path,
-                         std::initializer_list<std::pair<absl::string_view, absl::string_view>>
-                             query) const;
+                         absl::Span<const std::pair<absl::string_view, absl::string_view>> query) const;
+  // One GET /list; no `max_keys` asks for the store's whole listing.
+  absl::StatusOr<ListAnswer> FetchList(const CallContext& context,
+                                              const ListQuery& query,
+                                              std::optional<int> max_keys);
 
   HttpClient& http_;
   const std::string base_url_;
 };
-
-// Percent-encodes everything but RFC 3986's unreserved characters, for query values.
-std::string UrlEncode(absl::string_view text);
 
 }  // namespace objgate
 

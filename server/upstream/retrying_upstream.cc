@@ -7,8 +7,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "server/retry/retry_loop.h"
-#include "server/retry/retryable.h"
+#include "common/retry/repeat_rules.h"
+#include "common/retry/retry_loop.h"
+#include "common/retry/retryable.h"
 
 namespace objgate {
 namespace {
@@ -17,9 +18,9 @@ namespace {
 // repeated: a rewound source serves the kept bytes again, then carries on with the rest.
 // Once more than `capacity` bytes have passed the kept ones are dropped, and the upload
 // can no longer be replayed.
-class ReplayableSource : public BodySource {
+class ReplayableSource : public ByteSource {
  public:
-  ReplayableSource(BodySource& source, size_t capacity) : source_(source), capacity_(capacity) {}
+  ReplayableSource(ByteSource& source, size_t capacity) : source_(source), capacity_(capacity) {}
 
   absl::StatusOr<size_t> Read(absl::Span<char> buffer) override {
     if (replay_offset_ < kept_.size()) {
@@ -46,7 +47,7 @@ class ReplayableSource : public BodySource {
   void Rewind() { replay_offset_ = 0; }
 
  private:
-  BodySource& source_;
+  ByteSource& source_;
   const size_t capacity_;
   std::string kept_;
   size_t replay_offset_ = 0;
@@ -82,13 +83,10 @@ class ResumingSink : public DownloadSink {
   int64_t delivered() const { return delivered_; }
   const DownloadHead& first_head() const { return *first_head_; }
 
-  // Whether continuing from the next byte cannot mix versions: If-Match on the etag makes
-  // the upstream refuse another version; without an etag, the declared checksum of the
-  // whole object is checked when the download ends.
   bool CanResume() const {
-    if (!first_head_->etag.empty()) return true;
-    return first_head_->offset == 0 && first_head_->length == first_head_->object_size &&
-           !first_head_->object_sha256.empty();
+    return CanResumeDownload(
+        {first_head_->etag, first_head_->object_sha256,
+         first_head_->offset == 0 && first_head_->length == first_head_->object_size});
   }
 
  private:
@@ -118,13 +116,13 @@ absl::StatusOr<UpstreamServerInfo> RetryingUpstream::GetServerInfo(const CallCon
   return Retry(context, [&] { return inner_.GetServerInfo(context); });
 }
 
-absl::StatusOr<UploadResult> RetryingUpstream::Upload(const CallContext& context,
+absl::StatusOr<StoredObject> RetryingUpstream::Upload(const CallContext& context,
                                                       const UploadSpec& spec,
-                                                      BodySource& body) {
+                                                      ByteSource& body) {
   ReplayableSource replayable(body, replay_buffer_bytes_);
-  return Retry(context, [&]() -> absl::StatusOr<UploadResult> {
+  return Retry(context, [&]() -> absl::StatusOr<StoredObject> {
     replayable.Rewind();
-    absl::StatusOr<UploadResult> result = inner_.Upload(context, spec, replayable);
+    absl::StatusOr<StoredObject> result = inner_.Upload(context, spec, replayable);
     if (!result.ok() && IsRetryable(result.status()) && !replayable.replayable()) {
       return ClearRetryable(absl::Status(
           result.status().code(),
@@ -148,7 +146,8 @@ absl::Status RetryingUpstream::Download(const CallContext& context, const Downlo
     if (!resuming.CanResume()) {
       return absl::UnavailableError(absl::StrCat(
           "download of \"", spec.key, "\" broke after ", resuming.delivered(),
-          " bytes and cannot be resumed safely: the upstream gives no etag"));
+          " bytes and cannot be resumed safely: the upstream gives no etag, and no checksum "
+          "of the whole object that would catch a mix of two versions"));
     }
     DownloadSpec rest = spec;
     rest.offset = head.offset + resuming.delivered();
@@ -174,7 +173,7 @@ absl::Status RetryingUpstream::Delete(const CallContext& context, absl::string_v
   int attempts = 0;
   return Retry(context, [&]() -> absl::Status {
     absl::Status status = inner_.Delete(context, key);
-    return ++attempts > 1 ? OutcomeOfRepeatedDelete(status) : status;
+    return OutcomeOfDelete(status, ++attempts > 1);
   });
 }
 

@@ -3,8 +3,8 @@
 
 #include <cstddef>
 
-#include "server/retry/backoff_policy.h"
-#include "server/retry/clock.h"
+#include "common/retry/backoff_policy.h"
+#include "common/clock.h"
 #include "server/upstream/upstream.h"
 
 namespace objgate {
@@ -17,9 +17,10 @@ namespace objgate {
 //     caller to retry from its source.
 //   - Download is resumed: after a break mid-body the next attempt asks for the bytes from
 //     the next one on (Range) of the same version (If-Match on the etag), and the caller's
-//     sink sees one unbroken stream. Without an etag a resume is only attempted when the
-//     whole object is read and its declared checksum will catch a mix of versions;
-//     otherwise the download fails with UNAVAILABLE rather than risk wrong bytes.
+//     sink sees one unbroken stream. Whether a download may resume at all is
+//     CanResumeDownload's rule (common/retry/repeat_rules.h), which the client library
+//     follows too; where it may not, the download fails with UNAVAILABLE rather than risk
+//     wrong bytes.
 //   - The health probes are not retried: they report what they see now.
 // Attempts end with the caller's deadline (CallContext::deadline) and are counted in
 // CallContext::stats.
@@ -29,8 +30,8 @@ class RetryingUpstream : public Upstream {
                    size_t replay_buffer_bytes);
 
   absl::StatusOr<UpstreamServerInfo> GetServerInfo(const CallContext& context) override;
-  absl::StatusOr<UploadResult> Upload(const CallContext& context, const UploadSpec& spec,
-                                      BodySource& body) override;
+  absl::StatusOr<StoredObject> Upload(const CallContext& context, const UploadSpec& spec,
+                                      ByteSource& body) override;
   absl::Status Download(const CallContext& context, const DownloadSpec& spec,
                         DownloadSink& sink) override;
   absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;

@@ -12,7 +12,7 @@ namespace objgate {
 
 // The one table from what the upstream or libcurl said to the absl::Status the gateway
 // works with: its code, and whether the retry loop may try again (the mark of
-// server/retry/retryable.h). absl::StatusCode values equal gRPC's, so the code chosen here
+// common/retry/retryable.h). absl::StatusCode values equal gRPC's, so the code chosen here
 // is the gRPC code the caller gets.
 //
 // Both tables are data, so that tests walk them row by row and documentation can be
@@ -43,46 +43,28 @@ struct HttpStatusRow {
 //     HTTP statuses: INTERNAL, as for any answer outside the upstream's contract.
 absl::Span<const HttpStatusRow> HttpStatusTable();
 
-// The status for an upstream answer: OK for 2xx, otherwise an error whose message names
-// `what` (the call, e.g. `download of "k"`), the HTTP status and its meaning, and the
-// upstream's own error text: the "error" string of a JSON body, or a plain-text body,
-// trimmed, with control characters replaced and cut to a few hundred bytes. A retryable
-// error carries `retry_after` (the parsed Retry-After header) for the retry loop.
-absl::Status StatusFromHttp(int http_status, absl::string_view body, absl::string_view what,
-                            std::optional<absl::Duration> retry_after = std::nullopt);
-
-// The upstream's own words from an answer's body: the "error" string of a JSON body, or a
-// plain-text body, trimmed, with control characters replaced and cut to a few hundred
-// bytes, so that it can go into a message or a log line as it is.
-std::string UpstreamErrorText(absl::string_view body);
-
-// A row of the libcurl table.
-struct CurlErrorRow {
-  // A CURLcode, or kOtherCurlCodes in the last row.
-  int curl_code;
-  absl::StatusCode code;
-  bool retryable;
-  absl::string_view meaning;
+// An upstream's answer, as the table sees it.
+struct HttpAnswer {
+  int status = 0;
+  // The Content-Type header's value; empty when the answer had none.
+  absl::string_view content_type;
+  absl::string_view body;
 };
 
-// The curl_code of the table's last row, which matches every code not listed before it.
-inline constexpr int kOtherCurlCodes = -1;
+// The status for an upstream answer: OK for 2xx, otherwise an error whose message is one
+// short line naming `what` (the call, e.g. `download of "k"`), the HTTP status and its
+// meaning, and the upstream's own words where it gave any (UpstreamErrorText). A
+// retryable error carries `retry_after` (the parsed Retry-After header) for the retry
+// loop.
+absl::Status StatusFromHttp(const HttpAnswer& answer, absl::string_view what,
+                            std::optional<absl::Duration> retry_after = std::nullopt);
 
-// The libcurl rows; every code appears once. The choices a reader may wonder about:
-//   - Failures to resolve, connect, send or receive, and answers cut short: UNAVAILABLE,
-//     retryable. Nothing (or nothing complete) came back, so trying again is safe.
-//   - A refused TLS certificate or an unreadable CA file: UNAVAILABLE, not retryable; it
-//     will be refused again until someone fixes the certificate or the configuration.
-//   - Timeout: DEADLINE_EXCEEDED, not retryable, since the time is spent.
-//   - A malformed URL or an unsupported scheme: FAILED_PRECONDITION, not retryable: the
-//     upstream address is misconfigured, which no caller input can change.
-//   - Anything else: UNKNOWN, not retryable.
-absl::Span<const CurlErrorRow> CurlErrorTable();
-
-// The status for a libcurl result: OK for CURLE_OK, otherwise an error whose message names
-// `what`, the row's meaning, libcurl's `error_detail` (its error buffer, or
-// curl_easy_strerror) and the curl code.
-absl::Status StatusFromCurl(int curl_code, absl::string_view error_detail, absl::string_view what);
+// The upstream's own words from an error answer, fit for one line of a message: the
+// "error" (or "message") string of a JSON body, or a plain-text body, through OneLine.
+// Anything else (an HTML error page of a proxy in front of the store, XML, bytes of an
+// unknown type) says nothing a caller can use and gives "". Without a Content-Type, a body
+// that starts with '{' is taken for JSON and one that starts with '<' for markup.
+std::string UpstreamErrorText(absl::string_view content_type, absl::string_view body);
 
 }  // namespace objgate
 

@@ -12,7 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "server/http/http_client.h"
+#include "common/byte_stream.h"
 
 namespace objgate {
 
@@ -54,10 +54,11 @@ struct UploadSpec {
   std::map<std::string, std::string> metadata;
 };
 
-struct UploadResult {
+// What the upstream stored.
+struct StoredObject {
   std::string key;
   int64_t size = 0;
-  // As the upstream reported them; empty when it did not.
+  // As the upstream reported it; empty when it did not.
   std::string etag;
 };
 
@@ -93,9 +94,11 @@ class DownloadSink {
   virtual absl::Status OnData(absl::string_view bytes) = 0;
 };
 
+// Asks for the keys that start with `prefix` and sort strictly after `start_after`.
 struct ListQuery {
   std::string prefix;
   std::string start_after;
+  // The most entries the caller wants in this page.
   int max_keys = 1000;
 };
 
@@ -107,17 +110,23 @@ struct ObjectEntry {
   std::string content_type;
 };
 
+// The answer to a ListQuery: matching entries in key order, each after the query's
+// `start_after`. Usually at most `max_keys` of them; a store that cannot paginate answers
+// all the rest of its listing in one page, which the caller pages itself.
 struct ListPage {
   std::vector<ObjectEntry> entries;
-  // More entries follow `next_start_after`. An upstream without pagination answers the
-  // whole listing in one page and never sets this.
+  // More entries follow `next_start_after`.
   bool is_truncated = false;
   std::string next_start_after;
 };
 
-// The object store's REST API, one method per operation. Implementations: RestUpstream
-// speaks HTTP; RetryingUpstream wraps another Upstream with the retry policy. Every method
-// may be called from many threads at once.
+// The object store, one method per operation: the seam between the gRPC service and the
+// store's dialect. Implementations: RestUpstream speaks the REST dialect over an
+// HttpClient; RetryingUpstream wraps another Upstream with the retry policy;
+// FakeUpstream (testing/fake_upstream.h) keeps objects in memory for tests. Every method
+// may be called from many threads at once. Errors are absl::Status values whose code is
+// the gRPC code the caller gets, marked retryable (common/retry/retryable.h) where
+// trying again may succeed.
 class Upstream {
  public:
   virtual ~Upstream() = default;
@@ -126,8 +135,8 @@ class Upstream {
 
   // Streams the object's bytes from `body` to the upstream. The object exists only if this
   // returns OK: an error from `body` aborts the request before the upstream has a whole body.
-  virtual absl::StatusOr<UploadResult> Upload(const CallContext& context, const UploadSpec& spec,
-                                              BodySource& body) = 0;
+  virtual absl::StatusOr<StoredObject> Upload(const CallContext& context, const UploadSpec& spec,
+                                              ByteSource& body) = 0;
 
   virtual absl::Status Download(const CallContext& context, const DownloadSpec& spec,
                                 DownloadSink& sink) = 0;
@@ -140,12 +149,6 @@ class Upstream {
   virtual absl::Status CheckLive(const CallContext& context) = 0;
   virtual absl::Status CheckReady(const CallContext& context) = 0;
 };
-
-// A delete sent again after its answer was lost may find the object gone: the earlier send
-// deleted it, so the delete succeeded. Every layer that repeats a delete applies this.
-inline absl::Status OutcomeOfRepeatedDelete(absl::Status status) {
-  return absl::IsNotFound(status) ? absl::OkStatus() : status;
-}
 
 }  // namespace objgate
 

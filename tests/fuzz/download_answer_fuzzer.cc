@@ -1,6 +1,7 @@
 // Fuzzes RestUpstream::Download's reading of the upstream's answer (server/upstream/
 // rest_upstream.cc): the status, Content-Range, Content-Length, ETag, X-Checksum-SHA256
-// and Retry-After headers, and the body, through the public path with a fake HttpClient.
+// and Retry-After headers, and the body, through the public path with the shared
+// FakeHttpClient.
 // Input, as text:
 //
 //   OFFSET LENGTH        the validated request; LENGTH "-" for to the end
@@ -26,40 +27,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
-#include "server/http/http_client.h"
+#include "server/http/testing/fake_http_client.h"
 #include "server/upstream/rest_upstream.h"
 #include "server/upstream/upstream.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace objgate {
 namespace {
-
-// Plays back one canned answer the way CurlHttpClient delivers it: the head, then the
-// body in pieces, stopping at the first error of the sink.
-class CannedHttpClient : public HttpClient {
- public:
-  CannedHttpClient(HttpResponseHead head, absl::string_view body)
-      : head_(std::move(head)), body_(body) {}
-
-  absl::Status Perform(const HttpRequest&, ResponseSink& sink) override {
-    if (absl::Status status = sink.OnHead(head_); !status.ok()) return status;
-    // Uneven pieces, so that skipping and counting cross piece boundaries.
-    constexpr size_t kPieceSizes[] = {3, 1, 64};
-    absl::string_view rest = body_;
-    for (size_t i = 0; !rest.empty(); ++i) {
-      const size_t piece = std::min(rest.size(), kPieceSizes[i % 3]);
-      if (absl::Status status = sink.OnBody(rest.substr(0, piece)); !status.ok()) {
-        return status;
-      }
-      rest.remove_prefix(piece);
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  const HttpResponseHead head_;
-  const absl::string_view body_;
-};
 
 class RecordingSink : public DownloadSink {
  public:
@@ -116,8 +90,10 @@ void CheckDownload(absl::string_view input) {
   std::vector<absl::string_view> lines = absl::StrSplit(input, absl::MaxSplits('\n', 2));
   if (lines.size() < 3) return;
   const std::optional<DownloadSpec> spec = ParseSpec(lines[0]);
-  HttpResponseHead head;
-  if (!spec || !absl::SimpleAtoi(lines[1], &head.status)) return;
+  FakeHttpAnswer answer;
+  if (!spec || !absl::SimpleAtoi(lines[1], &answer.status)) return;
+  // Uneven pieces, so that skipping and counting cross piece boundaries.
+  answer.piece_bytes = {3, 1, 64};
   // Header lines, trimmed as CurlHttpClient trims them, up to the empty line.
   absl::string_view rest = lines[2];
   while (!rest.empty()) {
@@ -127,11 +103,13 @@ void CheckDownload(absl::string_view input) {
     if (line_rest.first.empty()) break;
     const std::pair<absl::string_view, absl::string_view> name_value =
         absl::StrSplit(line_rest.first, absl::MaxSplits(':', 1));
-    head.headers.Add(std::string(absl::StripAsciiWhitespace(name_value.first)),
-                     std::string(absl::StripAsciiWhitespace(name_value.second)));
+    answer.headers.Add(std::string(absl::StripAsciiWhitespace(name_value.first)),
+                       std::string(absl::StripAsciiWhitespace(name_value.second)));
   }
-  const HttpHeaders headers = head.headers;
-  CannedHttpClient http(std::move(head), rest);
+  const HttpHeaders headers = answer.headers;
+  answer.body = std::string(rest);
+  FakeHttpClient http;
+  http.Enqueue(std::move(answer));
   absl::StatusOr<std::unique_ptr<RestUpstream>> upstream =
       RestUpstream::Create(http, "http://upstream.test");
   FUZZ_CHECK(upstream.ok());
@@ -154,7 +132,7 @@ void CheckDownload(absl::string_view input) {
   // A download that succeeds delivers every byte it announced, never a short object.
   if (status.ok()) FUZZ_CHECK(sink.bytes() == download.length);
 
-  if (std::optional<absl::string_view> etag = headers.Find("ETag")) {
+  if (std::optional<absl::string_view> etag = headers.Get("ETag")) {
     if (std::optional<absl::string_view> tag = WellFormedEtag(*etag)) {
       FUZZ_CHECK(download.etag == *tag);
     }

@@ -1,4 +1,4 @@
-// Fuzzes the HTTP server's request body framing (server/httpd/http_wire.h):
+// Fuzzes the HTTP server's request body framing (common/httpd/http_wire.h):
 // MakeBodyDecoder, the Content-Length and chunked decoders, and the InputBuffer under
 // them, with the bytes arriving from the connection in uneven pieces. Input, as text:
 //
@@ -17,15 +17,15 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "server/httpd/http_message.h"
-#include "server/httpd/http_wire.h"
+#include "common/httpd/http_message.h"
+#include "common/httpd/http_wire.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace objgate::httpd {
 namespace {
 
 void CheckBody(absl::string_view message) {
-  HttpRequest request;
+  RequestHead request;
   absl::string_view wire = message;
   while (!wire.empty()) {
     const std::pair<absl::string_view, absl::string_view> line_rest =
@@ -55,7 +55,7 @@ void CheckBody(absl::string_view message) {
   char buffer[16384];
   uint64_t decoded = 0;
   for (size_t reads = 0;; ++reads) {
-    absl::StatusOr<size_t> got = (*decoder)->Read(buffer, kCapacities[reads % 4]);
+    absl::StatusOr<size_t> got = (*decoder)->Read(absl::MakeSpan(buffer, kCapacities[reads % 4]));
     if (!got.ok() || *got == 0) break;
     FUZZ_CHECK(*got <= kCapacities[reads % 4]);
     decoded += *got;
@@ -67,7 +67,7 @@ void CheckBody(absl::string_view message) {
       FUZZ_CHECK(decoded == *declared);
     }
     // A finished body stays finished: no bytes of the next request leak into it.
-    absl::StatusOr<size_t> after = (*decoder)->Read(buffer, sizeof(buffer));
+    absl::StatusOr<size_t> after = (*decoder)->Read(absl::MakeSpan(buffer));
     FUZZ_CHECK(after.ok() && *after == 0);
   }
 }

@@ -1,4 +1,4 @@
-// Fuzzes the HTTP server's reading of a request head (server/httpd/http_wire.h, shared by
+// Fuzzes the HTTP server's reading of a request head (common/httpd/http_wire.h, shared by
 // the reference store and the gateway's /metrics endpoint): ParseRequestHead, and
 // PercentDecode, which must undo the gateway's UrlEncode for any key. Input: the head as it arrives, without the blank line that ends it.
 
@@ -8,9 +8,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "server/httpd/http_message.h"
-#include "server/httpd/http_wire.h"
-#include "server/upstream/rest_upstream.h"
+#include "common/httpd/http_message.h"
+#include "common/httpd/http_wire.h"
+#include "common/url_encoding.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace objgate::httpd {
@@ -21,12 +21,12 @@ bool HasByteOf(absl::string_view text, absl::string_view bytes) {
 }
 
 void CheckRequestHead(absl::string_view head) {
-  absl::StatusOr<HttpRequest> request = ParseRequestHead(head);
+  absl::StatusOr<RequestHead> request = ParseRequestHead(head);
   if (!request.ok()) return;
   FUZZ_CHECK(!request->method.empty());
   FUZZ_CHECK(!HasByteOf(request->method, absl::string_view(" \r\n\0", 4)));
   FUZZ_CHECK(request->minor_version == 0 || request->minor_version == 1);
-  for (const auto& [name, value] : request->headers.fields()) {
+  for (const auto& [name, value] : request->headers.entries()) {
     // A name or value spanning lines would be request smuggling.
     FUZZ_CHECK(!name.empty());
     FUZZ_CHECK(!HasByteOf(name, absl::string_view(":\r\n\0 \t", 6)));

@@ -1,5 +1,5 @@
 // Fuzzes the gateway's checks of what a caller sends (server/service/request_validation.h
-// and server/common/validation.h) the way requests arrive: serialized protobuf bytes,
+// and common/validation.h) the way requests arrive: serialized protobuf bytes,
 // parsed, then validated. Input: one letter picking the message, then its bytes:
 //   'U' ObjectSpec   'D' DownloadRequest   'L' ListRequest   'X' DeleteRequest
 //   'T' a raw x-tenant-id value (gRPC metadata, not protobuf)
@@ -14,7 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/stubs/logging.h"
-#include "server/common/validation.h"
+#include "common/validation.h"
 #include "server/service/request_validation.h"
 #include "storage/v1/storage.pb.h"
 #include "tests/fuzz/fuzz_check.h"

@@ -1,4 +1,4 @@
-// Fuzzes ParseRetryAfter (server/retry/retry_after.h). Input: the header value, parsed
+// Fuzzes ParseRetryAfter (common/retry/retry_after.h). Input: the header value, parsed
 // against several clocks, including the infinite ones a misbehaving clock could give.
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "server/retry/retry_after.h"
+#include "common/retry/retry_after.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

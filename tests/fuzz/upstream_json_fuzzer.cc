@@ -22,7 +22,7 @@ void CheckServerInfo(absl::string_view body) {
 void CheckUploadAnswer(absl::string_view body) {
   constexpr absl::string_view kKey = "dir/object.bin";
   constexpr int64_t kBytesSent = 1234;
-  absl::StatusOr<UploadResult> result = ParseUploadAnswer(body, kKey, kBytesSent);
+  absl::StatusOr<StoredObject> result = ParseUploadAnswer(body, kKey, kBytesSent);
   if (!result.ok()) return;
   // Whatever the upstream says, a success reports what the gateway sent, never less.
   FUZZ_CHECK(result->key == kKey);
@@ -30,8 +30,11 @@ void CheckUploadAnswer(absl::string_view body) {
 }
 
 void CheckListPage(absl::string_view body) {
-  absl::StatusOr<ListPage> page = ParseListPage(body);
-  if (!page.ok()) return;
+  absl::StatusOr<ListAnswer> answer = ParseListAnswer(body);
+  if (!answer.ok()) return;
+  const ListPage* page = &answer->page;
+  // Only a store that paginates can say the listing goes on.
+  if (page->is_truncated) FUZZ_CHECK(answer->paginates);
   for (const ObjectEntry& entry : page->entries) {
     FUZZ_CHECK(!entry.key.empty());
     FUZZ_CHECK(entry.size >= 0);

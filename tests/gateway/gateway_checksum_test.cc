@@ -14,7 +14,7 @@
 #include "client/client.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
 
 namespace objgate {

@@ -12,7 +12,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
 #include "tools/faultproxy/fault_proxy_client.h"
 #include "tools/faultproxy/request_log.h"

@@ -14,6 +14,7 @@ namespace objgate::test_support {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct GatewayRun {
   int exit_code = -1;
@@ -35,13 +36,24 @@ GatewayRun Gateway(const std::string& args) {
 
 TEST(GatewayFlagsTest, HelpListsTheGatewaysFlagsAndTheirEnvironmentVariables) {
   GatewayRun run = Gateway("--help");
-  EXPECT_EQ(run.exit_code, 1) << run.output;  // Abseil's exit code for --help
+  EXPECT_EQ(run.exit_code, 0) << run.output;
   for (const char* expected :
-       {"--listen", "--upstream", "--download_chunk_bytes", "OBJGATE_DOWNLOAD_CHUNK_BYTES",
-        "--verify_download_checksums", "OBJGATE_VERIFY_DOWNLOAD_CHECKSUMS",
+       {"Usage: gateway", "--listen (default 127.0.0.1:50051; env OBJGATE_LISTEN)",
+        "--upstream (default http://127.0.0.1:9000; env OBJGATE_UPSTREAM)",
+        "--download_chunk_bytes (default 1048576; env OBJGATE_DOWNLOAD_CHUNK_BYTES)",
+        "--verify_download_checksums (default true; env OBJGATE_VERIFY_DOWNLOAD_CHECKSUMS)",
         "--replay_buffer_bytes", "--metrics_listen", "--grace_period"}) {
     EXPECT_THAT(run.output, HasSubstr(expected));
   }
+  // Only the gateway's own flags, not every library's.
+  EXPECT_THAT(run.output, Not(HasSubstr("--flagfile")));
+}
+
+TEST(GatewayFlagsTest, EnvironmentVariableIsNamedWhenItsValueDoesNotParse) {
+  GatewayRun run = Gateway("--help 2>/dev/null; OBJGATE_POOL_SIZE=many " +
+                           RunfilePath("server/gateway"));
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("OBJGATE_POOL_SIZE=many"));
 }
 
 TEST(GatewayFlagsTest, ChunkSizeOutOfRangeIsRefusedWithUsageExitCode) {

@@ -78,12 +78,6 @@ absl::StatusOr<std::string> GatewayHarness::ScrapeMetrics() const {
   return response->body;
 }
 
-std::string TestBytes(size_t size) {
-  std::string data(size, '\0');
-  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
-  return data;
-}
-
 GatewayHarness* SharedGatewayTest::harness_ = nullptr;
 
 void SharedGatewayTest::SetUpTestSuite() {
@@ -117,92 +111,5 @@ bool WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel, absl::Durat
   watch->Finish();
   return serving;
 }
-
-std::unique_ptr<grpc::ClientContext> TenantContext(const std::string& tenant,
-                                                   absl::Duration timeout) {
-  auto context = std::make_unique<grpc::ClientContext>();
-  if (!tenant.empty()) context->AddMetadata("x-tenant-id", tenant);
-  context->set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  return context;
-}
-
-UploadOutcome Upload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                     const std::string& key, const std::string& data,
-                     const UploadOptions& options) {
-  UploadOutcome outcome;
-  auto context = TenantContext(tenant);
-  auto writer = stub.Upload(context.get(), &outcome.response);
-  v1::UploadRequest message;
-  v1::ObjectSpec* spec = message.mutable_spec();
-  spec->set_key(key);
-  spec->set_content_type(options.content_type);
-  if (options.declared_size) spec->set_size(*options.declared_size);
-  spec->set_sha256(options.sha256);
-  bool open = writer->Write(message);
-  for (size_t offset = 0; open && offset < data.size(); offset += options.chunk_bytes) {
-    message.set_data(data.substr(offset, options.chunk_bytes));
-    open = writer->Write(message);
-  }
-  if (open && options.finish_write) {
-    message.Clear();
-    message.set_finish_write(true);
-    writer->Write(message);
-  }
-  writer->WritesDone();
-  outcome.status = writer->Finish();
-  return outcome;
-}
-
-DownloadOutcome Download(v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                         const v1::DownloadRequest& request, absl::Duration timeout) {
-  DownloadOutcome outcome;
-  auto context = TenantContext(tenant, timeout);
-  auto reader = stub.Download(context.get(), request);
-  v1::DownloadResponse message;
-  while (reader->Read(&message)) {
-    switch (message.kind_case()) {
-      case v1::DownloadResponse::kMetadata:
-        outcome.metadata = message.metadata();
-        break;
-      case v1::DownloadResponse::kData:
-        outcome.data += message.data();
-        ++outcome.data_messages;
-        break;
-      case v1::DownloadResponse::kTrailer:
-        outcome.trailer = message.trailer();
-        break;
-      default:
-        break;
-    }
-  }
-  outcome.status = reader->Finish();
-  return outcome;
-}
-
-DownloadOutcome Download(v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                         const std::string& key) {
-  v1::DownloadRequest request;
-  request.set_key(key);
-  return Download(stub, tenant, request);
-}
-
-ListOutcome List(v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                 const v1::ListRequest& request) {
-  ListOutcome outcome;
-  auto context = TenantContext(tenant);
-  auto reader = stub.List(context.get(), request);
-  v1::ListResponse page;
-  while (reader->Read(&page)) {
-    std::vector<std::string> keys;
-    for (const auto& entry : page.entries()) {
-      keys.push_back(entry.key());
-      outcome.keys.push_back(entry.key());
-    }
-    outcome.pages.push_back(std::move(keys));
-  }
-  outcome.status = reader->Finish();
-  return outcome;
-}
-
 
 }  // namespace objgate::test_support

@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
 #include "storage/v1/storage.grpc.pb.h"
+#include "tests/support/storage_calls.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "tools/faultproxy/fault_proxy_client.h"
@@ -73,10 +74,6 @@ class GatewayHarness {
   std::unique_ptr<storage::v1::ObjectStorage::Stub> stub_;
 };
 
-// Bytes of `size` that do not repeat at short periods, so a misplaced or dropped chunk
-// shows in a comparison.
-std::string TestBytes(size_t size);
-
 // One harness shared by every test of a suite: the processes start once per suite.
 //
 //   class MySuite : public SharedGatewayTest {};
@@ -97,55 +94,6 @@ class SharedGatewayTest : public ::testing::Test {
 // not within `timeout`.
 bool WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel,
                       absl::Duration timeout = absl::Seconds(30));
-
-// A ClientContext for an object call of `tenant` (none when empty), with a deadline.
-std::unique_ptr<grpc::ClientContext> TenantContext(
-    const std::string& tenant, absl::Duration timeout = absl::Seconds(60));
-
-struct UploadOutcome {
-  grpc::Status status;
-  storage::v1::UploadResponse response;
-};
-
-struct UploadOptions {
-  // Bytes per data message.
-  size_t chunk_bytes = 64 * 1024;
-  // Declared in the spec when set.
-  std::optional<int64_t> declared_size;
-  std::string sha256;
-  std::string content_type;
-  // Ends the stream with finish_write, as a well-behaved caller does; false sends the data
-  // and closes, as a stream that broke would look to the gateway.
-  bool finish_write = true;
-};
-
-UploadOutcome Upload(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                     const std::string& key, const std::string& data,
-                     const UploadOptions& options = {});
-
-struct DownloadOutcome {
-  grpc::Status status;
-  std::optional<storage::v1::ObjectMetadata> metadata;
-  std::string data;
-  std::optional<storage::v1::DownloadTrailer> trailer;
-  int data_messages = 0;
-};
-
-DownloadOutcome Download(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                         const storage::v1::DownloadRequest& request,
-                         absl::Duration timeout = absl::Seconds(60));
-DownloadOutcome Download(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                         const std::string& key);
-
-struct ListOutcome {
-  grpc::Status status;
-  std::vector<std::vector<std::string>> pages;  // keys, page by page
-  std::vector<std::string> keys;                // all of them in order
-};
-
-ListOutcome List(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                 const storage::v1::ListRequest& request);
-
 
 }  // namespace objgate::test_support
 

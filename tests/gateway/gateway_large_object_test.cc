@@ -7,7 +7,7 @@
 #include <cstring>
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
 #include "tests/support/process_stats.h"
 

@@ -10,7 +10,7 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
 #include "tests/support/ports.h"
 #include "tests/support/refstore_process.h"

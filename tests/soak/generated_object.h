@@ -7,7 +7,7 @@
 #include <streambuf>
 #include <string>
 
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 
 namespace objgate::soak {
 

@@ -17,26 +17,24 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "client/client.h"
-#include "server/common/env_flags.h"
+#include "common/command_line.h"
 #include "tools/cli/exit_codes.h"
 #include "tools/cli/progress_bar.h"
 
-ABSL_FLAG(std::string, target, "127.0.0.1:50051", "the gateway's host:port [OBJGATE_TARGET]");
-ABSL_FLAG(std::string, tenant, "", "tenant id for object commands [OBJGATE_TENANT]");
-ABSL_FLAG(absl::Duration, timeout, absl::Hours(1),
-          "deadline of each call, transfers included [OBJGATE_TIMEOUT]");
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "the gateway's host:port");
+ABSL_FLAG(std::string, tenant, "", "tenant id for object commands");
+ABSL_FLAG(absl::Duration, timeout, absl::Hours(1), "deadline of each call, transfers included");
 ABSL_FLAG(int, max_retries, 3, "retries of calls the gateway reports UNAVAILABLE");
 ABSL_FLAG(bool, quiet, false, "no progress bar, even on a terminal");
-ABSL_FLAG(bool, tls, false, "connect with TLS (implied by --ca_file or --cert_file) [OBJGATE_TLS]");
+ABSL_FLAG(bool, tls, false, "connect with TLS (implied by --ca_file or --cert_file)");
 ABSL_FLAG(std::string, ca_file, "",
-          "PEM CAs to check the gateway's certificate; system roots when empty "
-          "[OBJGATE_CA_FILE]");
-ABSL_FLAG(std::string, cert_file, "", "client certificate for mutual TLS [OBJGATE_CERT_FILE]");
-ABSL_FLAG(std::string, key_file, "", "client private key for mutual TLS [OBJGATE_KEY_FILE]");
-ABSL_FLAG(std::string, token, "",
-          "bearer token for a gateway that authenticates tenants [OBJGATE_TOKEN]");
+          "PEM CAs to check the gateway's certificate; system roots when empty");
+ABSL_FLAG(std::string, cert_file, "", "client certificate for mutual TLS");
+ABSL_FLAG(std::string, key_file, "", "client private key for mutual TLS");
+ABSL_FLAG(std::string, token, "", "bearer token for a gateway that authenticates tenants");
 ABSL_FLAG(bool, long, false, "ls: sizes, dates and etags too");
 ABSL_FLAG(std::string, content_type, "", "put: the object's content type");
 ABSL_FLAG(int64_t, offset, 0, "get: first byte to read");
@@ -45,16 +43,21 @@ ABSL_FLAG(int64_t, limit, 0, "get: bytes to read; 0 reads to the end");
 namespace objgate::cli {
 namespace {
 
-constexpr EnvFallback kEnvironmentFallbacks[] = {
-    {"target", "OBJGATE_TARGET"},
-    {"tenant", "OBJGATE_TENANT"},
-    {"timeout", "OBJGATE_TIMEOUT"},
-    {"tls", "OBJGATE_TLS"},
-    {"ca_file", "OBJGATE_CA_FILE"},
-    {"cert_file", "OBJGATE_CERT_FILE"},
-    {"key_file", "OBJGATE_KEY_FILE"},
-    {"token", "OBJGATE_TOKEN"},
-};
+constexpr absl::string_view kEnvPrefix = "OBJGATE_";
+
+// Flags every command takes; those an environment variable may set, for shells and
+// containers; and each command's own.
+const std::vector<std::string>& GlobalFlags() {
+  static const auto* flags = new std::vector<std::string>{
+      "target", "tenant", "token", "timeout", "max_retries", "quiet",
+      "tls",    "ca_file", "cert_file", "key_file"};
+  return *flags;
+}
+const std::vector<std::string>& EnvironmentFlags() {
+  static const auto* flags = new std::vector<std::string>{
+      "target", "tenant", "token", "timeout", "tls", "ca_file", "cert_file", "key_file"};
+  return *flags;
+}
 
 constexpr char kUsage[] = R"(objgate: upload, download, list and delete objects through the gateway.
 
@@ -69,8 +72,6 @@ Commands:
   info                  show the server's status and versions
   health                exit 0 if the store is live and ready, 7 if not
 
-Flags --target, --tenant and --token fall back to OBJGATE_TARGET, OBJGATE_TENANT and
-OBJGATE_TOKEN; --tls, --ca_file, --cert_file and --key_file connect over (mutual) TLS.
 A progress bar with rate and ETA is drawn on a terminal; never when stderr is piped.
 
 Exit status: 0 ok, 1 other error, 2 usage, 3 not found, 4 invalid argument,
@@ -82,6 +83,7 @@ struct Command {
   const char* name;
   const char* synopsis;
   const char* help;
+  std::vector<std::string> flags;  // the command's own
   size_t min_args;
   size_t max_args;  // SIZE_MAX: any number
   bool needs_tenant;
@@ -219,24 +221,24 @@ const std::vector<Command>& Commands() {
   static const auto* commands = new std::vector<Command>{
       {"put", "put FILE|- KEY",
        "Uploads FILE, or standard input for -, under KEY. A file is retried if the gateway is\n"
-       "unavailable; standard input cannot be read twice. Flags: --content_type.",
-       2, 2, true, Put},
+       "unavailable; standard input cannot be read twice.",
+       {"content_type"}, 2, 2, true, Put},
       {"get", "get KEY [FILE|-]",
        "Downloads KEY to FILE (through a temporary file, renamed once its checksum checks\n"
-       "out), or to standard output. Flags: --offset, --limit.",
-       1, 2, true, Get},
+       "out), or to standard output.",
+       {"offset", "limit"}, 1, 2, true, Get},
       {"ls", "ls [PREFIX]",
        "Lists keys that start with PREFIX. --long adds size (exact bytes when piped),\n"
        "last-modified time (UTC) and etag.",
-       0, 1, true, Ls},
-      {"rm", "rm KEY...", "Deletes each KEY; reports each one.", 1, SIZE_MAX, true, Rm},
-      {"stat", "stat KEY", "Shows KEY's size, etag, content type and last-modified time.", 1, 1,
-       true, Stat},
+       {"long"}, 0, 1, true, Ls},
+      {"rm", "rm KEY...", "Deletes each KEY; reports each one.", {}, 1, SIZE_MAX, true, Rm},
+      {"stat", "stat KEY", "Shows KEY's size, etag, content type and last-modified time.", {}, 1,
+       1, true, Stat},
       {"info", "info", "Shows the store's status, version and performance, and the gateway's.",
-       0, 0, false, Info},
+       {}, 0, 0, false, Info},
       {"health", "health",
-       "Prints healthy or unhealthy; exits 0 when the store is live and ready, 7 otherwise.", 0,
-       0, false, Health},
+       "Prints healthy or unhealthy; exits 0 when the store is live and ready, 7 otherwise.", {},
+       0, 0, false, Health},
   };
   return *commands;
 }
@@ -253,25 +255,35 @@ int Usage(const std::string& problem) {
   return kExitUsage;
 }
 
-int Run(int argc, char** argv) {
-  // `objgate COMMAND --help` describes that command; Abseil's own --help lists every flag.
-  for (int i = 1; i + 1 < argc; ++i) {
-    const Command* command = FindCommand(argv[i]);
-    if (command == nullptr) continue;
-    for (int j = i + 1; j < argc; ++j) {
-      if (absl::string_view(argv[j]) == "--help" || absl::string_view(argv[j]) == "-h") {
-        std::printf("Usage: objgate [flags] %s\n\n%s\n\nGlobal flags: --target, --tenant, "
-                    "--token, --tls, --timeout, --max_retries, --quiet (objgate --help lists "
-                    "all).\n",
-                    command->synopsis, command->help);
-        return kExitOk;
-      }
+// `objgate --help`: the commands and every flag; `objgate COMMAND --help`: that command
+// and the flags it takes.
+int Help(int argc, char** argv) {
+  const Command* command = nullptr;
+  for (int i = 1; i < argc && command == nullptr; ++i) command = FindCommand(argv[i]);
+  if (command == nullptr) {
+    std::vector<std::string> command_flags;
+    for (const Command& c : Commands()) {
+      command_flags.insert(command_flags.end(), c.flags.begin(), c.flags.end());
     }
-    break;
+    std::printf("%s\nGlobal flags:\n%s\nCommand flags:\n%s", kUsage,
+                DescribeFlags(GlobalFlags(), kEnvPrefix, EnvironmentFlags()).c_str(),
+                DescribeFlags(command_flags, kEnvPrefix, EnvironmentFlags()).c_str());
+    return kExitOk;
   }
+  std::printf("Usage: objgate [flags] %s\n\n%s\n", command->synopsis, command->help);
+  if (!command->flags.empty()) {
+    std::printf("\nFlags:\n%s",
+                DescribeFlags(command->flags, kEnvPrefix, EnvironmentFlags()).c_str());
+  }
+  std::printf("\nGlobal flags: --%s (objgate --help describes them).\n",
+              absl::StrJoin(GlobalFlags(), ", --").c_str());
+  return kExitOk;
+}
 
+int Run(int argc, char** argv) {
+  if (WantsHelp(argc, argv)) return Help(argc, argv);
   absl::SetProgramUsageMessage(kUsage);
-  if (absl::Status env = ApplyEnvironmentFallbacks(kEnvironmentFallbacks); !env.ok()) {
+  if (absl::Status env = ApplyEnvironmentFallbacks(kEnvPrefix, EnvironmentFlags()); !env.ok()) {
     return Usage(std::string(env.message()));
   }
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);

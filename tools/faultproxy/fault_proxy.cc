@@ -17,14 +17,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "server/httpd/listen_socket.h"
+#include "common/httpd/listen_socket.h"
 
 namespace objgate::faultproxy {
 namespace {
 
 using httpd::BodyDecoder;
-using httpd::HttpHeaders;
-using httpd::HttpRequest;
+
+using httpd::RequestHead;
 using httpd::InputBuffer;
 
 constexpr absl::string_view kControlPrefix = "/__faults/";
@@ -68,7 +68,7 @@ struct Framing {
 std::string MessageHead(absl::string_view start_line, const HttpHeaders& headers,
                         const Framing& framing, bool close) {
   std::string head = absl::StrCat(start_line, "\r\n");
-  for (const auto& [name, value] : headers.fields()) {
+  for (const auto& [name, value] : headers.entries()) {
     const bool relayed_length =
         framing.kind == Framing::Kind::kNoBody && absl::EqualsIgnoreCase(name, "Content-Length");
     if (IsHopByHop(name) && !relayed_length) continue;
@@ -131,14 +131,14 @@ struct RelayResult {
 
 // Copies `source` to `write` until the source ends, either side fails, or `limit` bytes
 // have passed.
-RelayResult Relay(httpd::ByteSource& source,
+RelayResult Relay(ByteSource& source,
                   const std::function<absl::Status(absl::string_view)>& write, uint64_t limit) {
   RelayResult result;
   std::string buffer(kRelayBufferBytes, '\0');
   while (result.bytes < limit) {
     const size_t want =
         static_cast<size_t>(std::min<uint64_t>(buffer.size(), limit - result.bytes));
-    absl::StatusOr<size_t> got = source.Read(buffer.data(), want);
+    absl::StatusOr<size_t> got = source.Read(absl::MakeSpan(buffer.data(), want));
     if (!got.ok()) {
       result.read_status = got.status();
       break;
@@ -152,13 +152,13 @@ RelayResult Relay(httpd::ByteSource& source,
 }
 
 // Invites a client that sent "Expect: 100-continue" to send its body.
-absl::Status ContinueIfExpected(int client_fd, const HttpRequest& request,
+absl::Status ContinueIfExpected(int client_fd, const RequestHead& request,
                                 const BodyDecoder& body) {
   if (!httpd::ExpectsContinue(request) || body.finished()) return absl::OkStatus();
   return SendAll(client_fd, "HTTP/1.1 100 Continue\r\n\r\n");
 }
 
-// The request target as the client wrote it; HttpRequest only has it decoded.
+// The request target as the client wrote it; RequestHead only has it decoded.
 absl::string_view RequestTarget(absl::string_view head) {
   while (absl::ConsumePrefix(&head, "\r\n")) {
   }
@@ -175,8 +175,8 @@ absl::string_view RawQuery(absl::string_view target) {
 struct ResponseHead {
   int status = 0;
   std::string status_line;
-  // The header fields, in an HttpRequest so that the request-side body decoders read them.
-  HttpRequest fields;
+  // The header fields, in an RequestHead so that the request-side body decoders read them.
+  RequestHead fields;
 };
 
 absl::StatusOr<ResponseHead> ParseResponseHead(absl::string_view head) {
@@ -192,7 +192,7 @@ absl::StatusOr<ResponseHead> ParseResponseHead(absl::string_view head) {
   }
   // Header sections have one grammar in requests and responses: parse this one with the
   // request parser, behind a placeholder request line, rather than keep a second parser.
-  absl::StatusOr<HttpRequest> fields =
+  absl::StatusOr<RequestHead> fields =
       httpd::ParseRequestHead(absl::StrCat("GET / HTTP/1.1", head.substr(line_end)));
   if (!fields.ok()) return fields.status();
   response.fields = *std::move(fields);
@@ -208,7 +208,7 @@ bool AnswerHasBody(absl::string_view request_method, int status) {
 // One request relayed, or faulted, for a client connection.
 class FaultProxy::Exchange {
  public:
-  Exchange(FaultProxy& proxy, uint64_t connection_id, int client_fd, const HttpRequest& request,
+  Exchange(FaultProxy& proxy, uint64_t connection_id, int client_fd, const RequestHead& request,
            absl::string_view target, BodyDecoder& body, const std::optional<FaultRule>& rule,
            ExchangeOutcome& outcome)
       : proxy_(proxy),
@@ -293,7 +293,7 @@ class FaultProxy::Exchange {
           "the upstream answered without Content-Length or chunked framing"));
     }
     absl::StatusOr<std::unique_ptr<BodyDecoder>> response_body =
-        httpd::MakeBodyDecoder(has_body ? response->fields : HttpRequest(), from_upstream);
+        httpd::MakeBodyDecoder(has_body ? response->fields : RequestHead(), from_upstream);
     if (!response_body.ok()) return BadGateway(response_body.status());
 
     if (action_ == FaultAction::kResetBeforeResponse) {
@@ -384,7 +384,7 @@ class FaultProxy::Exchange {
   FaultProxy& proxy_;
   const uint64_t connection_id_;
   const int client_fd_;
-  const HttpRequest& request_;
+  const RequestHead& request_;
   const absl::string_view target_;
   BodyDecoder& body_;
   const std::optional<FaultRule>& rule_;
@@ -441,7 +441,7 @@ void FaultProxy::Serve(uint64_t id, int client_fd) {
     // Ends quietly when the client closes between requests.
     absl::StatusOr<std::string> head = input.ReadUntil("\r\n\r\n", kMaxHeadBytes);
     if (!head.ok()) break;
-    absl::StatusOr<HttpRequest> request = httpd::ParseRequestHead(*head);
+    absl::StatusOr<RequestHead> request = httpd::ParseRequestHead(*head);
     absl::StatusOr<std::unique_ptr<BodyDecoder>> body =
         request.ok() ? httpd::MakeBodyDecoder(*request, input) : request.status();
     if (!body.ok()) {
@@ -461,7 +461,7 @@ void FaultProxy::Serve(uint64_t id, int client_fd) {
   close(client_fd);
 }
 
-bool FaultProxy::ServeControl(int client_fd, const HttpRequest& request, BodyDecoder& body) {
+bool FaultProxy::ServeControl(int client_fd, const RequestHead& request, BodyDecoder& body) {
   if (!ContinueIfExpected(client_fd, request, body).ok()) return false;
   std::string text;
   const RelayResult read = Relay(
@@ -512,13 +512,13 @@ bool FaultProxy::ServeControl(int client_fd, const HttpRequest& request, BodyDec
   return SendJson(client_fd, status, answer, !keep_alive).ok() && keep_alive;
 }
 
-bool FaultProxy::ServeProxied(uint64_t id, int client_fd, const HttpRequest& request,
+bool FaultProxy::ServeProxied(uint64_t id, int client_fd, const RequestHead& request,
                               absl::string_view target, BodyDecoder& body) {
   const std::optional<FaultRule> rule = rules_.Take(request.method, request.path, RawQuery(target));
   LoggedRequest logged;
   logged.method = request.method;
   logged.target = std::string(target);
-  logged.headers = request.headers.fields();
+  logged.headers = request.headers.entries();
   logged.rule = rule ? rule->name : "";
   logged.action = std::string(FaultActionName(rule ? rule->action : FaultAction::kForward));
   logged.started = absl::Now();

@@ -11,8 +11,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/httpd/http_message.h"
-#include "server/httpd/http_wire.h"
+#include "common/httpd/http_message.h"
+#include "common/httpd/http_wire.h"
 #include "tools/faultproxy/fault_rules.h"
 #include "tools/faultproxy/request_log.h"
 #include "tools/faultproxy/socket_io.h"
@@ -62,9 +62,9 @@ class FaultProxy {
   void AcceptLoop();
   void Serve(uint64_t id, int client_fd);
   // Each answers one request and returns whether the connection may carry another.
-  bool ServeControl(int client_fd, const httpd::HttpRequest& request,
+  bool ServeControl(int client_fd, const httpd::RequestHead& request,
                     httpd::BodyDecoder& body);
-  bool ServeProxied(uint64_t id, int client_fd, const httpd::HttpRequest& request,
+  bool ServeProxied(uint64_t id, int client_fd, const httpd::RequestHead& request,
                     absl::string_view target, httpd::BodyDecoder& body);
 
   // The connection's upstream socket, registered so that Stop can cut it.

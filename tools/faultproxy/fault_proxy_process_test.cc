@@ -15,7 +15,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/httpd/http_server.h"
+#include "common/httpd/http_server.h"
 #include "tests/support/http_client.h"
 #include "tests/support/subprocess.h"
 #include "tools/faultproxy/fault_proxy_client.h"
@@ -25,7 +25,7 @@ namespace objgate::faultproxy {
 namespace {
 
 using ::objgate::httpd::BodyReader;
-using ::objgate::httpd::HttpRequest;
+using ::objgate::httpd::RequestHead;
 using ::objgate::httpd::ResponseWriter;
 using ::objgate::test_support::HttpCall;
 using ::objgate::test_support::HttpClient;
@@ -41,7 +41,7 @@ std::string Pattern(size_t size) {
 
 // What the upstream saw of the last request.
 struct Seen {
-  HttpRequest request;
+  RequestHead request;
   std::optional<uint64_t> declared_size;
   std::string body;
   absl::Status body_status;
@@ -53,7 +53,7 @@ class ScriptedUpstream {
  public:
   ScriptedUpstream() {
     absl::StatusOr<std::unique_ptr<httpd::HttpServer>> server = httpd::HttpServer::Start(
-        {}, [this](const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
+        {}, [this](const RequestHead& request, BodyReader& body, ResponseWriter& response) {
           Serve(request, body, response);
         });
     EXPECT_TRUE(server.ok()) << server.status();
@@ -71,18 +71,18 @@ class ScriptedUpstream {
   }
 
  private:
-  void Serve(const HttpRequest& request, BodyReader& body, ResponseWriter& response) {
+  void Serve(const RequestHead& request, BodyReader& body, ResponseWriter& response) {
     Seen seen{request, body.declared_size(), "", absl::OkStatus()};
     char buffer[16 * 1024];
     while (true) {
-      absl::StatusOr<size_t> got = body.Read(buffer, sizeof(buffer));
+      absl::StatusOr<size_t> got = body.Read(absl::MakeSpan(buffer));
       if (!got.ok()) seen.body_status = got.status();
       if (!got.ok() || *got == 0) break;
       seen.body.append(buffer, *got);
     }
     size_t n = 0;
     if (auto text = request.QueryParam("n")) absl::SimpleAtoi(*text, &n);
-    const httpd::HttpHeaders headers = {{"X-Upstream", "yes"}};
+    const HttpHeaders headers = {{"X-Upstream", "yes"}};
     if (request.path == "/bytes") {
       response.Send(200, headers, Pattern(n)).IgnoreError();
     } else if (request.path == "/chunked") {

@@ -9,45 +9,28 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/time/time.h"
-#include "server/common/env_flags.h"
+#include "common/command_line.h"
 #include "tools/faultproxy/fault_proxy.h"
 #include "tools/faultproxy/socket_io.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "HOST:PORT to accept clients and control requests on; port 0 picks a free port, "
-          "printed on the ready line. Env: FAULTPROXY_LISTEN.");
+          "printed on the ready line.");
 ABSL_FLAG(std::string, upstream, "",
-          "http://HOST:PORT of the server to relay to, e.g. the reference store. Required. "
-          "Env: FAULTPROXY_UPSTREAM.");
+          "http://HOST:PORT of the server to relay to, e.g. the reference store. Required.");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5),
-          "longest wait for a connection to the upstream; after it the client gets 502. "
-          "Env: FAULTPROXY_CONNECT_TIMEOUT.");
+          "longest wait for a connection to the upstream; after it the client gets 502.");
 ABSL_FLAG(absl::Duration, upstream_io_timeout, absl::Seconds(60),
           "longest silence of the upstream inside an exchange before the proxy gives up on it "
-          "and the client gets 502 or a broken body. Env: FAULTPROXY_UPSTREAM_IO_TIMEOUT.");
-
-namespace {
-
-constexpr objgate::EnvFallback kEnvironmentFallbacks[] = {
-    {"listen", "FAULTPROXY_LISTEN"},
-    {"upstream", "FAULTPROXY_UPSTREAM"},
-    {"connect_timeout", "FAULTPROXY_CONNECT_TIMEOUT"},
-    {"upstream_io_timeout", "FAULTPROXY_UPSTREAM_IO_TIMEOUT"},
-};
-
-}  // namespace
+          "and the client gets 502 or a broken body.");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Scriptable fault-injecting HTTP/1.1 proxy for cross-process tests.\n"
+  objgate::ParseProgramCommandLine(
+      argc, argv, "tools/faultproxy/faultproxy_main.cc", "FAULTPROXY_",
+      "faultproxy: a scriptable fault-injecting HTTP/1.1 proxy for cross-process tests.\n"
       "Usage: faultproxy --upstream=http://HOST:PORT [--listen=HOST:PORT]\n"
       "Prints \"faultproxy listening on http://HOST:PORT\" once ready. Rules are added with\n"
-      "POST /__faults/rules and the requests seen are read with GET /__faults/log.");
-  if (absl::Status env = objgate::ApplyEnvironmentFallbacks(kEnvironmentFallbacks); !env.ok()) {
-    std::fprintf(stderr, "faultproxy: %s\n", std::string(env.message()).c_str());
-    return 2;
-  }
-  absl::ParseCommandLine(argc, argv);
+      "POST /__faults/rules and the requests seen are read with GET /__faults/log.\n");
 
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 
 namespace objgate::refstore {
 namespace {

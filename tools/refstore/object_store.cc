@@ -14,8 +14,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "server/common/sha256.h"
-#include "server/common/validation.h"
+#include "common/sha256.h"
+#include "common/validation.h"
 
 namespace objgate::refstore {
 namespace {
@@ -276,7 +276,7 @@ absl::Status ObjectStore::CheckSize(absl::string_view tenant, absl::string_view 
 }
 
 absl::StatusOr<ObjectInfo> ObjectStore::Put(absl::string_view tenant, absl::string_view key,
-                                            httpd::ByteSource& body, const PutOptions& options) {
+                                            ByteSource& body, const PutOptions& options) {
   absl::Status status = ValidateTenantAndKey(tenant, key);
   if (status.ok()) status = CheckPutOptions(options);
   if (status.ok() && options.declared_size.has_value()) {
@@ -292,7 +292,7 @@ absl::StatusOr<ObjectInfo> ObjectStore::Put(absl::string_view tenant, absl::stri
   uint64_t size = 0;
   std::vector<char> buffer(kCopyBufferBytes);
   while (true) {
-    absl::StatusOr<size_t> got = body.Read(buffer.data(), buffer.size());
+    absl::StatusOr<size_t> got = body.Read(absl::MakeSpan(buffer));
     if (!got.ok()) return got.status();
     if (*got == 0) break;
     size += *got;

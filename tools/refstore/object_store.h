@@ -17,7 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "server/httpd/byte_source.h"
+#include "common/byte_stream.h"
 #include "tools/refstore/object_file.h"
 
 namespace objgate::refstore {
@@ -105,7 +105,7 @@ class ObjectStore {
   ~ObjectStore();
 
   absl::StatusOr<ObjectInfo> Put(absl::string_view tenant, absl::string_view key,
-                                 httpd::ByteSource& body, const PutOptions& options);
+                                 ByteSource& body, const PutOptions& options);
   absl::StatusOr<ObjectReader> Get(absl::string_view tenant, absl::string_view key) const;
   absl::Status Delete(absl::string_view tenant, absl::string_view key);
   absl::StatusOr<ListResult> List(absl::string_view tenant, const ListOptions& options) const;

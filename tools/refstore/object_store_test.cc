@@ -13,7 +13,7 @@
 #include "absl/strings/str_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 #include "tests/support/temp_dir.h"
 
 namespace objgate::refstore {
@@ -25,18 +25,18 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 // Serves a string in pieces of at most `piece` bytes, optionally breaking after `fail_after`.
-class StringSource : public httpd::ByteSource {
+class StringSource : public ByteSource {
  public:
   explicit StringSource(std::string data, size_t piece = 1000,
                         std::optional<size_t> fail_after = std::nullopt)
       : data_(std::move(data)), piece_(piece), fail_after_(fail_after) {}
 
-  absl::StatusOr<size_t> Read(char* buffer, size_t capacity) override {
+  absl::StatusOr<size_t> Read(absl::Span<char> buffer) override {
     if (fail_after_.has_value() && offset_ >= *fail_after_) {
       return absl::UnavailableError("client went away");
     }
-    const size_t n = std::min({capacity, piece_, data_.size() - offset_});
-    data_.copy(buffer, n, offset_);
+    const size_t n = std::min({buffer.size(), piece_, data_.size() - offset_});
+    data_.copy(buffer.data(), n, offset_);
     offset_ += n;
     return n;
   }

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 #include "tests/support/http_client.h"
 #include "tests/support/refstore_process.h"
 #include "tests/support/subprocess.h"

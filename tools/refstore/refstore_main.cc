@@ -14,43 +14,34 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
-#include "server/common/env_flags.h"
-#include "server/httpd/http_server.h"
+#include "common/command_line.h"
+#include "common/httpd/http_server.h"
 #include "tools/refstore/object_store.h"
 #include "tools/refstore/rest_handler.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:9000",
           "HOST:PORT to listen on; [::1]:PORT for IPv6, port 0 for any free port (the "
-          "chosen one is printed). Env: REFSTORE_LISTEN.");
+          "chosen one is printed).");
 ABSL_FLAG(std::string, data_dir, "",
           "Directory for the objects; created if missing; one refstore per directory. "
-          "Required. Env: REFSTORE_DATA_DIR.");
+          "Required.");
 ABSL_FLAG(uint64_t, quota_bytes, 0,
           "Object bytes each tenant may store; uploads beyond it get 403 \"Quota "
-          "exceeded\". 0 means no quota. Env: REFSTORE_QUOTA_BYTES.");
+          "exceeded\". 0 means no quota.");
 ABSL_FLAG(uint64_t, max_object_bytes, 0,
-          "Largest object accepted; larger uploads get 413. 0 means no limit. Env: "
-          "REFSTORE_MAX_OBJECT_BYTES.");
+          "Largest object accepted; larger uploads get 413. 0 means no limit.");
 ABSL_FLAG(int, max_connections, 256,
           "Connections served at once; more clients wait to be accepted. Each takes a "
-          "thread. Env: REFSTORE_MAX_CONNECTIONS.");
+          "thread.");
 
 namespace objgate::refstore {
 namespace {
 
 using httpd::BodyReader;
-using httpd::HttpRequest;
+using httpd::RequestHead;
 using httpd::HttpServer;
 using httpd::HttpServerOptions;
 using httpd::ResponseWriter;
-
-constexpr EnvFallback kEnvironmentFallbacks[] = {
-    {"listen", "REFSTORE_LISTEN"},
-    {"data_dir", "REFSTORE_DATA_DIR"},
-    {"quota_bytes", "REFSTORE_QUOTA_BYTES"},
-    {"max_object_bytes", "REFSTORE_MAX_OBJECT_BYTES"},
-    {"max_connections", "REFSTORE_MAX_CONNECTIONS"},
-};
 
 int Run() {
   HttpServerOptions server_options;
@@ -83,7 +74,7 @@ int Run() {
 
   RestHandler handler(**store);
   absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
-      server_options, [&handler](const HttpRequest& request, BodyReader& body,
+      server_options, [&handler](const RequestHead& request, BodyReader& body,
                                  ResponseWriter& response) {
         handler.Handle(request, body, response);
       });
@@ -104,17 +95,12 @@ int Run() {
 }  // namespace objgate::refstore
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "Serves the object REST API (shared/rest-api.md) from a local directory.\n"
-      "  refstore --data_dir=/var/lib/refstore [--listen=127.0.0.1:9000]\n"
+  objgate::ParseProgramCommandLine(
+      argc, argv, "tools/refstore/refstore_main.cc", "REFSTORE_",
+      "refstore: serves the object REST API (server/upstream/rest_dialect.md) from a local "
+      "directory.\n"
+      "Usage: refstore --data_dir=/var/lib/refstore [--listen=127.0.0.1:9000]\n"
       "Prints \"refstore listening on http://HOST:PORT\" once ready; SIGTERM or SIGINT "
-      "stops it after the requests in progress.");
-  if (absl::Status env = objgate::ApplyEnvironmentFallbacks(
-          objgate::refstore::kEnvironmentFallbacks);
-      !env.ok()) {
-    std::cerr << "refstore: " << env.message() << "\n";
-    return 2;
-  }
-  absl::ParseCommandLine(argc, argv);
+      "stops it after the requests in progress.\n");
   return objgate::refstore::Run();
 }

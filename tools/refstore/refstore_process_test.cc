@@ -15,7 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "server/common/sha256.h"
+#include "common/sha256.h"
 #include "tests/support/http_client.h"
 #include "tests/support/refstore_process.h"
 #include "tests/support/subprocess.h"

@@ -15,8 +15,8 @@ namespace objgate::refstore {
 
 using httpd::BodyReader;
 using httpd::ErrorJson;
-using httpd::HttpHeaders;
-using httpd::HttpRequest;
+
+using httpd::RequestHead;
 using httpd::ResponseWriter;
 
 namespace {
@@ -24,7 +24,7 @@ namespace {
 constexpr size_t kMaxListKeys = 1000;
 constexpr size_t kCopyBufferBytes = 256 * 1024;
 
-using Serve = void (RestHandler::*)(const HttpRequest&, BodyReader&, ResponseWriter&);
+using Serve = void (RestHandler::*)(const RequestHead&, BodyReader&, ResponseWriter&);
 
 std::string ToJson(const nlohmann::json& value) {
   // Keys may be any bytes; replacing what is not UTF-8 beats failing the whole answer.
@@ -51,13 +51,13 @@ void SendText(ResponseWriter& response, absl::string_view text, absl::string_vie
   response.Send(200, {{"Content-Type", std::string(type)}}, text).IgnoreError();
 }
 
-absl::StatusOr<std::string> RequireTenant(const HttpRequest& request) {
+absl::StatusOr<std::string> RequireTenant(const RequestHead& request) {
   std::optional<absl::string_view> tenant = request.headers.Get("X-Tenant-ID");
   if (!tenant.has_value()) return absl::InvalidArgumentError("missing X-Tenant-ID header");
   return std::string(*tenant);
 }
 
-absl::StatusOr<std::string> RequireKey(const HttpRequest& request) {
+absl::StatusOr<std::string> RequireKey(const RequestHead& request) {
   std::optional<absl::string_view> key = request.QueryParam("key");
   if (!key.has_value()) return absl::InvalidArgumentError("missing query parameter key");
   return std::string(*key);
@@ -105,7 +105,7 @@ int HttpStatusForError(absl::StatusCode code) {
   }
 }
 
-void RestHandler::Handle(const HttpRequest& request, BodyReader& body,
+void RestHandler::Handle(const RequestHead& request, BodyReader& body,
                          ResponseWriter& response) {
   static const auto* const kRoutes = new std::vector<Route>{
       {"/", "info", {"GET", "HEAD"}, &RestHandler::ServeInfo},
@@ -134,12 +134,12 @@ void RestHandler::Handle(const HttpRequest& request, BodyReader& body,
                          body.bytes_read(), response.body_bytes_written());
 }
 
-void RestHandler::ServeInfo(const HttpRequest&, BodyReader&, ResponseWriter& response) {
+void RestHandler::ServeInfo(const RequestHead&, BodyReader&, ResponseWriter& response) {
   SendJson(response, 200,
            {{"status", "ok"}, {"version", "3.0.0-refstore"}, {"performance", "100x"}});
 }
 
-void RestHandler::ServeUpload(const HttpRequest& request, BodyReader& body,
+void RestHandler::ServeUpload(const RequestHead& request, BodyReader& body,
                               ResponseWriter& response) {
   absl::StatusOr<std::string> tenant = RequireTenant(request);
   absl::StatusOr<std::string> key = tenant.ok() ? RequireKey(request) : tenant.status();
@@ -161,7 +161,7 @@ void RestHandler::ServeUpload(const HttpRequest& request, BodyReader& body,
            {{"ETag", Quoted(info->sha256)}});
 }
 
-void RestHandler::ServeDownload(const HttpRequest& request, BodyReader&,
+void RestHandler::ServeDownload(const RequestHead& request, BodyReader&,
                                 ResponseWriter& response) {
   absl::StatusOr<std::string> tenant = RequireTenant(request);
   absl::StatusOr<std::string> key = tenant.ok() ? RequireKey(request) : tenant.status();
@@ -212,7 +212,7 @@ void RestHandler::ServeDownload(const HttpRequest& request, BodyReader&,
   }
 }
 
-void RestHandler::ServeDelete(const HttpRequest& request, BodyReader&,
+void RestHandler::ServeDelete(const RequestHead& request, BodyReader&,
                               ResponseWriter& response) {
   absl::StatusOr<std::string> tenant = RequireTenant(request);
   absl::StatusOr<std::string> key = tenant.ok() ? RequireKey(request) : tenant.status();
@@ -221,7 +221,7 @@ void RestHandler::ServeDelete(const HttpRequest& request, BodyReader&,
   response.Send(204, {}, "").IgnoreError();
 }
 
-void RestHandler::ServeList(const HttpRequest& request, BodyReader&,
+void RestHandler::ServeList(const RequestHead& request, BodyReader&,
                             ResponseWriter& response) {
   absl::StatusOr<std::string> tenant = RequireTenant(request);
   absl::StatusOr<size_t> max_keys =
@@ -249,15 +249,15 @@ void RestHandler::ServeList(const HttpRequest& request, BodyReader&,
   SendJson(response, 200, answer);
 }
 
-void RestHandler::ServeLive(const HttpRequest&, BodyReader&, ResponseWriter& response) {
+void RestHandler::ServeLive(const RequestHead&, BodyReader&, ResponseWriter& response) {
   SendText(response, "OK", "text/plain");
 }
 
-void RestHandler::ServeReady(const HttpRequest&, BodyReader&, ResponseWriter& response) {
+void RestHandler::ServeReady(const RequestHead&, BodyReader&, ResponseWriter& response) {
   SendText(response, "READY", "text/plain");
 }
 
-void RestHandler::ServeMetrics(const HttpRequest&, BodyReader&, ResponseWriter& response) {
+void RestHandler::ServeMetrics(const RequestHead&, BodyReader&, ResponseWriter& response) {
   SendText(response, metrics_.Render(store_.Stats()), "text/plain; version=0.0.4");
 }
 

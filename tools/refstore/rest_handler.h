@@ -2,7 +2,7 @@
 #define OBJGATE_TOOLS_REFSTORE_REST_HANDLER_H_
 
 #include "absl/status/status.h"
-#include "server/httpd/http_message.h"
+#include "common/httpd/http_message.h"
 #include "tools/refstore/metrics.h"
 #include "tools/refstore/object_store.h"
 
@@ -24,25 +24,25 @@ class RestHandler {
  public:
   explicit RestHandler(ObjectStore& store) : store_(store) {}
 
-  void Handle(const httpd::HttpRequest& request, httpd::BodyReader& body,
+  void Handle(const httpd::RequestHead& request, httpd::BodyReader& body,
               httpd::ResponseWriter& response);
 
  private:
-  void ServeInfo(const httpd::HttpRequest& request, httpd::BodyReader& body,
+  void ServeInfo(const httpd::RequestHead& request, httpd::BodyReader& body,
                  httpd::ResponseWriter& response);
-  void ServeUpload(const httpd::HttpRequest& request, httpd::BodyReader& body,
+  void ServeUpload(const httpd::RequestHead& request, httpd::BodyReader& body,
                    httpd::ResponseWriter& response);
-  void ServeDownload(const httpd::HttpRequest& request, httpd::BodyReader& body,
+  void ServeDownload(const httpd::RequestHead& request, httpd::BodyReader& body,
                      httpd::ResponseWriter& response);
-  void ServeDelete(const httpd::HttpRequest& request, httpd::BodyReader& body,
+  void ServeDelete(const httpd::RequestHead& request, httpd::BodyReader& body,
                    httpd::ResponseWriter& response);
-  void ServeList(const httpd::HttpRequest& request, httpd::BodyReader& body,
+  void ServeList(const httpd::RequestHead& request, httpd::BodyReader& body,
                  httpd::ResponseWriter& response);
-  void ServeLive(const httpd::HttpRequest& request, httpd::BodyReader& body,
+  void ServeLive(const httpd::RequestHead& request, httpd::BodyReader& body,
                  httpd::ResponseWriter& response);
-  void ServeReady(const httpd::HttpRequest& request, httpd::BodyReader& body,
+  void ServeReady(const httpd::RequestHead& request, httpd::BodyReader& body,
                   httpd::ResponseWriter& response);
-  void ServeMetrics(const httpd::HttpRequest& request, httpd::BodyReader& body,
+  void ServeMetrics(const httpd::RequestHead& request, httpd::BodyReader& body,
                     httpd::ResponseWriter& response);
 
   ObjectStore& store_;
