@@ -93,8 +93,7 @@ bool WantsHelp(int argc, char** argv) {
 }
 
 std::vector<char*> ParseProgramCommandLine(int argc, char** argv, absl::string_view main_file,
-                                           absl::string_view env_prefix,
-                                           absl::string_view usage) {
+                                           absl::string_view env_prefix, absl::string_view usage) {
   const std::vector<std::string> flags = FlagsDefinedIn(main_file);
   if (WantsHelp(argc, argv)) {
     std::printf("%s\nFlags (each may also be set by the environment variable shown):\n%s",

@@ -55,8 +55,7 @@ bool WantsHelp(int argc, char** argv);
 //   - parses the command line (Abseil exits 1 on an unknown flag).
 // Returns the positional arguments, argv[0] first.
 std::vector<char*> ParseProgramCommandLine(int argc, char** argv, absl::string_view main_file,
-                                           absl::string_view env_prefix,
-                                           absl::string_view usage);
+                                           absl::string_view env_prefix, absl::string_view usage);
 
 }  // namespace objgate
 

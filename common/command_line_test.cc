@@ -61,8 +61,8 @@ TEST(FlagsDefinedInTest, ListsTheFlagsOfOneFileInOrder) {
 }
 
 TEST(DescribeFlagsTest, ShowsDefaultEnvironmentVariableAndWrappedHelp) {
-  const std::string help = DescribeFlags(
-      {"command_line_test_count", "command_line_test_name"}, "TEST_", kCount);
+  const std::string help =
+      DescribeFlags({"command_line_test_count", "command_line_test_name"}, "TEST_", kCount);
   EXPECT_THAT(help, HasSubstr("  --command_line_test_count (default 7; env "
                               "TEST_COMMAND_LINE_TEST_COUNT)\n"
                               "      how many things there are, for the test\n"));

@@ -33,8 +33,7 @@ absl::StatusOr<std::string> PercentDecode(absl::string_view text, bool plus_is_s
       decoded.push_back(c);
     } else {
       int value = 0;
-      if (i + 2 >= text.size() ||
-          !absl::ascii_isxdigit(static_cast<unsigned char>(text[i + 1])) ||
+      if (i + 2 >= text.size() || !absl::ascii_isxdigit(static_cast<unsigned char>(text[i + 1])) ||
           !absl::ascii_isxdigit(static_cast<unsigned char>(text[i + 2])) ||
           !absl::SimpleHexAtoi(text.substr(i + 1, 2), &value)) {
         return absl::InvalidArgumentError("malformed %-escape");

@@ -9,9 +9,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/retry/retryable.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/retry/retryable.h"
 
 namespace objgate {
 namespace {
@@ -52,8 +52,7 @@ const std::vector<CurlCase>& CurlCases() {
        true,
        "the upstream's answer ended early: transfer closed with 10 bytes remaining to read "
        "(curl error 18)"},
-      {CURLE_SEND_FAIL_REWIND, "necessary data rewind wasn't possible", Code::kUnavailable,
-       true,
+      {CURLE_SEND_FAIL_REWIND, "necessary data rewind wasn't possible", Code::kUnavailable, true,
        "the connection broke while the body was being sent: necessary data rewind wasn't "
        "possible (curl error 65)"},
       {CURLE_HTTP2, "", Code::kUnavailable, true, "HTTP/2 connection failed (curl error 16)"},

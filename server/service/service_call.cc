@@ -99,8 +99,7 @@ grpc::Status ServiceCall::Finish(absl::Status status) {
   }
   record_.status = status;
   // absl::StatusCode mirrors grpc::StatusCode value for value.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 }  // namespace objgate

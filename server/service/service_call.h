@@ -1,12 +1,12 @@
 #ifndef OBJGATE_SERVER_SERVICE_SERVICE_CALL_H_
 #define OBJGATE_SERVER_SERVICE_SERVICE_CALL_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"

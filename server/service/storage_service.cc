@@ -24,8 +24,8 @@ template <typename Message>
 absl::Status Parse(const grpc::ByteBuffer& bytes, Message& message) {
   grpc::ByteBuffer copy = bytes;  // Deserialize consumes its buffer; a copy shares the slices
   if (!grpc::SerializationTraits<Message>::Deserialize(&copy, &message).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("the request is not a valid ",
-                                                   Message::descriptor()->full_name()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the request is not a valid ", Message::descriptor()->full_name()));
   }
   return absl::OkStatus();
 }
@@ -57,8 +57,7 @@ template <typename Request, typename Response, typename Work>
 grpc::ServerUnaryReactor* StorageService::ServeUnary(grpc::CallbackServerContext* context,
                                                      absl::string_view method, Scope scope,
                                                      const grpc::ByteBuffer* request_bytes,
-                                                     grpc::ByteBuffer* response_bytes,
-                                                     Work work) {
+                                                     grpc::ByteBuffer* response_bytes, Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   executor_.Schedule([=] {
     grpc::Status status;
@@ -116,9 +115,9 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* StorageService::ServeClientStream(
       absl::Status result = call.AdmitTenant(options_.tenants);
       if (result.ok()) result = work(call, reader, response);
       if (reader.malformed()) {
-        result = absl::InvalidArgumentError(absl::StrCat(
-            "a message is not a valid ", Request::descriptor()->full_name(),
-            "; nothing was stored"));
+        result = absl::InvalidArgumentError(absl::StrCat("a message is not a valid ",
+                                                         Request::descriptor()->full_name(),
+                                                         "; nothing was stored"));
       }
       if (result.ok()) result = Serialize(response, *response_bytes);
       status = call.Finish(std::move(result));
@@ -187,9 +186,9 @@ grpc::ServerUnaryReactor* StorageService::Health(grpc::CallbackServerContext* co
       });
 }
 
-absl::Status StorageService::StoreObject(
-    ServiceCall& call, grpc::ServerReaderInterface<v1::UploadRequest>& reader,
-    v1::UploadResponse& response) {
+absl::Status StorageService::StoreObject(ServiceCall& call,
+                                         grpc::ServerReaderInterface<v1::UploadRequest>& reader,
+                                         v1::UploadResponse& response) {
   v1::UploadRequest first;
   if (!reader.Read(&first)) {
     return call.caller_cancelled()
@@ -216,9 +215,8 @@ absl::Status StorageService::StoreObject(
   return absl::OkStatus();
 }
 
-absl::Status StorageService::SendObject(
-    ServiceCall& call, const v1::DownloadRequest& request,
-    grpc::ServerWriterInterface<v1::DownloadResponse>& writer) {
+absl::Status StorageService::SendObject(ServiceCall& call, const v1::DownloadRequest& request,
+                                        grpc::ServerWriterInterface<v1::DownloadResponse>& writer) {
   absl::StatusOr<DownloadSpec> spec = ValidateDownloadRequest(request);
   if (!spec.ok()) return spec.status();
   DownloadStream stream(writer, spec->key, options_.download_chunk_bytes,
@@ -246,9 +244,8 @@ absl::Status StorageService::SendListing(ServiceCall& call, const v1::ListReques
   };
 
   while (true) {
-    query.max_keys =
-        static_cast<int>(remaining ? std::min<int64_t>(*remaining, plan->page_size)
-                                   : plan->page_size);
+    query.max_keys = static_cast<int>(remaining ? std::min<int64_t>(*remaining, plan->page_size)
+                                                : plan->page_size);
     absl::StatusOr<ListPage> upstream_page = upstream_.List(call.context(), query);
     if (!upstream_page.ok()) return upstream_page.status();
     for (ObjectEntry& entry : upstream_page->entries) {

@@ -1,9 +1,9 @@
 #ifndef OBJGATE_SERVER_SERVICE_STORAGE_SERVICE_H_
 #define OBJGATE_SERVER_SERVICE_STORAGE_SERVICE_H_
 
-#include <string>
-
 #include <grpcpp/grpcpp.h>
+
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -81,16 +81,17 @@ class StorageService final
   template <typename Request, typename Response, typename Work>
   grpc::ServerUnaryReactor* ServeUnary(grpc::CallbackServerContext* context,
                                        absl::string_view method, Scope scope,
-                                       const grpc::ByteBuffer* request,
-                                       grpc::ByteBuffer* response, Work work);
+                                       const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+                                       Work work);
   template <typename Request, typename Response, typename Work>
   grpc::ServerWriteReactor<grpc::ByteBuffer>* ServeServerStream(
       grpc::CallbackServerContext* context, absl::string_view method,
       const grpc::ByteBuffer* request, size_t max_queued_bytes, Work work);
   template <typename Request, typename Response, typename Work>
-  grpc::ServerReadReactor<grpc::ByteBuffer>* ServeClientStream(
-      grpc::CallbackServerContext* context, absl::string_view method,
-      grpc::ByteBuffer* response, size_t read_ahead_bytes, Work work);
+  grpc::ServerReadReactor<grpc::ByteBuffer>* ServeClientStream(grpc::CallbackServerContext* context,
+                                                               absl::string_view method,
+                                                               grpc::ByteBuffer* response,
+                                                               size_t read_ahead_bytes, Work work);
 
   // The work of each RPC, on an executor thread.
   absl::Status StoreObject(ServiceCall& call,

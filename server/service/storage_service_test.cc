@@ -4,14 +4,14 @@
 // HTTP below.
 #include "server/service/storage_service.h"
 
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -470,9 +470,7 @@ TEST_F(StorageServiceTest, CallerThatCancelsADownloadStopsTheUpstreamTransfer) {
   upstream_.Put(kTenant, "big", data);
   upstream_.set_download_piece_bytes(kChunkBytes);
   auto context = TenantContext(kTenant);
-  v1::DownloadRequest request;
-  request.set_key("big");
-  auto reader = stub().Download(context.get(), request);
+  auto reader = stub().Download(context.get(), Range("big", 0, 0));
   v1::DownloadResponse message;
   ASSERT_TRUE(reader->Read(&message));  // metadata
   ASSERT_TRUE(reader->Read(&message));  // the first chunk
@@ -509,18 +507,16 @@ TEST_F(StorageServiceTest, CallerThatCancelsAnUploadLeavesNothingStored) {
   EXPECT_FALSE(upstream_.outcomes()[0].ok());
 }
 
-// A caller that reads slowly holds the upstream back: at no point has the upstream
-// delivered more than the call's bounded queues and the transport's windows hold beyond
-// what the caller took.
-TEST_F(StorageServiceTest, SlowDownloadCallerHoldsTheUpstreamBack) {
+// The upstream (here, memory: far faster than the caller) is held back by the caller: at
+// no point has it delivered more than the call's bounded queues and the transport's
+// windows hold beyond what the caller took.
+TEST_F(StorageServiceTest, DownloadUpstreamNeverRunsFarAheadOfTheCaller) {
   constexpr int64_t kObjectBytes = 64 << 20;
   constexpr int64_t kBound = 16 << 20;
   upstream_.Put(kTenant, "big", std::string(kObjectBytes, 'b'));
   upstream_.set_download_piece_bytes(kChunkBytes);
   auto context = TenantContext(kTenant);
-  v1::DownloadRequest request;
-  request.set_key("big");
-  auto reader = stub().Download(context.get(), request);
+  auto reader = stub().Download(context.get(), Range("big", 0, 0));
   v1::DownloadResponse message;
   int64_t received = 0;
   int64_t most_ahead = 0;
@@ -533,9 +529,9 @@ TEST_F(StorageServiceTest, SlowDownloadCallerHoldsTheUpstreamBack) {
   EXPECT_LE(most_ahead, kBound);
 }
 
-// An upstream that reads slowly holds the caller back: its writes block once the bounded
-// read-ahead and the transport's windows are full.
-TEST_F(StorageServiceTest, SlowUpstreamHoldsTheUploadCallerBack) {
+// The caller is held back by the upstream: its writes block once the bounded read-ahead
+// and the transport's windows are full, so it is never far ahead of what the upstream read.
+TEST_F(StorageServiceTest, UploadCallerNeverRunsFarAheadOfTheUpstream) {
   constexpr int64_t kObjectBytes = 64 << 20;
   constexpr int64_t kBound = 16 << 20;
   auto context = TenantContext(kTenant);

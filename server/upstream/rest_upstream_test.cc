@@ -8,9 +8,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/retry/retryable.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/retry/retryable.h"
 #include "server/http/testing/fake_http_client.h"
 #include "server/upstream/testing/fake_upstream.h"
 
@@ -194,7 +194,8 @@ TEST_F(RestUpstreamTest, HtmlErrorPagesBecomeOneShortLine) {
                        {{"Content-Type", "text/html; charset=utf-8"}}));
   status = upstream_->Download(Context(), DownloadSpec{"k", 99}, sink);
   EXPECT_TRUE(absl::IsOutOfRange(status));
-  EXPECT_EQ(status.message(), "download of \"k\": upstream answered HTTP 416 (range not satisfiable)");
+  EXPECT_EQ(status.message(),
+            "download of \"k\": upstream answered HTTP 416 (range not satisfiable)");
 }
 
 TEST_F(RestUpstreamTest, DownloadOfAWholeObjectReadsTheHeadersAndStreamsTheBody) {

@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "common/retry/retryable.h"
 #include "common/testing/fake_clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "server/upstream/testing/fake_upstream.h"
 
 namespace objgate {
@@ -98,7 +98,8 @@ TEST_F(RetryingUpstreamTest, UploadReplaysBufferedBytesAfterFailure) {
 
 TEST_F(RetryingUpstreamTest, UploadLargerThanReplayBufferFailsUnavailableWithoutRetry) {
   inner_.FailNext(Op::kUpload, {Retryable503(), /*after_bytes=*/20});
-  StringByteSource source(std::string(100, 'x'));
+  const std::string data(100, 'x');
+  StringByteSource source(data);
   RetryingUpstream upstream = MakeUpstream(/*replay_buffer_bytes=*/10);
   absl::StatusOr<StoredObject> stored = upstream.Upload(Context(), UploadSpec{"k"}, source);
   EXPECT_EQ(stored.status().code(), absl::StatusCode::kUnavailable);
@@ -188,7 +189,8 @@ TEST_F(RetryingUpstreamTest, DeleteWhoseRetryFindsNothingCountsAsDone) {
   RetryingUpstream upstream = MakeUpstream();
   EXPECT_TRUE(upstream.Delete(Context(), "k").ok());
   EXPECT_EQ(inner_.CallCount(Op::kDelete), 2);
-  EXPECT_THAT(inner_.outcomes(), ElementsAre(Retryable503(), absl::NotFoundError("object \"k\" not found")));
+  EXPECT_THAT(inner_.outcomes(),
+              ElementsAre(Retryable503(), absl::NotFoundError("object \"k\" not found")));
 }
 
 TEST_F(RetryingUpstreamTest, DeleteOfMissingObjectOnFirstAttemptIsNotFound) {

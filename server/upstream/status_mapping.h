@@ -10,13 +10,14 @@
 
 namespace objgate {
 
-// The one table from what the upstream or libcurl said to the absl::Status the gateway
-// works with: its code, and whether the retry loop may try again (the mark of
+// The table from the upstream's HTTP answers to the absl::Status the gateway works with:
+// its code, and whether the retry loop may try again (the mark of
 // common/retry/retryable.h). absl::StatusCode values equal gRPC's, so the code chosen here
-// is the gRPC code the caller gets.
+// is the gRPC code the caller gets. What goes wrong below HTTP (a refused connection, a
+// reset) is the HTTP layer's table, server/http/curl_status.h.
 //
-// Both tables are data, so that tests walk them row by row and documentation can be
-// generated from them.
+// The table is data, so that tests walk it row by row and documentation can be generated
+// from it.
 
 // A row of the HTTP table: statuses `first` to `last`, and, when `body_contains` is not
 // empty, only answers whose body contains it (ignoring ASCII case). The first matching row

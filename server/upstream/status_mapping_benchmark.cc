@@ -16,16 +16,16 @@ BENCHMARK(BM_StatusFromHttpOk);
 
 void BM_StatusFromHttpNotFound(benchmark::State& state) {
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        StatusFromHttp({404, "application/json", R"({"error":"object not found"})"}, "download of \"k\""));
+    benchmark::DoNotOptimize(StatusFromHttp(
+        {404, "application/json", R"({"error":"object not found"})"}, "download of \"k\""));
   }
 }
 BENCHMARK(BM_StatusFromHttpNotFound);
 
 void BM_StatusFromHttpQuotaExceeded(benchmark::State& state) {
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        StatusFromHttp({403, "application/json", R"({"error":"Quota exceeded"})"}, "upload of \"k\""));
+    benchmark::DoNotOptimize(StatusFromHttp(
+        {403, "application/json", R"({"error":"Quota exceeded"})"}, "upload of \"k\""));
   }
 }
 BENCHMARK(BM_StatusFromHttpQuotaExceeded);

@@ -133,7 +133,15 @@ TEST_F(CliTest, EveryCommandHasHelp) {
     EXPECT_THAT(run.output, StartsWith(absl::StrCat("Usage: objgate [flags] ", command)));
   }
   ShellRun run = Shell("$OBJGATE --help");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_THAT(run.output, StartsWith("objgate: upload, download"));
   EXPECT_THAT(run.output, HasSubstr("Exit status: 0 ok"));
+  EXPECT_THAT(run.output, HasSubstr("--tenant (default \"\"; env OBJGATE_TENANT)"));
+  EXPECT_THAT(run.output, HasSubstr("--long (default false)"));
+  // Only what the tool says itself: no Abseil boilerplate.
+  EXPECT_THAT(run.output, Not(HasSubstr("objgate: objgate")));
+  EXPECT_THAT(run.output, Not(HasSubstr("No flags matched")));
+  EXPECT_THAT(run.output, Not(HasSubstr("helpfull")));
 }
 
 }  // namespace

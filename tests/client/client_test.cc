@@ -243,7 +243,8 @@ class ScriptedGatewayTest : public ::testing::Test {
   void TearDown() override { server_->Shutdown(); }
 
   static void Send(grpc::ServerWriter<v1::DownloadResponse>& writer, int64_t size,
-                   int64_t offset, int64_t length, const std::string& etag) {
+                   int64_t offset, int64_t length, const std::string& etag,
+                   const std::string& declared_sha256 = "") {
     v1::DownloadResponse message;
     v1::ObjectMetadata* metadata = message.mutable_metadata();
     metadata->set_key("k");
@@ -251,6 +252,7 @@ class ScriptedGatewayTest : public ::testing::Test {
     metadata->set_offset(offset);
     metadata->set_length(length);
     metadata->set_etag(etag);
+    metadata->set_sha256(declared_sha256);
     writer.Write(message);
   }
   static void SendData(grpc::ServerWriter<v1::DownloadResponse>& writer, const std::string& data) {
@@ -264,6 +266,24 @@ class ScriptedGatewayTest : public ::testing::Test {
     message.mutable_trailer()->set_sha256(sha256);
     message.mutable_trailer()->set_size(size);
     writer.Write(message);
+  }
+
+  // The object "0123456789", without an etag but with its SHA-256 declared: the first
+  // stream breaks after "0123", the second sends `rest` (what the store holds by then).
+  void BreakAfterFourBytesThenSend(std::string rest) {
+    const std::string declared = Sha256::Hex("0123456789");
+    service_.download = [declared, rest](const v1::DownloadRequest& request, auto& writer,
+                                         int call) {
+      if (call == 1) {
+        Send(writer, 10, 0, 10, "", declared);
+        SendData(writer, "0123");
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "upstream went away");
+      }
+      Send(writer, 10, request.offset(), request.limit(), "", declared);
+      SendData(writer, rest);
+      SendTrailer(writer, Sha256::Hex(rest), static_cast<int64_t>(rest.size()));
+      return grpc::Status::OK;
+    };
   }
 
   ScriptedGateway service_;
@@ -310,6 +330,36 @@ TEST_F(ScriptedGatewayTest, BrokenStreamResumesFromTheNextByteOfTheSameVersion) 
   EXPECT_EQ(service_.requests[1].offset(), 4);
   EXPECT_EQ(service_.requests[1].limit(), 6);
   EXPECT_EQ(service_.requests[1].if_match(), "v1");
+}
+
+// The client follows the gateway's rule (common/retry/repeat_rules.h): without an etag,
+// only a whole object whose SHA-256 the store declared may be resumed.
+TEST_F(ScriptedGatewayTest, BrokenStreamWithoutEtagOrChecksumIsNotResumed) {
+  service_.download = [](const v1::DownloadRequest&, auto& writer, int) {
+    Send(writer, 10, 0, 10, "");
+    SendData(writer, "0123");
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "upstream went away");
+  };
+  absl::Status status = client_->Download("k").status();
+  EXPECT_TRUE(absl::IsUnavailable(status)) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("cannot be resumed safely"));
+  EXPECT_EQ(service_.requests.size(), 1u);
+}
+
+TEST_F(ScriptedGatewayTest, WholeObjectWithDeclaredChecksumResumesWithoutEtag) {
+  BreakAfterFourBytesThenSend("456789");
+  absl::StatusOr<std::string> data = client_->Download("k");
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(*data, "0123456789");
+  EXPECT_EQ(service_.requests[1].if_match(), "");
+}
+
+// The object was replaced between the two streams: each stream checks out against its
+// trailer, but the whole does not match the declared checksum.
+TEST_F(ScriptedGatewayTest, ResumeWithoutEtagThatMixesVersionsIsDataLoss) {
+  BreakAfterFourBytesThenSend("ABCDEF");
+  absl::Status status = client_->Download("k").status();
+  EXPECT_TRUE(absl::IsDataLoss(status)) << status;
 }
 
 }  // namespace

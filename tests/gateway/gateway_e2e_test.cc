@@ -19,6 +19,7 @@ using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::SizeIs;
 
 
 class GatewayE2ETest : public SharedGatewayTest {
@@ -324,7 +325,9 @@ TEST_F(GatewayE2ETest, StandardHealthServiceTurnsServing) {
   EXPECT_TRUE(WaitUntilServing(harness().channel()));
 }
 
-TEST_F(GatewayE2ETest, ReflectionListsTheService) {
+// What grpcurl, grpc_cli and Postman do before a call: list the services, then ask for the
+// file that defines each. Every service listed must be describable.
+TEST_F(GatewayE2ETest, ReflectionDescribesEveryServiceItLists) {
   auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(harness().channel());
   grpc::ClientContext context;
   auto stream = reflection->ServerReflectionInfo(&context);
@@ -338,7 +341,15 @@ TEST_F(GatewayE2ETest, ReflectionListsTheService) {
     names.push_back(service.name());
   }
   EXPECT_THAT(names, Contains("storage.v1.ObjectStorage"));
-  EXPECT_THAT(names, Contains("grpc.health.v1.Health"));
+  ASSERT_THAT(names, Contains("grpc.health.v1.Health"));
+  for (const std::string& name : names) {
+    request.set_file_containing_symbol(name);
+    ASSERT_TRUE(stream->Write(request));
+    ASSERT_TRUE(stream->Read(&response));
+    EXPECT_FALSE(response.has_error_response())
+        << name << ": " << response.error_response().error_message();
+    EXPECT_GT(response.file_descriptor_response().file_descriptor_proto_size(), 0) << name;
+  }
   stream->WritesDone();
   stream->Finish();
 }
@@ -353,6 +364,39 @@ TEST(GatewayUpstreamTest, QuotaExceededIsResourceExhausted) {
   EXPECT_THAT(up.status.error_message(), HasSubstr("uota"));
   EXPECT_EQ(Download((*harness)->stub(), "quota-tenant", "big").status.error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// The dialect allows a store without list pagination (the published reference server is
+// one): it honours max_keys but says nothing of what follows and ignores start_after. A
+// listing through the gateway must still hold every key, paged as the caller asked.
+TEST(GatewayUpstreamTest, ListingOfAStoreThatDoesNotPaginateDropsNoKey) {
+  GatewayHarnessOptions options;
+  options.refstore_args = {"--list_pagination=false"};
+  absl::StatusOr<std::unique_ptr<GatewayHarness>> harness = GatewayHarness::Start(options);
+  ASSERT_TRUE(harness.ok()) << harness.status();
+  std::vector<std::string> all;
+  for (int i = 0; i < 25; ++i) {
+    all.push_back(absl::StrCat("k", i < 10 ? "0" : "", i));
+    ASSERT_TRUE(Upload((*harness)->stub(), "flat", all.back(), "x").status.ok());
+  }
+  v1::ListRequest paged;
+  paged.set_page_size(3);
+  ListOutcome outcome = List((*harness)->stub(), "flat", paged);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  EXPECT_EQ(outcome.keys, all);
+  EXPECT_THAT(outcome.pages, SizeIs(9));
+
+  v1::ListRequest rest = paged;
+  rest.set_start_after("k10");
+  outcome = List((*harness)->stub(), "flat", rest);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  EXPECT_EQ(outcome.keys, std::vector<std::string>(all.begin() + 11, all.end()));
+
+  v1::ListRequest limited;
+  limited.set_limit(7);
+  limited.set_start_after("k20");
+  outcome = List((*harness)->stub(), "flat", limited);
+  EXPECT_THAT(outcome.keys, ElementsAre("k21", "k22", "k23", "k24"));
 }
 
 TEST(GatewayUpstreamTest, UpstreamDownIsUnavailableAndHealthSaysSo) {

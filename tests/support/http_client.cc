@@ -142,16 +142,4 @@ absl::StatusOr<HttpResponse> HttpClient::Delete(std::string target, HeaderList h
   return Perform(call);
 }
 
-std::string UrlEncode(absl::string_view text) {
-  std::string encoded;
-  for (unsigned char c : text) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      encoded.push_back(static_cast<char>(c));
-    } else {
-      absl::StrAppendFormat(&encoded, "%%%02X", c);
-    }
-  }
-  return encoded;
-}
-
 }  // namespace objgate::test_support

@@ -64,9 +64,6 @@ class HttpClient {
   absl::Duration timeout_;
 };
 
-// Percent-encodes everything but unreserved characters (RFC 3986), for query values.
-std::string UrlEncode(absl::string_view text);
-
 }  // namespace objgate::test_support
 
 #endif  // OBJGATE_TESTS_SUPPORT_HTTP_CLIENT_H_

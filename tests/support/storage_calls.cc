@@ -99,5 +99,4 @@ ListOutcome List(v1::ObjectStorage::Stub& stub, const std::string& tenant,
   return outcome;
 }
 
-
 }  // namespace objgate::test_support

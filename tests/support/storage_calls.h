@@ -1,13 +1,13 @@
 #ifndef OBJGATE_TESTS_SUPPORT_STORAGE_CALLS_H_
 #define OBJGATE_TESTS_SUPPORT_STORAGE_CALLS_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
 #include "storage/v1/storage.grpc.pb.h"
@@ -23,8 +23,8 @@ namespace objgate::test_support {
 std::string TestBytes(size_t size);
 
 // A ClientContext for an object call of `tenant` (none when empty), with a deadline.
-std::unique_ptr<grpc::ClientContext> TenantContext(
-    const std::string& tenant, absl::Duration timeout = absl::Seconds(60));
+std::unique_ptr<grpc::ClientContext> TenantContext(const std::string& tenant,
+                                                   absl::Duration timeout = absl::Seconds(60));
 
 struct UploadOutcome {
   grpc::Status status;
@@ -69,7 +69,6 @@ struct ListOutcome {
 
 ListOutcome List(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
                  const storage::v1::ListRequest& request);
-
 
 }  // namespace objgate::test_support
 

@@ -50,8 +50,8 @@ TEST(BenchSmokeTest, QuickRunWritesEveryScenario) {
     ExpectNumbers(row["direct"], {"mb_per_s", "bytes", "seconds"});
     ExpectNumbers(row, {"ratio", "gateway_cpu_seconds_per_gib"});
   }
-  // Up, down and the no-op floor at 1, 16 and 64.
-  ASSERT_EQ(results["small"].size(), 9u);
+  // Up, down, info and the no-op floor at 1, 16 and 64.
+  ASSERT_EQ(results["small"].size(), 12u);
   int no_op_rows = 0;
   for (const json& row : results["small"]) {
     if (row["operation"] == "no-op") ++no_op_rows;

@@ -118,6 +118,14 @@ class GatewayClient : public ObjectClient {
     return FromGrpc(health_->Check(&context, request, &response), "health check");
   }
 
+  absl::Status Info() override {
+    grpc::ClientContext context;
+    Prepare(context);
+    v1::ServerInfo info;
+    return FromGrpc(stub_->GetServerInfo(&context, v1::GetServerInfoRequest(), &info),
+                    "server info");
+  }
+
  private:
   void Prepare(grpc::ClientContext& context) const {
     context.AddMetadata("x-tenant-id", tenant_);
@@ -174,6 +182,11 @@ class DirectClient : public ObjectClient {
   absl::Status Ping() override {
     Prepare("GET", absl::StrCat(base_url_, "/minio/health/live"));
     return Perform("liveness check");
+  }
+
+  absl::Status Info() override {
+    Prepare("GET", absl::StrCat(base_url_, "/"));
+    return Perform("server info");
   }
 
   absl::Status Upload(const std::string& key, int64_t size) override {

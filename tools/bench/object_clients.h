@@ -30,6 +30,9 @@ class ObjectClient {
   // gRPC answers in the gateway without calling the upstream; directly, GET
   // /minio/health/live.
   virtual absl::Status Ping() = 0;
+  // The store's self-description: through the gateway the unary GetServerInfo, which asks
+  // the store; directly, GET /.
+  virtual absl::Status Info() = 0;
 };
 
 // Calls the gateway at `target` ("127.0.0.1:PORT") through the generated gRPC stubs, on a

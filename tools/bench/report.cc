@@ -57,6 +57,8 @@ void PrintSmall(const json& rows, std::FILE* out) {
   if (std::any_of(rows.begin(), rows.end(),
                   [](const json& row) { return row["operation"] == "no-op"; })) {
     absl::FPrintF(out,
+                  "info: GetServerInfo, a unary call the gateway passes to the store, against "
+                  "GET /.\n"
                   "no-op: grpc.health.v1 Check, which gRPC answers inside the gateway, against "
                   "GET /minio/health/live\non the store: what each transport costs by itself.\n");
   }

@@ -207,21 +207,27 @@ class Runner {
       if (absl::Status s = client.Ping(); !s.ok()) return s;
       return 0;
     };
+    // A unary call that asks the store, without object bytes: GetServerInfo against GET /.
+    const Operation info = [](ObjectClient& client, int, int64_t) -> absl::StatusOr<int64_t> {
+      if (absl::Status s = client.Info(); !s.ok()) return s;
+      return 0;
+    };
     // At each concurrency the uploads write the keys the downloads then read.
     const std::pair<const char*, const Operation*> phases[] = {
-        {"upload", &upload}, {"download", &download}, {"no-op", &ping}};
+        {"upload", &upload}, {"download", &download}, {"info", &info}, {"no-op", &ping}};
     for (int concurrency : plan_.small_concurrency) {
       for (const auto& [op, operation] : phases) {
         const LoadShape shape{concurrency, std::numeric_limits<int64_t>::max(),
                               plan_.small_duration};
-        const std::string what = operation == &ping ? op : absl::StrCat(op, " ", Size(size));
+        const bool carries_object = operation == &upload || operation == &download;
+        const std::string what = carries_object ? absl::StrCat(op, " ", Size(size)) : op;
         auto totals = Compare(absl::StrCat(what, " at concurrency ", concurrency),
                               gateway, shape, *operation);
         if (!totals.ok()) return totals.status();
         auto& [through_gateway, direct] = *totals;
         json row = {{"operation", op},
                     {"concurrency", concurrency},
-                    {"object_bytes", operation == &ping ? 0 : size},
+                    {"object_bytes", carries_object ? size : 0},
                     {"gateway", summary(through_gateway)},
                     {"direct", summary(direct)}};
         row["gateway"]["cpu_seconds"] = through_gateway.gateway_cpu_seconds;
@@ -247,7 +253,7 @@ class Runner {
       large_bytes += row["gateway"]["bytes"].get<double>();
     }
     for (const json& row : results.value("small", json::array())) {
-      if (row["operation"] == "no-op") continue;
+      if (row["object_bytes"] == 0) continue;  // the cost of object operations
       small_cpu += row["gateway"]["cpu_seconds"].get<double>();
       small_ops += row["gateway"]["ops"].get<double>();
     }

@@ -275,7 +275,7 @@ int Help(int argc, char** argv) {
     std::printf("\nFlags:\n%s",
                 DescribeFlags(command->flags, kEnvPrefix, EnvironmentFlags()).c_str());
   }
-  std::printf("\nGlobal flags: --%s (objgate --help describes them).\n",
+  std::printf("\nGlobal flags, which objgate --help describes:\n  --%s\n",
               absl::StrJoin(GlobalFlags(), ", --").c_str());
   return kExitOk;
 }

@@ -1,5 +1,5 @@
-// The reference REST store: the object API of shared/rest-api.md on local disk, the
-// gateway's default upstream and the upstream of its tests.
+// The reference REST store: the object API of server/upstream/rest_dialect.md on local
+// disk, the gateway's default upstream and the upstream of its tests.
 
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +30,11 @@ ABSL_FLAG(uint64_t, quota_bytes, 0,
           "exceeded\". 0 means no quota.");
 ABSL_FLAG(uint64_t, max_object_bytes, 0,
           "Largest object accepted; larger uploads get 413. 0 means no limit.");
+ABSL_FLAG(bool, list_pagination, true,
+          "Paginate listings (start_after, is_truncated, next_start_after). false answers "
+          "them as the published reference server does, which the dialect allows: prefix and "
+          "max_keys honoured, start_after ignored, nothing said of what follows; for testing "
+          "clients against such stores.");
 ABSL_FLAG(int, max_connections, 256,
           "Connections served at once; more clients wait to be accepted. Each takes a "
           "thread.");
@@ -72,7 +77,9 @@ int Run() {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  RestHandler handler(**store);
+  RestHandlerOptions handler_options;
+  handler_options.list_pagination = absl::GetFlag(FLAGS_list_pagination);
+  RestHandler handler(**store, handler_options);
   absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
       server_options, [&handler](const RequestHead& request, BodyReader& body,
                                  ResponseWriter& response) {

@@ -16,6 +16,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "common/sha256.h"
+#include "common/url_encoding.h"
 #include "tests/support/http_client.h"
 #include "tests/support/refstore_process.h"
 #include "tests/support/subprocess.h"
@@ -31,7 +32,6 @@ using ::objgate::test_support::HttpResponse;
 using ::objgate::test_support::StartRefstore;
 using ::objgate::test_support::Subprocess;
 using ::objgate::test_support::TempDir;
-using ::objgate::test_support::UrlEncode;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;

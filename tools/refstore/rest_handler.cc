@@ -231,6 +231,10 @@ void RestHandler::ServeList(const RequestHead& request, BodyReader&,
   options.prefix = std::string(request.QueryParam("prefix").value_or(""));
   options.start_after = std::string(request.QueryParam("start_after").value_or(""));
   options.max_keys = *max_keys;
+  if (!options_.list_pagination) {
+    options.start_after.clear();
+    if (!request.QueryParam("max_keys").has_value()) options.max_keys = SIZE_MAX;
+  }
   absl::StatusOr<ListResult> result = store_.List(*tenant, options);
   if (!result.ok()) return SendError(response, result.status());
 
@@ -242,10 +246,11 @@ void RestHandler::ServeList(const RequestHead& request, BodyReader&,
                        {"etag", info.sha256},
                        {"content_type", info.content_type}});
   }
-  nlohmann::json answer = {{"objects", std::move(objects)},
-                           {"count", result->objects.size()},
-                           {"is_truncated", result->is_truncated}};
-  if (result->is_truncated) answer["next_start_after"] = result->objects.back().key;
+  nlohmann::json answer = {{"objects", std::move(objects)}, {"count", result->objects.size()}};
+  if (options_.list_pagination) {
+    answer["is_truncated"] = result->is_truncated;
+    if (result->is_truncated) answer["next_start_after"] = result->objects.back().key;
+  }
   SendJson(response, 200, answer);
 }
 

@@ -8,8 +8,18 @@
 
 namespace objgate::refstore {
 
-// Serves the REST dialect of shared/rest-api.md, every optional capability included,
-// from an ObjectStore:
+// Options of the dialect's optional capabilities, for testing the gateway against stores
+// that lack one.
+struct RestHandlerOptions {
+  // Paginate listings (start_after, is_truncated, next_start_after). Without it, the
+  // listing behaves as the dialect allows and the published reference server does: it
+  // honours prefix and max_keys, ignores start_after, says nothing of what follows, and
+  // answers the whole listing when no max_keys is given.
+  bool list_pagination = true;
+};
+
+// Serves the REST dialect of server/upstream/rest_dialect.md, every optional capability
+// included, from an ObjectStore:
 //
 //   GET /                      server info
 //   PUT|POST /upload?key=K     Content-Length or chunked; X-Checksum-SHA256 verified
@@ -22,7 +32,8 @@ namespace objgate::refstore {
 // header and bare in JSON. Errors are JSON {"error": "..."}.
 class RestHandler {
  public:
-  explicit RestHandler(ObjectStore& store) : store_(store) {}
+  explicit RestHandler(ObjectStore& store, RestHandlerOptions options = {})
+      : store_(store), options_(options) {}
 
   void Handle(const httpd::RequestHead& request, httpd::BodyReader& body,
               httpd::ResponseWriter& response);
@@ -46,6 +57,7 @@ class RestHandler {
                     httpd::ResponseWriter& response);
 
   ObjectStore& store_;
+  const RestHandlerOptions options_;
   RequestMetrics metrics_;
 };
 

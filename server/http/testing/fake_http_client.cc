@@ -69,8 +69,9 @@ absl::Status FakeHttpClient::Perform(const HttpRequest& request, ResponseSink& s
   if (absl::Status status = sink.OnHead(head); !status.ok()) return status;
   absl::string_view body = answer->body;
   for (size_t i = 0; !body.empty(); ++i) {
-    const size_t piece =
-        answer->piece_bytes.empty() ? body.size() : answer->piece_bytes[i % answer->piece_bytes.size()];
+    const size_t piece = answer->piece_bytes.empty()
+                             ? body.size()
+                             : answer->piece_bytes[i % answer->piece_bytes.size()];
     const size_t n = std::min(body.size(), std::max<size_t>(piece, 1));
     if (absl::Status status = sink.OnBody(body.substr(0, n)); !status.ok()) return status;
     body.remove_prefix(n);

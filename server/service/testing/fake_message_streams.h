@@ -1,13 +1,13 @@
 #ifndef OBJGATE_SERVER_SERVICE_TESTING_FAKE_MESSAGE_STREAMS_H_
 #define OBJGATE_SERVER_SERVICE_TESTING_FAKE_MESSAGE_STREAMS_H_
 
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/sync_stream.h>
+
 #include <cstdint>
 #include <deque>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/support/sync_stream.h>
 
 namespace objgate {
 

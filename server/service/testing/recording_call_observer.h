@@ -34,7 +34,8 @@ class RecordingCallObserver final : public CallObserver {
   // before the service did (a cancelled one); returns them.
   std::vector<AccessRecord> WaitForEnded(size_t calls) const {
     absl::MutexLock lock(&mu_);
-    auto enough = [this, calls]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return ended_.size() >= calls; };
+    auto enough = [this, calls]()
+                      ABSL_SHARED_LOCKS_REQUIRED(mu_) { return ended_.size() >= calls; };
     mu_.Await(absl::Condition(&enough));
     return ended_;
   }

@@ -96,8 +96,8 @@ std::vector<FakeUpstream::Call> FakeUpstream::calls() const {
 
 int FakeUpstream::CallCount(Op op) const {
   absl::MutexLock lock(&mu_);
-  return static_cast<int>(
-      std::count_if(calls_.begin(), calls_.end(), [op](const Call& call) { return call.op == op; }));
+  return static_cast<int>(std::count_if(calls_.begin(), calls_.end(),
+                                        [op](const Call& call) { return call.op == op; }));
 }
 
 int64_t FakeUpstream::bytes_read() const {
@@ -175,8 +175,7 @@ absl::StatusOr<StoredObject> FakeUpstream::Upload(const CallContext& context,
   std::string data;
   char buffer[16 * 1024];
   while (true) {
-    if (fault && !fault->after_success &&
-        static_cast<int64_t>(data.size()) >= fault->after_bytes) {
+    if (fault && !fault->after_success && static_cast<int64_t>(data.size()) >= fault->after_bytes) {
       return End<Result>(fault->status);
     }
     size_t want = sizeof(buffer);
@@ -191,9 +190,8 @@ absl::StatusOr<StoredObject> FakeUpstream::Upload(const CallContext& context,
     bytes_read_ += static_cast<int64_t>(*n);
   }
   if (spec.size && *spec.size != static_cast<int64_t>(data.size())) {
-    return End<Result>(absl::InvalidArgumentError(
-        absl::StrCat("upload of ", Quoted(spec.key), ": ", data.size(), " bytes, ", *spec.size,
-                     " declared")));
+    return End<Result>(absl::InvalidArgumentError(absl::StrCat(
+        "upload of ", Quoted(spec.key), ": ", data.size(), " bytes, ", *spec.size, " declared")));
   }
   const std::string sha256 = Sha256::Hex(data);
   if (!spec.sha256.empty() && spec.sha256 != sha256) {
@@ -205,8 +203,7 @@ absl::StatusOr<StoredObject> FakeUpstream::Upload(const CallContext& context,
   object.data = std::move(data);
   object.etag = stored.etag;
   object.declared_sha256 = sha256;
-  object.content_type =
-      spec.content_type.empty() ? "application/octet-stream" : spec.content_type;
+  object.content_type = spec.content_type.empty() ? "application/octet-stream" : spec.content_type;
   object.metadata = spec.metadata;
   object.last_modified = absl::Now();
   PutObject(context.tenant_id, spec.key, std::move(object));
@@ -248,8 +245,8 @@ absl::Status FakeUpstream::DoDownload(const CallContext& context, const Download
   }
   const int64_t size = static_cast<int64_t>(object->data.size());
   if (spec.offset > 0 && spec.offset >= size) {
-    return absl::OutOfRangeError(absl::StrCat("offset ", spec.offset, " is past the end of the ",
-                                              size, "-byte object"));
+    return absl::OutOfRangeError(
+        absl::StrCat("offset ", spec.offset, " is past the end of the ", size, "-byte object"));
   }
   DownloadHead head;
   head.object_size = size;

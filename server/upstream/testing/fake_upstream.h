@@ -125,8 +125,8 @@ class FakeUpstream final : public Upstream {
   // Records the outcome and marks the call ended.
   template <typename T>
   T End(T result);
-  absl::Status DoDownload(const CallContext& context, const DownloadSpec& spec,
-                          DownloadSink& sink, const std::optional<Fault>& fault);
+  absl::Status DoDownload(const CallContext& context, const DownloadSpec& spec, DownloadSink& sink,
+                          const std::optional<Fault>& fault);
 
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, TenantObjects> tenants_ ABSL_GUARDED_BY(mu_);
@@ -134,8 +134,8 @@ class FakeUpstream final : public Upstream {
   std::function<void(Op, const CallContext&)> before_call_ ABSL_GUARDED_BY(mu_);
   bool etags_ ABSL_GUARDED_BY(mu_) = true;
   bool declares_sha256_ ABSL_GUARDED_BY(mu_) = true;
-  absl::StatusOr<UpstreamServerInfo> server_info_ ABSL_GUARDED_BY(mu_) =
-      UpstreamServerInfo{"ok", "fake-1.0", "1x"};
+  absl::StatusOr<UpstreamServerInfo> server_info_ ABSL_GUARDED_BY(mu_) = UpstreamServerInfo{
+      "ok", "fake-1.0", "1x"};
   absl::Status live_ ABSL_GUARDED_BY(mu_);
   absl::Status ready_ ABSL_GUARDED_BY(mu_);
   size_t download_piece_bytes_ ABSL_GUARDED_BY(mu_) = 64 * 1024;
