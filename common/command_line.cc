@@ -101,7 +101,10 @@ std::vector<char*> ParseProgramCommandLine(int argc, char** argv, absl::string_v
     std::exit(0);
   }
   if (absl::Status env = ApplyEnvironmentFallbacks(env_prefix, flags); !env.ok()) {
-    std::fprintf(stderr, "%s: %s\n", argc > 0 ? argv[0] : "", std::string(env.message()).c_str());
+    absl::string_view program = argc > 0 ? argv[0] : "";
+    program.remove_prefix(program.rfind('/') + 1);  // npos + 1 is 0
+    std::fprintf(stderr, "%s: %s\n", std::string(program).c_str(),
+                 std::string(env.message()).c_str());
     std::exit(2);
   }
   absl::SetProgramUsageMessage(usage);

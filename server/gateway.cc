@@ -67,12 +67,6 @@ absl::Status GatewayOptions::Validate() const {
         "tenant_max_concurrent_calls and tenant_calls_per_second must be >= 0, and "
         "tenant_burst at least 1 when there is a rate");
   }
-  if (tls.key_file.empty() != tls.cert_file.empty()) {
-    return absl::InvalidArgumentError("tls_cert and tls_key go together");
-  }
-  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
-    return absl::InvalidArgumentError("tls_client_ca needs tls_cert and tls_key");
-  }
   if (!metrics_listen_address.empty()) {
     httpd::HttpServerOptions parsed;
     if (!httpd::ParseListenAddress(metrics_listen_address, parsed)) {

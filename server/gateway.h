@@ -56,7 +56,9 @@ struct GatewayOptions {
   std::string metrics_listen_address;
 
   // INVALID_ARGUMENT naming the option (by the gateway's flag of the same name) and the
-  // range it must be in; the one place where the gateway's configuration is checked.
+  // range it must be in; the one place where the gateway's configuration is checked. The
+  // TLS and credentials files are checked where they are read, by the parts that read them
+  // (MakeListenerCredentials, TenantAuthenticator), when the gateway starts.
   absl::Status Validate() const;
 };
 

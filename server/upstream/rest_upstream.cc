@@ -38,14 +38,17 @@ std::string BareEtag(absl::string_view etag) {
   return std::string(etag);
 }
 
+HttpAnswer AnswerOf(int http_status, const HttpHeaders& headers, absl::string_view body) {
+  return {http_status, headers.Get("Content-Type").value_or(""), body};
+}
+
 absl::Status ErrorFromAnswer(int http_status, const HttpHeaders& headers,
                              absl::string_view body, absl::string_view what) {
   std::optional<absl::Duration> retry_after;
   if (std::optional<absl::string_view> value = headers.Get("Retry-After")) {
     retry_after = ParseRetryAfter(*value, absl::Now());
   }
-  return StatusFromHttp({http_status, headers.Get("Content-Type").value_or(""), body}, what,
-                        retry_after);
+  return StatusFromHttp(AnswerOf(http_status, headers, body), what, retry_after);
 }
 
 absl::Status ErrorFromAnswer(const BufferedResponse& answer, absl::string_view what) {
@@ -314,7 +317,7 @@ absl::Status RestUpstream::CheckReady(const CallContext& context) {
   if (absl::StripAsciiWhitespace(answer->body) != "READY") {
     return absl::UnavailableError(absl::StrCat(
         "upstream is not ready: it answered \"",
-        UpstreamErrorText(answer->headers.Get("Content-Type").value_or(""), answer->body),
+        UpstreamErrorText(AnswerOf(answer->status, answer->headers, answer->body)),
         "\""));
   }
   return absl::OkStatus();

@@ -58,8 +58,9 @@ bool ContainsIgnoringCase(absl::string_view text, absl::string_view needle) {
 
 }  // namespace
 
-std::string UpstreamErrorText(absl::string_view content_type, absl::string_view body) {
-  absl::string_view media_type = content_type.substr(0, content_type.find(';'));
+std::string UpstreamErrorText(const HttpAnswer& answer) {
+  const absl::string_view body = answer.body;
+  absl::string_view media_type = answer.content_type.substr(0, answer.content_type.find(';'));
   media_type = absl::StripAsciiWhitespace(media_type);
   const absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(body);
   const bool json = media_type.empty() ? absl::StartsWith(trimmed, "{")
@@ -107,7 +108,7 @@ absl::Status StatusFromHttp(const HttpAnswer& answer, absl::string_view what,
   if (row->code == Code::kOk) return absl::OkStatus();
   std::string message =
       absl::StrCat(what, ": upstream answered HTTP ", answer.status, " (", row->meaning, ")");
-  const std::string text = UpstreamErrorText(answer.content_type, answer.body);
+  const std::string text = UpstreamErrorText(answer);
   if (!text.empty()) absl::StrAppend(&message, ": ", text);
   return MakeStatus(row->code, row->retryable, std::move(message), retry_after);
 }

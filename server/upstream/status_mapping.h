@@ -65,7 +65,7 @@ absl::Status StatusFromHttp(const HttpAnswer& answer, absl::string_view what,
 // Anything else (an HTML error page of a proxy in front of the store, XML, bytes of an
 // unknown type) says nothing a caller can use and gives "". Without a Content-Type, a body
 // that starts with '{' is taken for JSON and one that starts with '<' for markup.
-std::string UpstreamErrorText(absl::string_view content_type, absl::string_view body);
+std::string UpstreamErrorText(const HttpAnswer& answer);
 
 }  // namespace objgate
 

@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       absl::StrSplit(status_body.first, absl::MaxSplits(' ', 1));
   const absl::string_view content_type = status_type.second;
 
-  const std::string text = objgate::UpstreamErrorText(content_type, body);
+  const std::string text = objgate::UpstreamErrorText({0, content_type, body});
   FUZZ_CHECK(text.size() <= kMaxErrorTextBytes);
   FUZZ_CHECK(!HasControlBytes(text));
 

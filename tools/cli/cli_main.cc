@@ -5,6 +5,7 @@
 //   objgate health
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <iostream>
@@ -275,8 +276,12 @@ int Help(int argc, char** argv) {
     std::printf("\nFlags:\n%s",
                 DescribeFlags(command->flags, kEnvPrefix, EnvironmentFlags()).c_str());
   }
-  std::printf("\nGlobal flags, which objgate --help describes:\n  --%s\n",
-              absl::StrJoin(GlobalFlags(), ", --").c_str());
+  std::printf("\nGlobal flags, which objgate --help describes:\n");
+  const std::vector<std::string>& globals = GlobalFlags();
+  for (size_t i = 0; i < globals.size(); i += 5) {
+    const auto end = globals.begin() + std::min(i + 5, globals.size());
+    std::printf("  --%s\n", absl::StrJoin(globals.begin() + i, end, ", --").c_str());
+  }
   return kExitOk;
 }
 

@@ -284,9 +284,13 @@ absl::StatusOr<ListPage> FakeUpstream::List(const CallContext& context, const Li
   std::optional<Fault> fault = Begin(std::move(call), context);
   using Result = absl::StatusOr<ListPage>;
   if (fault) return End<Result>(fault->status);
+  return End<Result>(ListStored(context.tenant_id, query));
+}
+
+ListPage FakeUpstream::ListStored(absl::string_view tenant_id, const ListQuery& query) const {
   ListPage page;
   absl::MutexLock lock(&mu_);
-  auto tenant = tenants_.find(context.tenant_id);
+  auto tenant = tenants_.find(tenant_id);
   if (tenant != tenants_.end()) {
     for (auto it = tenant->second.upper_bound(query.start_after); it != tenant->second.end();
          ++it) {
@@ -305,8 +309,6 @@ absl::StatusOr<ListPage> FakeUpstream::List(const CallContext& context, const Li
       page.entries.push_back(std::move(entry));
     }
   }
-  outcomes_.push_back(absl::OkStatus());
-  --running_;
   return page;
 }
 

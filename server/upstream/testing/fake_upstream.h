@@ -125,6 +125,8 @@ class FakeUpstream final : public Upstream {
   // Records the outcome and marks the call ended.
   template <typename T>
   T End(T result);
+  // What the store holds for a listing query, paginated as the contract says.
+  ListPage ListStored(absl::string_view tenant_id, const ListQuery& query) const;
   absl::Status DoDownload(const CallContext& context, const DownloadSpec& spec, DownloadSink& sink,
                           const std::optional<Fault>& fault);
 
