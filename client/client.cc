@@ -520,7 +520,8 @@ absl::StatusOr<ServerInfo> Client::GetServerInfo() {
     absl::Status status =
         FromGrpc((*stub)->GetServerInfo(context.get(), v1::GetServerInfoRequest(), &info));
     if (!status.ok()) return status;
-    return ServerInfo{info.status(), info.version(), info.performance(), info.gateway_version()};
+    return ServerInfo{info.status(), info.version(), info.performance(), info.gateway_version(),
+                      info.dialect()};
   });
 }
 

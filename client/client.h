@@ -105,6 +105,8 @@ struct ServerInfo {
   std::string version;
   std::string performance;
   std::string gateway_version;
+  // What the gateway's upstream speaks: "rest" or "s3".
+  std::string dialect;
 };
 
 // A connection to the gateway for one tenant: the MinIO Enterprise SDK's client, in C++.

@@ -5,8 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "server/metrics/metrics_handler.h"
 #include "common/clock.h"
+#include "server/metrics/metrics_handler.h"
+#include "server/upstream/rest_upstream.h"
 
 namespace objgate {
 namespace {
@@ -74,6 +75,11 @@ absl::Status GatewayOptions::Validate() const {
                                                      metrics_listen_address, "\""));
     }
   }
+  if (dialect == UpstreamDialect::kS3) {
+    S3UpstreamOptions s3_options = s3;
+    s3_options.endpoint = upstream_url;
+    if (absl::Status valid = ValidateS3UpstreamOptions(s3_options); !valid.ok()) return valid;
+  }
   return BackoffPolicy::Create(retry).status();
 }
 
@@ -90,12 +96,11 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   AddConnectionMetrics(*gateway->http_, gateway->metrics_);
   gateway->instrumented_http_ =
       std::make_unique<InstrumentedHttpClient>(*gateway->http_, gateway->metrics_);
-  absl::StatusOr<std::unique_ptr<RestUpstream>> rest =
-      RestUpstream::Create(*gateway->instrumented_http_, opts.upstream_url);
-  if (!rest.ok()) return rest.status();
-  gateway->rest_ = *std::move(rest);
+  absl::StatusOr<std::unique_ptr<Upstream>> dialect = gateway->MakeDialect(*backoff);
+  if (!dialect.ok()) return dialect.status();
+  gateway->dialect_ = *std::move(dialect);
   gateway->upstream_ = std::make_unique<RetryingUpstream>(
-      *gateway->rest_, *backoff, RealClock::Instance(),
+      *gateway->dialect_, *backoff, RealClock::Instance(),
       static_cast<size_t>(opts.replay_buffer_bytes));
   gateway->access_log_ = std::make_unique<AccessLog>(opts.access_log);
   gateway->call_metrics_ = std::make_unique<CallMetrics>(gateway->metrics_);
@@ -167,12 +172,37 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   return gateway;
 }
 
+absl::StatusOr<std::unique_ptr<Upstream>> Gateway::MakeDialect(const BackoffPolicy& backoff) {
+  switch (options_.dialect) {
+    case UpstreamDialect::kRest: {
+      absl::StatusOr<std::unique_ptr<RestUpstream>> rest =
+          RestUpstream::Create(*instrumented_http_, options_.upstream_url);
+      if (!rest.ok()) return rest.status();
+      return std::unique_ptr<Upstream>(*std::move(rest));
+    }
+    case UpstreamDialect::kS3: {
+      absl::StatusOr<std::unique_ptr<AwsCredentialsProvider>> credentials =
+          AwsCredentialsProvider::Create();
+      if (!credentials.ok()) return credentials.status();
+      aws_credentials_ = *std::move(credentials);
+      S3UpstreamOptions s3 = options_.s3;
+      s3.endpoint = options_.upstream_url;
+      s3.log_error = options_.log_error;
+      absl::StatusOr<std::unique_ptr<S3Upstream>> upstream = S3Upstream::Create(
+          *instrumented_http_, *aws_credentials_, backoff, RealClock::Instance(), std::move(s3));
+      if (!upstream.ok()) return upstream.status();
+      return std::unique_ptr<Upstream>(*std::move(upstream));
+    }
+  }
+  return absl::InvalidArgumentError("unknown upstream dialect");
+}
+
 void Gateway::ProbeReadinessUntilShutdown() {
   auto* health = server_->GetHealthCheckService();
   do {
     CallContext probe;
     probe.deadline = absl::Now() + std::min(options_.health_check_interval, absl::Seconds(5));
-    const bool ready = rest_->CheckReady(probe).ok();
+    const bool ready = dialect_->CheckReady(probe).ok();
     health->SetServingStatus(ready);
     health->SetServingStatus(kServiceName, ready);
   } while (!shutting_down_.WaitForNotificationWithTimeout(options_.health_check_interval));
@@ -196,8 +226,16 @@ void Gateway::Shutdown(absl::Time deadline) {
 }
 
 absl::Status Gateway::ReloadCredentials() {
-  if (authenticator_ == nullptr) return absl::OkStatus();
-  return authenticator_->Reload();
+  absl::Status tenants = authenticator_ == nullptr ? absl::OkStatus() : authenticator_->Reload();
+  absl::Status upstream =
+      aws_credentials_ == nullptr ? absl::OkStatus() : aws_credentials_->Reload();
+  if (!upstream.ok()) {
+    return absl::Status(upstream.code(),
+                        absl::StrCat("upstream credentials: ", upstream.message(),
+                                     tenants.ok() ? "" : absl::StrCat("; tenant credentials: ",
+                                                                      tenants.message())));
+  }
+  return tenants;
 }
 
 Gateway::~Gateway() {

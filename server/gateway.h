@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -22,15 +23,34 @@
 #include "server/service/call_metrics.h"
 #include "server/service/call_observer.h"
 #include "server/service/storage_service.h"
-#include "server/upstream/rest_upstream.h"
+#include "server/upstream/aws_credentials.h"
 #include "server/upstream/retrying_upstream.h"
+#include "server/upstream/s3_upstream.h"
+#include "server/upstream/upstream.h"
 
 namespace objgate {
+
+// The language the upstream speaks.
+enum class UpstreamDialect {
+  // The MinIO Enterprise REST dialect (server/upstream/rest_dialect.md).
+  kRest,
+  // S3 (AWS S3, MinIO, Ceph RGW), signed with SigV4.
+  kS3,
+};
 
 struct GatewayOptions {
   // host:port to serve gRPC on; port 0 picks a free one.
   std::string listen_address = "127.0.0.1:50051";
+  UpstreamDialect dialect = UpstreamDialect::kRest;
+  // The REST store's base URL, or the S3 endpoint's.
   std::string upstream_url = "http://127.0.0.1:9000";
+  // With UpstreamDialect::kS3: the bucket, region, addressing and part size (its
+  // `endpoint` is `upstream_url`, and its `log_error` is `log_error`). Credentials come
+  // from the environment or the shared credentials file (AwsCredentialsProvider).
+  S3UpstreamOptions s3;
+  // Where errors the operator must fix are reported (a misconfigured S3 bucket or
+  // credentials); null for nowhere.
+  std::function<void(absl::string_view message)> log_error;
   CurlHttpClientOptions http;
   RetryOptions retry;
   // Uploads up to this size are kept in memory while they stream, so a failed attempt can
@@ -62,8 +82,8 @@ struct GatewayOptions {
   absl::Status Validate() const;
 };
 
-// The whole gateway in one object: the libcurl client and its pool, the REST upstream with
-// the retry layer around it, the gRPC service, the standard health service fed by a
+// The whole gateway in one object: the libcurl client and its pool, the dialect's upstream
+// (REST or S3) with the retry layer around it, the gRPC service, the standard health service fed by a
 // readiness probe, and server reflection that can describe every service it lists.
 class Gateway {
  public:
@@ -88,11 +108,19 @@ class Gateway {
   // "plaintext", "TLS" or "mutual TLS", and whether tenants are authenticated.
   const std::string& security_description() const { return security_description_; }
 
-  // Rereads the credentials file, keeping the tokens in force if it is not valid.
+  // Rereads the tenants' credentials file and, on S3, the shared AWS credentials file,
+  // keeping what is in force of a file that is not valid.
   absl::Status ReloadCredentials();
+
+  // Where the upstream's credentials come from, without secrets; empty on REST.
+  std::string upstream_credentials_description() const {
+    return aws_credentials_ == nullptr ? "" : aws_credentials_->Describe();
+  }
 
  private:
   explicit Gateway(GatewayOptions options) : options_(std::move(options)) {}
+  // The upstream of options_.dialect, over instrumented_http_.
+  absl::StatusOr<std::unique_ptr<Upstream>> MakeDialect(const BackoffPolicy& backoff);
   void ProbeReadinessUntilShutdown();
 
   GatewayOptions options_;
@@ -100,7 +128,9 @@ class Gateway {
   metrics::MetricRegistry metrics_;
   std::unique_ptr<CurlHttpClient> http_;
   std::unique_ptr<InstrumentedHttpClient> instrumented_http_;
-  std::unique_ptr<RestUpstream> rest_;
+  std::unique_ptr<AwsCredentialsProvider> aws_credentials_;
+  // The dialect's upstream, and the retry layer around it.
+  std::unique_ptr<Upstream> dialect_;
   std::unique_ptr<RetryingUpstream> upstream_;
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<CallMetrics> call_metrics_;

@@ -1,5 +1,5 @@
-// The objgate gateway: storage.v1.ObjectStorage over gRPC in front of an object store's
-// REST API. Every flag can also be set through the environment variable named in its help,
+// The objgate gateway: storage.v1.ObjectStorage over gRPC in front of an object store
+// that speaks the REST dialect or S3. Every flag can also be set through the environment variable named in its help,
 // for containers; a flag on the command line wins.
 #include <signal.h>
 
@@ -26,7 +26,23 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port for the gRPC API; port 0 picks a free port");
 ABSL_FLAG(std::string, upstream, "http://127.0.0.1:9000",
-          "base URL of the REST object store, http:// or https://");
+          "base URL of the object store, http:// or https://: the REST store's, or the S3 "
+          "endpoint's (scheme://host[:port]) with --upstream_dialect=s3");
+ABSL_FLAG(std::string, upstream_dialect, "rest",
+          "what the upstream speaks: rest (MinIO Enterprise REST) or s3 (AWS S3, MinIO, Ceph "
+          "RGW; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, else the shared "
+          "credentials file, AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials, profile "
+          "AWS_PROFILE; the file is reread on SIGHUP)");
+ABSL_FLAG(std::string, s3_bucket, "",
+          "S3 bucket of every tenant's objects, each under the key prefix TENANT/; with "
+          "{tenant} in it (objgate-{tenant}), a bucket per tenant; required with s3");
+ABSL_FLAG(std::string, s3_region, "us-east-1", "S3 region, as the signature names it");
+ABSL_FLAG(std::string, s3_addressing, "path",
+          "path (http://host/BUCKET/KEY) or virtual (http://BUCKET.host/KEY)");
+ABSL_FLAG(int64_t, s3_part_bytes, 8 << 20,
+          "S3 uploads larger than this go up in parts of this size, each retried from "
+          "memory; each upload stream holds one part, so memory per upload is about this "
+          "much; 5 MiB to 5 GiB");
 ABSL_FLAG(int, pool_size, 64,
           "most connections kept open to the upstream; calls beyond wait for one");
 ABSL_FLAG(int, max_retries, 3,
@@ -115,8 +131,9 @@ int main(int argc, char** argv) {
   objgate::ParseProgramCommandLine(
       argc, argv, "server/main.cc", "OBJGATE_",
       "gateway: the objgate gRPC gateway (storage.v1.ObjectStorage) in front of an object "
-      "store's REST API.\n"
-      "Usage: gateway [--listen=HOST:PORT] [--upstream=URL] [flags]\n");
+      "store that speaks the MinIO Enterprise REST dialect or S3.\n"
+      "Usage: gateway [--listen=HOST:PORT] [--upstream=URL] [flags]\n"
+      "       gateway --upstream_dialect=s3 --upstream=URL --s3_bucket=NAME [flags]\n");
   if (std::optional<LogLevel> level = ParseLogLevel(absl::GetFlag(FLAGS_log_level))) {
     log_threshold = *level;
   } else {
@@ -138,6 +155,27 @@ int main(int argc, char** argv) {
   objgate::GatewayOptions options;
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.upstream_url = absl::GetFlag(FLAGS_upstream);
+  const std::string dialect = absl::GetFlag(FLAGS_upstream_dialect);
+  if (dialect == "s3") {
+    options.dialect = objgate::UpstreamDialect::kS3;
+  } else if (dialect != "rest") {
+    std::fprintf(stderr, "gateway: --upstream_dialect must be rest or s3, got \"%s\"\n",
+                 dialect.c_str());
+    return 2;
+  }
+  options.s3.bucket = absl::GetFlag(FLAGS_s3_bucket);
+  options.s3.region = absl::GetFlag(FLAGS_s3_region);
+  const std::string addressing = absl::GetFlag(FLAGS_s3_addressing);
+  if (addressing != "path" && addressing != "virtual") {
+    std::fprintf(stderr, "gateway: --s3_addressing must be path or virtual, got \"%s\"\n",
+                 addressing.c_str());
+    return 2;
+  }
+  options.s3.virtual_host_addressing = addressing == "virtual";
+  options.s3.part_bytes = absl::GetFlag(FLAGS_s3_part_bytes);
+  options.log_error = [](absl::string_view message) {
+    Log(LogLevel::kError, std::string(message));
+  };
   options.http.max_connections = static_cast<size_t>(std::max(0, absl::GetFlag(FLAGS_pool_size)));
   options.http.connect_timeout = absl::GetFlag(FLAGS_connect_timeout);
   options.http.http2 = absl::GetFlag(FLAGS_http2);
@@ -179,11 +217,18 @@ int main(int argc, char** argv) {
   }
   // Scripts and tests wait for this line and read the port (and metrics URL) from it.
   const std::string metrics_url = (*gateway)->metrics_url();
+  const std::string upstream =
+      dialect == "s3" ? absl::StrCat("s3 ", absl::GetFlag(FLAGS_upstream), " bucket ",
+                                     absl::GetFlag(FLAGS_s3_bucket))
+                      : absl::GetFlag(FLAGS_upstream);
   std::printf("objgate gateway %s listening on %s (upstream %s%s)\n", OBJGATE_VERSION,
-              (*gateway)->address().c_str(), absl::GetFlag(FLAGS_upstream).c_str(),
+              (*gateway)->address().c_str(), upstream.c_str(),
               metrics_url.empty() ? "" : absl::StrCat(", metrics ", metrics_url).c_str());
   std::fflush(stdout);
   Log(LogLevel::kInfo, (*gateway)->security_description());
+  if (const std::string aws = (*gateway)->upstream_credentials_description(); !aws.empty()) {
+    Log(LogLevel::kInfo, absl::StrCat("S3 credentials: ", aws));
+  }
 
   int signal_number = 0;
   while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGHUP) {

@@ -174,6 +174,10 @@ absl::Status CurlHttpClient::Perform(const HttpRequest& request, ResponseSink& s
   append_header("Expect:");
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  // The path goes out as given: libcurl would otherwise remove "/../" and "/./" segments,
+  // and an object key is not a file path ("a/../b" is a key of its own on S3; squashing it
+  // would name another object, possibly outside the tenant's prefix).
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_detail);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);

@@ -264,10 +264,12 @@ absl::Status StorageService::SendListing(ServiceCall& call, const v1::ListReques
       }
     }
     if (!upstream_page->is_truncated) break;
-    if (upstream_page->next_start_after <= query.start_after) {
-      return absl::InternalError("upstream list pagination does not move forward");
-    }
-    query.start_after = upstream_page->next_start_after;
+    const bool moved = upstream_page->next_start_after > query.start_after ||
+                       (!upstream_page->next_continuation.empty() &&
+                        upstream_page->next_continuation != query.continuation);
+    if (!moved) return absl::InternalError("upstream list pagination does not move forward");
+    query.start_after = std::move(upstream_page->next_start_after);
+    query.continuation = std::move(upstream_page->next_continuation);
   }
   if (page.entries_size() > 0 || !sent_any_page) return flush();
   return absl::OkStatus();
@@ -281,6 +283,7 @@ absl::Status StorageService::DeleteObject(ServiceCall& call, const v1::DeleteReq
 absl::Status StorageService::DescribeServer(ServiceCall& call, v1::ServerInfo& response) {
   absl::StatusOr<UpstreamServerInfo> info = upstream_.GetServerInfo(call.context());
   if (!info.ok()) return info.status();
+  response.set_dialect(info->dialect);
   response.set_status(info->status);
   response.set_version(info->version);
   response.set_performance(info->performance);

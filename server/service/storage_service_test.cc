@@ -355,6 +355,7 @@ TEST_F(StorageServiceTest, GetServerInfoNeedsNoTenant) {
   EXPECT_EQ(info.status(), "ok");
   EXPECT_EQ(info.version(), "fake-1.0");
   EXPECT_EQ(info.gateway_version(), "test-1");
+  EXPECT_EQ(info.dialect(), "fake");
 
   upstream_.set_server_info(MarkRetryable(absl::UnavailableError("could not connect")));
   grpc::ClientContext again;

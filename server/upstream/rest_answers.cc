@@ -150,29 +150,4 @@ absl::StatusOr<ListAnswer> ParseListAnswer(absl::string_view body) {
   return answer;
 }
 
-std::optional<int64_t> ParseNonNegativeInt(absl::string_view text) {
-  text = absl::StripAsciiWhitespace(text);
-  if (text.empty() || !absl::ascii_isdigit(static_cast<unsigned char>(text[0]))) {
-    return std::nullopt;
-  }
-  int64_t value = 0;
-  if (!absl::SimpleAtoi(text, &value) || value < 0) return std::nullopt;
-  return value;
-}
-
-std::optional<ContentRange> ParseContentRange(absl::string_view value) {
-  value = absl::StripAsciiWhitespace(value);
-  if (!absl::ConsumePrefix(&value, "bytes ")) return std::nullopt;
-  const size_t dash = value.find('-');
-  const size_t slash = value.find('/');
-  if (dash == absl::string_view::npos || slash == absl::string_view::npos || slash < dash) {
-    return std::nullopt;
-  }
-  std::optional<int64_t> first = ParseNonNegativeInt(value.substr(0, dash));
-  std::optional<int64_t> last = ParseNonNegativeInt(value.substr(dash + 1, slash - dash - 1));
-  std::optional<int64_t> total = ParseNonNegativeInt(value.substr(slash + 1));
-  if (!first || !last || !total || *first > *last || *last >= *total) return std::nullopt;
-  return ContentRange{*first, *last, *total};
-}
-
 }  // namespace objgate

@@ -34,17 +34,6 @@ struct ListAnswer {
 // and, from a store that paginates, "is_truncated" and "next_start_after"}.
 absl::StatusOr<ListAnswer> ParseListAnswer(absl::string_view body);
 
-// `Content-Range: bytes FIRST-LAST/TOTAL` of a 206 answer.
-struct ContentRange {
-  int64_t first = 0;
-  int64_t last = 0;
-  int64_t total = 0;
-};
-std::optional<ContentRange> ParseContentRange(absl::string_view value);
-
-// A non-negative decimal that fits in int64 (Content-Length and friends).
-std::optional<int64_t> ParseNonNegativeInt(absl::string_view text);
-
 }  // namespace objgate
 
 #endif  // OBJGATE_SERVER_UPSTREAM_REST_ANSWERS_H_

@@ -13,6 +13,7 @@
 #include "common/retry/retry_after.h"
 #include "common/retry/retryable.h"
 #include "common/url_encoding.h"
+#include "server/upstream/http_answers.h"
 #include "server/upstream/rest_answers.h"
 #include "server/upstream/status_mapping.h"
 
@@ -21,22 +22,8 @@ namespace {
 
 // JSON answers are small; a larger one means the upstream misbehaves.
 constexpr size_t kMaxAnswerBytes = 32 << 20;
-// Of an error answer, only so much is kept for the message.
-constexpr size_t kMaxErrorBodyBytes = 64 << 10;
-
-bool IsSuccess(int http_status) { return http_status >= 200 && http_status < 300; }
 
 std::string Quote(absl::string_view what) { return absl::StrCat("\"", what, "\""); }
-
-// The entity tag without quotes or weak marker, as the API shows it.
-std::string BareEtag(absl::string_view etag) {
-  etag = absl::StripAsciiWhitespace(etag);
-  absl::ConsumePrefix(&etag, "W/");
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    etag = etag.substr(1, etag.size() - 2);
-  }
-  return std::string(etag);
-}
 
 HttpAnswer AnswerOf(int http_status, const HttpHeaders& headers, absl::string_view body) {
   return {http_status, headers.Get("Content-Type").value_or(""), body};
@@ -69,105 +56,6 @@ class CountingSource : public ByteSource {
  private:
   ByteSource& source_;
   int64_t bytes_ = 0;
-};
-
-// Turns the HTTP answer to a download into DownloadSink calls: works out which bytes
-// follow (from Content-Range on 206, or from Content-Length when the upstream ignored the
-// Range and sent the whole object, in which case the unwanted bytes are dropped here), and
-// keeps the start of an error answer for its message.
-class DownloadAnswerSink : public ResponseSink {
- public:
-  DownloadAnswerSink(const DownloadSpec& spec, DownloadSink& sink) : spec_(spec), sink_(sink) {}
-
-  absl::Status OnHead(const HttpResponseHead& head) override {
-    http_status_ = head.status;
-    headers_ = head.headers;
-    if (!IsSuccess(head.status)) return absl::OkStatus();
-
-    DownloadHead download;
-    if (head.status == 206) {
-      std::optional<ContentRange> range;
-      if (auto value = head.headers.Get("Content-Range")) range = ParseContentRange(*value);
-      if (!range || range->first != spec_.offset) {
-        return absl::InternalError("upstream answered 206 without a matching Content-Range");
-      }
-      download.object_size = range->total;
-      download.offset = range->first;
-      download.length = range->last - range->first + 1;
-    } else {
-      std::optional<int64_t> size;
-      if (auto value = head.headers.Get("Content-Length")) size = ParseNonNegativeInt(*value);
-      if (!size) return absl::InternalError("upstream download answer has no Content-Length");
-      download.object_size = *size;
-      if (spec_.offset > 0 && spec_.offset >= *size) {
-        return absl::OutOfRangeError(absl::StrCat("offset ", spec_.offset,
-                                                  " is past the end of the ", *size,
-                                                  "-byte object"));
-      }
-      download.offset = spec_.offset;
-      download.length = *size - spec_.offset;
-      to_skip_ = spec_.offset;
-    }
-    if (spec_.length) download.length = std::min(download.length, *spec_.length);
-    remaining_ = download.length;
-    if (auto etag = head.headers.Get("ETag")) download.etag = BareEtag(*etag);
-    if (auto type = head.headers.Get("Content-Type")) download.content_type = std::string(*type);
-    if (auto sha = head.headers.Get("X-Checksum-SHA256")) {
-      download.object_sha256 = absl::AsciiStrToLower(absl::StripAsciiWhitespace(*sha));
-    }
-    return sink_.OnHead(download);
-  }
-
-  absl::Status OnBody(absl::string_view bytes) override {
-    if (!IsSuccess(http_status_)) {
-      const size_t room = kMaxErrorBodyBytes - std::min(kMaxErrorBodyBytes, error_body_.size());
-      error_body_.append(bytes.data(), std::min(room, bytes.size()));
-      return absl::OkStatus();
-    }
-    const size_t skipped = static_cast<size_t>(std::min<int64_t>(to_skip_, bytes.size()));
-    to_skip_ -= static_cast<int64_t>(skipped);
-    bytes.remove_prefix(skipped);
-    const size_t wanted = static_cast<size_t>(std::min<int64_t>(remaining_, bytes.size()));
-    if (wanted > 0) {
-      remaining_ -= static_cast<int64_t>(wanted);
-      absl::Status status = sink_.OnData(bytes.substr(0, wanted));
-      if (!status.ok()) return status;
-    }
-    if (remaining_ == 0 && to_skip_ == 0 && bytes.size() > wanted) {
-      // The upstream ignored the Range and the rest of its body is not wanted.
-      return absl::CancelledError(kEnough);
-    }
-    return absl::OkStatus();
-  }
-
-  // Maps what Perform returned and what arrived to the download's outcome.
-  absl::Status Outcome(absl::Status perform_status, absl::string_view what) const {
-    if (absl::IsCancelled(perform_status) && perform_status.message() == kEnough) {
-      return absl::OkStatus();
-    }
-    if (!perform_status.ok()) return perform_status;
-    if (!IsSuccess(http_status_)) {
-      return ErrorFromAnswer(http_status_, headers_, error_body_, what);
-    }
-    if (remaining_ > 0) {
-      // libcurl reports a body shorter than its Content-Length itself; this is the chunked
-      // case. Retryable: the resumer continues from the next byte.
-      return MarkRetryable(absl::UnavailableError(absl::StrCat(
-          "upstream ended ", what, " with ", remaining_, " bytes missing")));
-    }
-    return absl::OkStatus();
-  }
-
- private:
-  static constexpr absl::string_view kEnough = "range complete";
-
-  const DownloadSpec& spec_;
-  DownloadSink& sink_;
-  int http_status_ = 0;
-  HttpHeaders headers_;
-  std::string error_body_;
-  int64_t to_skip_ = 0;
-  int64_t remaining_ = 0;
 };
 
 }  // namespace
@@ -205,7 +93,9 @@ absl::StatusOr<UpstreamServerInfo> RestUpstream::GetServerInfo(const CallContext
   absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) return ErrorFromAnswer(*answer, "server info");
-  return ParseServerInfo(answer->body);
+  absl::StatusOr<UpstreamServerInfo> info = ParseServerInfo(answer->body);
+  if (info.ok()) info->dialect = "rest";
+  return info;
 }
 
 absl::StatusOr<StoredObject> RestUpstream::Upload(const CallContext& context,
@@ -242,7 +132,10 @@ absl::Status RestUpstream::Download(const CallContext& context, const DownloadSp
                              : absl::StrCat("bytes=", spec.offset, "-"));
   }
   if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
-  DownloadAnswerSink answer(spec, sink);
+  DownloadAnswerSink answer(
+      spec, sink, "X-Checksum-SHA256",
+      [](int http_status, const HttpHeaders& headers, absl::string_view body,
+         absl::string_view what) { return ErrorFromAnswer(http_status, headers, body, what); });
   return answer.Outcome(http_.Perform(request, answer),
                         absl::StrCat("download of ", Quote(spec.key)));
 }

@@ -9,9 +9,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "nlohmann/json.hpp"
 #include "common/one_line.h"
 #include "common/retry/retryable.h"
+#include "nlohmann/json.hpp"
 
 namespace objgate {
 namespace {
@@ -22,27 +22,56 @@ constexpr int kMinInt = std::numeric_limits<int>::min();
 constexpr int kMaxInt = std::numeric_limits<int>::max();
 
 constexpr HttpStatusRow kHttpRows[] = {
-    {200, 299, "", Code::kOk, false, "success"},
-    {400, 400, "", Code::kInvalidArgument, false, "request rejected as invalid"},
-    {401, 401, "", Code::kPermissionDenied, false, "tenant not authenticated"},
-    {403, 403, "quota", Code::kResourceExhausted, false, "tenant quota exceeded"},
-    {403, 403, "", Code::kPermissionDenied, false, "tenant refused"},
-    {404, 404, "", Code::kNotFound, false, "not found"},
-    {405, 405, "", Code::kUnimplemented, false, "operation not supported by the upstream"},
-    {408, 408, "", Code::kUnavailable, true, "upstream timed out waiting for the request"},
-    {409, 409, "", Code::kAborted, false, "conflicting change"},
-    {410, 410, "", Code::kNotFound, false, "gone"},
-    {412, 412, "", Code::kFailedPrecondition, false, "precondition failed"},
-    {413, 413, "", Code::kResourceExhausted, false, "object too large"},
-    {414, 414, "", Code::kInvalidArgument, false, "request URL too long"},
-    {416, 416, "", Code::kOutOfRange, false, "range not satisfiable"},
-    {429, 429, "", Code::kUnavailable, true, "rate limited"},
-    {400, 499, "", Code::kFailedPrecondition, false, "request refused"},
-    {501, 501, "", Code::kUnimplemented, false, "operation not implemented by the upstream"},
-    {500, 599, "", Code::kUnavailable, true, "upstream failure"},
-    {100, 199, "", Code::kInternal, false, "informational status instead of an answer"},
-    {300, 399, "", Code::kInternal, false, "redirect, which the gateway does not follow"},
-    {kMinInt, kMaxInt, "", Code::kInternal, false, "not an HTTP status"},
+    {400, 599, "NoSuchKey", "", Code::kNotFound, false, "object not found"},
+    {400, 599, "NoSuchUpload", "", Code::kNotFound, false, "multipart upload not found"},
+    {400, 599, "PreconditionFailed", "", Code::kFailedPrecondition, false, "precondition failed"},
+    {400, 599, "InvalidRange", "", Code::kOutOfRange, false, "range not satisfiable"},
+    {400, 599, "SlowDown", "", Code::kUnavailable, true, "rate limited"},
+    {400, 599, "RequestTimeout", "", Code::kUnavailable, true,
+     "upstream timed out waiting for the request"},
+    {400, 599, "XAmzContentSHA256Mismatch", "", Code::kUnavailable, true,
+     "bytes changed on the way to the store"},
+    {400, 599, "BadDigest", "", Code::kUnavailable, true, "bytes changed on the way to the store"},
+    {400, 599, "InternalError", "", Code::kUnavailable, true, "upstream failure"},
+    {400, 599, "EntityTooLarge", "", Code::kResourceExhausted, false, "object too large"},
+    {400, 599, "InvalidPart", "", Code::kInternal, false, "the store refused the upload's parts"},
+    {400, 599, "InvalidPartOrder", "", Code::kInternal, false,
+     "the store refused the upload's parts"},
+    {400, 599, "EntityTooSmall", "", Code::kInternal, false,
+     "the store refused the upload's parts"},
+    {400, 599, "QuotaExceeded", "", Code::kResourceExhausted, false, "quota exceeded"},
+    {400, 599, "KeyTooLongError", "", Code::kInvalidArgument, false, "key too long for the store"},
+    {400, 599, "NoSuchBucket", "", Code::kFailedPrecondition, false,
+     "the gateway's bucket does not exist"},
+    {400, 599, "InvalidAccessKeyId", "", Code::kFailedPrecondition, false,
+     "the gateway's access key is unknown to the store"},
+    {400, 599, "SignatureDoesNotMatch", "", Code::kFailedPrecondition, false,
+     "the gateway's signature was refused"},
+    {400, 599, "AccessDenied", "", Code::kFailedPrecondition, false,
+     "the gateway's credentials were refused"},
+    {400, 599, "RequestTimeTooSkewed", "", Code::kFailedPrecondition, false,
+     "the gateway's clock is too far from the store's"},
+    {200, 299, "", "", Code::kOk, false, "success"},
+    {400, 400, "", "", Code::kInvalidArgument, false, "request rejected as invalid"},
+    {401, 401, "", "", Code::kPermissionDenied, false, "tenant not authenticated"},
+    {403, 403, "", "quota", Code::kResourceExhausted, false, "tenant quota exceeded"},
+    {403, 403, "", "", Code::kPermissionDenied, false, "tenant refused"},
+    {404, 404, "", "", Code::kNotFound, false, "not found"},
+    {405, 405, "", "", Code::kUnimplemented, false, "operation not supported by the upstream"},
+    {408, 408, "", "", Code::kUnavailable, true, "upstream timed out waiting for the request"},
+    {409, 409, "", "", Code::kAborted, false, "conflicting change"},
+    {410, 410, "", "", Code::kNotFound, false, "gone"},
+    {412, 412, "", "", Code::kFailedPrecondition, false, "precondition failed"},
+    {413, 413, "", "", Code::kResourceExhausted, false, "object too large"},
+    {414, 414, "", "", Code::kInvalidArgument, false, "request URL too long"},
+    {416, 416, "", "", Code::kOutOfRange, false, "range not satisfiable"},
+    {429, 429, "", "", Code::kUnavailable, true, "rate limited"},
+    {400, 499, "", "", Code::kFailedPrecondition, false, "request refused"},
+    {501, 501, "", "", Code::kUnimplemented, false, "operation not implemented by the upstream"},
+    {500, 599, "", "", Code::kUnavailable, true, "upstream failure"},
+    {100, 199, "", "", Code::kInternal, false, "informational status instead of an answer"},
+    {300, 399, "", "", Code::kInternal, false, "redirect, which the gateway does not follow"},
+    {kMinInt, kMaxInt, "", "", Code::kInternal, false, "not an HTTP status"},
 };
 
 // How much of a body is parsed as JSON, and how much of the upstream's text a message
@@ -102,13 +131,16 @@ absl::Status StatusFromHttp(const HttpAnswer& answer, absl::string_view what,
   const HttpStatusRow* row =
       std::find_if(std::begin(kHttpRows), std::end(kHttpRows), [&](const HttpStatusRow& candidate) {
         return candidate.first <= answer.status && answer.status <= candidate.last &&
+               (candidate.error_code.empty() || candidate.error_code == answer.error_code) &&
                (candidate.body_contains.empty() ||
                 ContainsIgnoringCase(answer.body, candidate.body_contains));
       });
   if (row->code == Code::kOk) return absl::OkStatus();
   std::string message =
       absl::StrCat(what, ": upstream answered HTTP ", answer.status, " (", row->meaning, ")");
-  const std::string text = UpstreamErrorText(answer);
+  if (!answer.error_code.empty()) absl::StrAppend(&message, " ", OneLine(answer.error_code));
+  const std::string text =
+      answer.error_message.empty() ? UpstreamErrorText(answer) : OneLine(answer.error_message);
   if (!text.empty()) absl::StrAppend(&message, ": ", text);
   return MakeStatus(row->code, row->retryable, std::move(message), retry_after);
 }

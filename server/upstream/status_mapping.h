@@ -19,12 +19,14 @@ namespace objgate {
 // The table is data, so that tests walk it row by row and documentation can be generated
 // from it.
 
-// A row of the HTTP table: statuses `first` to `last`, and, when `body_contains` is not
-// empty, only answers whose body contains it (ignoring ASCII case). The first matching row
-// wins; the rows cover every int.
+// A row of the HTTP table: statuses `first` to `last`; when `error_code` is not empty,
+// only answers that name that error (HttpAnswer::error_code, S3's <Code>); when
+// `body_contains` is not empty, only answers whose body contains it (ignoring ASCII case).
+// The first matching row wins; the rows cover every int.
 struct HttpStatusRow {
   int first;
   int last;
+  absl::string_view error_code;
   absl::string_view body_contains;
   absl::StatusCode code;
   bool retryable;
@@ -32,7 +34,16 @@ struct HttpStatusRow {
   absl::string_view meaning;
 };
 
-// The HTTP rows, in matching order. The choices a reader may wonder about:
+// The HTTP rows, in matching order. The rows with an error code come first: S3 names its
+// errors, and the name says more than the status (S3 answers 400 for a request that timed
+// out, 403 for a wrong signature). The choices a reader may wonder about:
+//   - The errors that mean the gateway itself is misconfigured (NoSuchBucket,
+//     InvalidAccessKeyId, SignatureDoesNotMatch, AccessDenied, RequestTimeTooSkewed):
+//     FAILED_PRECONDITION, not retryable. The caller can do nothing about them and
+//     retrying cannot help until the operator fixes the configuration; the dialect adds
+//     what to fix to the message and logs it.
+//   - XAmzContentSHA256Mismatch and BadDigest: the bytes changed on their way to the store.
+//     UNAVAILABLE and retryable: the gateway still holds them and sends them again.
 //   - 401, and 403 without "quota" in the body: the tenant was refused, PERMISSION_DENIED
 //     (the caller authenticates to the gateway, not to the upstream).
 //   - 408, 429 and 5xx other than 501: UNAVAILABLE, retryable. The upstream is busy or
@@ -50,11 +61,18 @@ struct HttpAnswer {
   // The Content-Type header's value; empty when the answer had none.
   absl::string_view content_type;
   absl::string_view body;
+  // The dialect's name for the error, read from the body (S3's <Code>); empty when the
+  // dialect names none.
+  absl::string_view error_code;
+  // The dialect's own words for the error, read from the body (S3's <Message>); when not
+  // empty, the message uses them instead of UpstreamErrorText.
+  absl::string_view error_message;
 };
 
 // The status for an upstream answer: OK for 2xx, otherwise an error whose message is one
 // short line naming `what` (the call, e.g. `download of "k"`), the HTTP status and its
-// meaning, and the upstream's own words where it gave any (UpstreamErrorText). A
+// meaning, the error's name where the dialect gave one, and the upstream's own words where
+// it gave any (`error_message`, else UpstreamErrorText). A
 // retryable error carries `retry_after` (the parsed Retry-After header) for the retry
 // loop.
 absl::Status StatusFromHttp(const HttpAnswer& answer, absl::string_view what,

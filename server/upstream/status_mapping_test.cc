@@ -30,6 +30,8 @@ struct HttpCase {
   bool retryable;
   // Empty for OK.
   std::string message;
+  // S3's <Code>; the S3 cases give <Message> as the body.
+  std::string error_code = "";
 };
 
 const std::vector<HttpCase>& HttpCases() {
@@ -80,6 +82,53 @@ const std::vector<HttpCase>& HttpCases() {
       {-1, "", Code::kInternal, false, "HTTP -1 (not an HTTP status)"},
       {99, "", Code::kInternal, false, "HTTP 99 (not an HTTP status)"},
       {600, "", Code::kInternal, false, "HTTP 600 (not an HTTP status)"},
+      // S3 names its errors; the name decides, whatever the status.
+      {404, "The specified key does not exist.", Code::kNotFound, false,
+       "HTTP 404 (object not found) NoSuchKey: The specified key does not exist.", "NoSuchKey"},
+      {404, "", Code::kNotFound, false, "HTTP 404 (multipart upload not found) NoSuchUpload",
+       "NoSuchUpload"},
+      {412, "", Code::kFailedPrecondition, false,
+       "HTTP 412 (precondition failed) PreconditionFailed", "PreconditionFailed"},
+      {416, "", Code::kOutOfRange, false, "HTTP 416 (range not satisfiable) InvalidRange",
+       "InvalidRange"},
+      {503, "Please reduce your request rate.", Code::kUnavailable, true,
+       "HTTP 503 (rate limited) SlowDown: Please reduce your request rate.", "SlowDown"},
+      {400, "", Code::kUnavailable, true,
+       "HTTP 400 (upstream timed out waiting for the request) RequestTimeout",
+       "RequestTimeout"},
+      {400, "", Code::kUnavailable, true,
+       "HTTP 400 (bytes changed on the way to the store) XAmzContentSHA256Mismatch",
+       "XAmzContentSHA256Mismatch"},
+      {400, "", Code::kUnavailable, true, "HTTP 400 (bytes changed on the way to the store) BadDigest",
+       "BadDigest"},
+      {400, "", Code::kResourceExhausted, false, "HTTP 400 (object too large) EntityTooLarge",
+       "EntityTooLarge"},
+      {403, "", Code::kResourceExhausted, false, "HTTP 403 (quota exceeded) QuotaExceeded",
+       "QuotaExceeded"},
+      {400, "", Code::kInvalidArgument, false,
+       "HTTP 400 (key too long for the store) KeyTooLongError", "KeyTooLongError"},
+      {404, "", Code::kFailedPrecondition, false,
+       "HTTP 404 (the gateway's bucket does not exist) NoSuchBucket", "NoSuchBucket"},
+      {403, "", Code::kFailedPrecondition, false,
+       "HTTP 403 (the gateway's access key is unknown to the store) InvalidAccessKeyId",
+       "InvalidAccessKeyId"},
+      {403, "", Code::kFailedPrecondition, false,
+       "HTTP 403 (the gateway's signature was refused) SignatureDoesNotMatch",
+       "SignatureDoesNotMatch"},
+      {403, "", Code::kFailedPrecondition, false,
+       "HTTP 403 (the gateway's credentials were refused) AccessDenied", "AccessDenied"},
+      {403, "", Code::kFailedPrecondition, false,
+       "HTTP 403 (the gateway's clock is too far from the store's) RequestTimeTooSkewed",
+       "RequestTimeTooSkewed"},
+      {500, "", Code::kUnavailable, true, "HTTP 500 (upstream failure) InternalError",
+       "InternalError"},
+      {400, "", Code::kInternal, false, "HTTP 400 (the store refused the upload's parts) InvalidPart",
+       "InvalidPart"},
+      {400, "", Code::kInternal, false,
+       "HTTP 400 (the store refused the upload's parts) EntityTooSmall", "EntityTooSmall"},
+      // A name the table does not know: the status decides.
+      {409, "", Code::kAborted, false, "HTTP 409 (conflicting change) BucketNotEmpty",
+       "BucketNotEmpty"},
   };
   return *cases;
 }
@@ -87,7 +136,12 @@ const std::vector<HttpCase>& HttpCases() {
 TEST(StatusFromHttpTest, MapsEveryCase) {
   for (const HttpCase& c : HttpCases()) {
     SCOPED_TRACE(absl::StrCat("HTTP ", c.http_status, " body ", c.body));
-    const absl::Status status = StatusFromHttp({c.http_status, "", c.body}, kWhat);
+    const absl::Status status =
+        c.error_code.empty()
+            ? StatusFromHttp({c.http_status, "", c.body}, kWhat)
+            : StatusFromHttp({c.http_status, "application/xml", "<Error>...</Error>",
+                              c.error_code, c.body},
+                             kWhat);
     EXPECT_EQ(status.code(), c.code);
     EXPECT_EQ(IsRetryable(status), c.retryable);
     if (c.code != Code::kOk) {

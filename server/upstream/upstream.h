@@ -39,6 +39,8 @@ struct CallContext {
 };
 
 struct UpstreamServerInfo {
+  // "rest" or "s3".
+  std::string dialect;
   std::string status;
   std::string version;
   std::string performance;
@@ -49,7 +51,9 @@ struct UploadSpec {
   std::string content_type;
   // Sent as Content-Length when known, else the body is chunked.
   std::optional<int64_t> size;
-  // Hex SHA-256 the upstream should verify, when the caller declared one.
+  // Hex SHA-256 the caller declared, if any. The upstream stores it with the object where
+  // the dialect can. Verifying it is the body source's job: it fails its last Read when
+  // the bytes do not match, so the upstream never completes such an upload.
   std::string sha256;
   std::map<std::string, std::string> metadata;
 };
@@ -100,6 +104,9 @@ struct ListQuery {
   std::string start_after;
   // The most entries the caller wants in this page.
   int max_keys = 1000;
+  // The previous page's ListPage::next_continuation, when it gave one: where the store
+  // left off, which it finds faster than `start_after`.
+  std::string continuation;
 };
 
 struct ObjectEntry {
@@ -118,11 +125,13 @@ struct ListPage {
   // More entries follow `next_start_after`.
   bool is_truncated = false;
   std::string next_start_after;
+  // The store's own token for the next page, opaque; empty when it has none.
+  std::string next_continuation;
 };
 
 // The object store, one method per operation: the seam between the gRPC service and the
-// store's dialect. Implementations: RestUpstream speaks the REST dialect over an
-// HttpClient; RetryingUpstream wraps another Upstream with the retry policy;
+// store's dialect. Implementations: RestUpstream speaks the REST dialect and S3Upstream
+// S3, each over an HttpClient; RetryingUpstream wraps another Upstream with the retry policy;
 // FakeUpstream (testing/fake_upstream.h) keeps objects in memory for tests. Every method
 // may be called from many threads at once. Errors are absl::Status values whose code is
 // the gRPC code the caller gets, marked retryable (common/retry/retryable.h) where

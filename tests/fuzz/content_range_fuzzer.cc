@@ -1,4 +1,4 @@
-// Fuzzes the gateway's parsers of numeric headers (server/upstream/rest_answers.h):
+// Fuzzes the gateway's parsers of numeric headers (server/upstream/http_answers.h):
 // Content-Range of a 206 answer, and Content-Length. Input: the header value.
 
 #include <cstddef>
@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "server/upstream/rest_answers.h"
+#include "server/upstream/http_answers.h"
 #include "tests/fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

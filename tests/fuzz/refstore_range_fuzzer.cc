@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
-#include "server/upstream/rest_answers.h"
+#include "server/upstream/http_answers.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tools/refstore/conditional_get.h"
 

@@ -4,11 +4,16 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <regex>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "tests/support/http_client.h"
@@ -20,7 +25,28 @@ namespace v1 = ::storage::v1;
 absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
     GatewayHarnessOptions options) {
   std::unique_ptr<GatewayHarness> harness(new GatewayHarness());
-  if (options.upstream_url) {
+  harness->dialect_ = options.dialect;
+  if (options.dialect == Dialect::kS3) {
+    absl::StatusOr<LocalS3> s3 = FindLocalS3();
+    if (!s3.ok()) return s3.status();
+    harness->s3_ = *std::move(s3);
+    // A bucket of the harness's own, as fresh as the reference store's data directory:
+    // the local S3 outlives the test runs.
+    absl::StatusOr<std::unique_ptr<S3TestClient>> client = S3TestClient::Create(harness->s3_);
+    if (!client.ok()) return client.status();
+    harness->s3_client_ = *std::move(client);
+    static std::atomic<int> buckets{0};
+    harness->s3_.bucket = absl::StrCat("test-", getpid(), "-", buckets++, "-",
+                                       absl::ToUnixMicros(absl::Now()) % 1000000);
+    if (absl::Status created = harness->s3_client_->CreateBucket(harness->s3_.bucket);
+        !created.ok()) {
+      return created;
+    }
+    harness->upstream_url_ = harness->s3_.endpoint;
+    if (!options.s3_endpoint_host.empty()) {
+      absl::StrReplaceAll({{"127.0.0.1", options.s3_endpoint_host}}, &harness->upstream_url_);
+    }
+  } else if (options.upstream_url) {
     harness->upstream_url_ = *options.upstream_url;
   } else {
     absl::StatusOr<std::unique_ptr<Subprocess>> started =
@@ -46,6 +72,22 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
                   "--base_delay=20ms", "--max_delay=200ms", "--health_check_interval=200ms",
                   "--access_log=false"};
   if (options.metrics) gateway.args.push_back("--metrics_listen=127.0.0.1:0");
+  if (options.dialect == Dialect::kS3) {
+    gateway.args.insert(gateway.args.end(),
+                        {"--upstream_dialect=s3", "--s3_bucket=" + harness->s3_.bucket,
+                         "--s3_region=" + harness->s3_.region});
+    gateway.env = {{"AWS_ACCESS_KEY_ID", harness->s3_.credentials.access_key_id},
+                   {"AWS_SECRET_ACCESS_KEY", harness->s3_.credentials.secret_access_key}};
+  }
+  for (const auto& [name, value] : options.gateway_env) {
+    auto same = std::find_if(gateway.env.begin(), gateway.env.end(),
+                             [&](const auto& entry) { return entry.first == name; });
+    if (same != gateway.env.end()) {
+      same->second = value;
+    } else {
+      gateway.env.emplace_back(name, value);
+    }
+  }
   gateway.args.insert(gateway.args.end(), options.gateway_args.begin(),
                       options.gateway_args.end());
   absl::StatusOr<std::unique_ptr<Subprocess>> started = Subprocess::Start(gateway);
@@ -67,6 +109,12 @@ absl::StatusOr<std::unique_ptr<GatewayHarness>> GatewayHarness::Start(
                                                 grpc::InsecureChannelCredentials(), args);
   harness->stub_ = v1::ObjectStorage::NewStub(harness->channel_);
   return harness;
+}
+
+GatewayHarness::~GatewayHarness() {
+  gateway_.reset();
+  // Objects of the local S3 live in its memory.
+  if (s3_client_ != nullptr) s3_client_->DeleteBucket(s3_.bucket).IgnoreError();
 }
 
 absl::StatusOr<std::string> GatewayHarness::ScrapeMetrics() const {
@@ -93,6 +141,41 @@ void SharedGatewayTest::TearDownTestSuite() {
 
 std::string SharedGatewayTest::TestTenant(absl::string_view prefix) {
   return absl::StrCat(prefix, ::testing::UnitTest::GetInstance()->current_test_info()->name());
+}
+
+std::string DialectName(Dialect dialect) { return dialect == Dialect::kS3 ? "s3" : "rest"; }
+
+std::string DialectTestName(const ::testing::TestParamInfo<Dialect>& info) {
+  return DialectName(info.param);
+}
+
+std::map<Dialect, GatewayHarness*> DialectGatewayTest::harnesses_;
+std::vector<std::string> DialectGatewayTest::gateway_args_;
+
+void DialectGatewayTest::SetUp() {
+  if (GetParam() == Dialect::kS3) {
+    OBJGATE_NEED_LOCAL_S3(s3);
+  }
+  if (harnesses_.count(GetParam()) == 0) {
+    GatewayHarnessOptions options;
+    options.dialect = GetParam();
+    options.gateway_args = gateway_args_;
+    absl::StatusOr<std::unique_ptr<GatewayHarness>> started = GatewayHarness::Start(options);
+    ASSERT_TRUE(started.ok()) << started.status();
+    harnesses_[GetParam()] = started->release();
+  }
+}
+
+void DialectGatewayTest::TearDownTestSuite() {
+  for (auto& [dialect, harness] : harnesses_) delete harness;
+  harnesses_.clear();
+}
+
+std::string DialectGatewayTest::TestTenant(absl::string_view prefix) {
+  // "Name/s3" names the test of each dialect; a tenant id has no '/'.
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::replace(name.begin(), name.end(), '/', '-');
+  return absl::StrCat(prefix, name);
 }
 
 bool WaitUntilServing(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout) {

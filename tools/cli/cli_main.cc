@@ -204,6 +204,7 @@ absl::Status Stat(Client& client, const std::vector<std::string>& args) {
 absl::Status Info(Client& client, const std::vector<std::string>&) {
   absl::StatusOr<ServerInfo> info = client.GetServerInfo();
   if (!info.ok()) return info.status();
+  std::printf("Dialect:     %s\n", info->dialect.c_str());
   std::printf("Status:      %s\n", info->status.c_str());
   std::printf("Version:     %s\n", info->version.c_str());
   std::printf("Performance: %s\n", info->performance.c_str());

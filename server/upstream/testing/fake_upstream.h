@@ -137,7 +137,7 @@ class FakeUpstream final : public Upstream {
   bool etags_ ABSL_GUARDED_BY(mu_) = true;
   bool declares_sha256_ ABSL_GUARDED_BY(mu_) = true;
   absl::StatusOr<UpstreamServerInfo> server_info_ ABSL_GUARDED_BY(mu_) = UpstreamServerInfo{
-      "ok", "fake-1.0", "1x"};
+      "fake", "ok", "fake-1.0", "1x"};
   absl::Status live_ ABSL_GUARDED_BY(mu_);
   absl::Status ready_ ABSL_GUARDED_BY(mu_);
   size_t download_piece_bytes_ ABSL_GUARDED_BY(mu_) = 64 * 1024;

@@ -1,0 +1,78 @@
+#ifndef OBJGATE_SERVER_UPSTREAM_HTTP_ANSWERS_H_
+#define OBJGATE_SERVER_UPSTREAM_HTTP_ANSWERS_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "common/http_headers.h"
+#include "server/http/http_client.h"
+#include "server/upstream/upstream.h"
+
+namespace objgate {
+
+// What both HTTP dialects (REST and S3) read the same way from an upstream's answers.
+
+inline bool IsSuccess(int http_status) { return http_status >= 200 && http_status < 300; }
+
+// An entity tag without quotes or weak marker, as the API shows it.
+std::string BareEtag(absl::string_view etag);
+
+// A non-negative decimal that fits in int64 (Content-Length and friends).
+std::optional<int64_t> ParseNonNegativeInt(absl::string_view text);
+
+// `Content-Range: bytes FIRST-LAST/TOTAL` of a 206 answer.
+struct ContentRange {
+  int64_t first = 0;
+  int64_t last = 0;
+  int64_t total = 0;
+};
+std::optional<ContentRange> ParseContentRange(absl::string_view value);
+
+// Turns an error answer (status, headers, the start of its body) into the call's status;
+// each dialect reads its own error bodies.
+using AnswerErrorMapper = std::function<absl::Status(
+    int http_status, const HttpHeaders& headers, absl::string_view body, absl::string_view what)>;
+
+// Turns the HTTP answer to a GET of an object's bytes into DownloadSink calls: works out
+// which bytes follow (from Content-Range on 206, or from Content-Length when the upstream
+// ignored the Range and sent the whole object, in which case the unwanted bytes are dropped
+// here), and keeps the start of an error answer for its message.
+//
+//   DownloadAnswerSink answer(spec, sink, "X-Checksum-SHA256", map_error);
+//   return answer.Outcome(http.Perform(request, answer), "download of \"k\"");
+class DownloadAnswerSink : public ResponseSink {
+ public:
+  // `checksum_header` carries the whole object's SHA-256 in the dialect, when it declares
+  // one.
+  DownloadAnswerSink(const DownloadSpec& spec, DownloadSink& sink,
+                     absl::string_view checksum_header, AnswerErrorMapper map_error)
+      : spec_(spec),
+        sink_(sink),
+        checksum_header_(checksum_header),
+        map_error_(std::move(map_error)) {}
+
+  absl::Status OnHead(const HttpResponseHead& head) override;
+  absl::Status OnBody(absl::string_view bytes) override;
+
+  // Maps what Perform returned and what arrived to the download's outcome.
+  absl::Status Outcome(absl::Status perform_status, absl::string_view what) const;
+
+ private:
+  const DownloadSpec& spec_;
+  DownloadSink& sink_;
+  const std::string checksum_header_;
+  const AnswerErrorMapper map_error_;
+  int http_status_ = 0;
+  HttpHeaders headers_;
+  std::string error_body_;
+  int64_t to_skip_ = 0;
+  int64_t remaining_ = 0;
+};
+
+}  // namespace objgate
+
+#endif  // OBJGATE_SERVER_UPSTREAM_HTTP_ANSWERS_H_

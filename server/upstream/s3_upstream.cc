@@ -1,0 +1,668 @@
+#include "server/upstream/s3_upstream.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "common/retry/repeat_rules.h"
+#include "common/retry/retry_after.h"
+#include "common/retry/retry_loop.h"
+#include "common/retry/retryable.h"
+#include "common/sha256.h"
+#include "common/url_encoding.h"
+#include "server/upstream/http_answers.h"
+#include "server/upstream/s3_answers.h"
+#include "server/upstream/s3_request.h"
+#include "server/upstream/status_mapping.h"
+
+namespace objgate {
+
+// Cuts a body into parts of `part_bytes` and knows, once a part is read, whether it is the
+// last: it looks one byte past a full part, so that a body of exactly one part is one
+// PutObject. Holds at most one part plus one read ahead.
+class PartReader {
+ public:
+  PartReader(ByteSource& source, size_t part_bytes) : source_(source), part_bytes_(part_bytes) {}
+
+  // Replaces `part` with the next part; an empty part means the body has ended.
+  absl::Status Next(std::string& part) {
+    part.clear();
+    part.swap(ahead_);
+    while (part.size() < part_bytes_ && !ended_) {
+      absl::Status read = ReadInto(part, part_bytes_ - part.size());
+      if (!read.ok()) return read;
+    }
+    if (!ended_) {
+      absl::Status read = ReadInto(ahead_, kReadAheadBytes);
+      if (!read.ok()) return read;
+    }
+    bytes_ += static_cast<int64_t>(part.size());
+    return absl::OkStatus();
+  }
+
+  // The part last returned by Next was the body's last.
+  bool last() const { return ended_ && ahead_.empty(); }
+  // Bytes returned in parts so far.
+  int64_t bytes() const { return bytes_; }
+
+ private:
+  static constexpr size_t kReadAheadBytes = 64 << 10;
+  // One Read asks for at most this much: small enough that growing a part costs no large
+  // zero-fill at once.
+  static constexpr size_t kReadBytes = 1 << 20;
+
+  absl::Status ReadInto(std::string& buffer, size_t most) {
+    const size_t old_size = buffer.size();
+    buffer.resize(old_size + std::min(most, kReadBytes));
+    absl::StatusOr<size_t> read =
+        source_.Read(absl::MakeSpan(buffer.data() + old_size, buffer.size() - old_size));
+    if (!read.ok()) {
+      buffer.resize(old_size);
+      return read.status();
+    }
+    buffer.resize(old_size + *read);
+    if (*read == 0) ended_ = true;
+    return absl::OkStatus();
+  }
+
+  ByteSource& source_;
+  const size_t part_bytes_;
+  std::string ahead_;
+  bool ended_ = false;
+  int64_t bytes_ = 0;
+};
+
+namespace {
+
+constexpr absl::string_view kChecksumMetadata = "objgate-sha256";
+constexpr absl::string_view kChecksumHeader = "x-amz-meta-objgate-sha256";
+constexpr absl::string_view kTenantPlaceholder = "{tenant}";
+// XML answers are small (a listing page of 1000 keys is a few hundred KiB).
+constexpr size_t kMaxAnswerBytes = 32 << 20;
+// How long an abort may take once the upload has failed (the caller may be gone).
+constexpr absl::Duration kAbortTimeout = absl::Seconds(10);
+// Operator errors are logged at most this often per error code.
+constexpr absl::Duration kOperatorLogInterval = absl::Minutes(1);
+// S3 answers at most this many keys per ListObjectsV2 page.
+constexpr int kMaxListKeys = 1000;
+
+std::string Quote(absl::string_view what) { return absl::StrCat("\"", what, "\""); }
+
+// A bucket name S3 accepts: 3 to 63 of [a-z0-9.-], starting and ending with a letter or
+// digit.
+bool IsValidBucketName(absl::string_view name) {
+  if (name.size() < 3 || name.size() > 63) return false;
+  for (char c : name) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '.' && c != '-') return false;
+  }
+  return absl::ascii_isalnum(name.front()) && absl::ascii_isalnum(name.back());
+}
+
+// The ETag S3 gives a completed multipart upload: the MD5 of the parts' MD5s, then "-N".
+// Lets a completion whose answer was lost be recognised by a HEAD of the object.
+std::optional<std::string> MultipartEtag(const std::vector<CompletedPart>& parts) {
+  std::string digests;
+  for (const CompletedPart& part : parts) {
+    const std::string etag = BareEtag(part.etag);
+    if (etag.size() != 32 || !std::all_of(etag.begin(), etag.end(), absl::ascii_isxdigit)) {
+      return std::nullopt;
+    }
+    digests += absl::HexStringToBytes(etag);
+  }
+  unsigned char md5[EVP_MAX_MD_SIZE];
+  unsigned int md5_size = 0;
+  if (EVP_Digest(digests.data(), digests.size(), md5, &md5_size, EVP_md5(), nullptr) != 1) {
+    return std::nullopt;
+  }
+  return absl::StrCat(
+      absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(md5), md5_size)), "-",
+      parts.size());
+}
+
+// What the operator must change for an error that names the gateway's configuration;
+// empty for any other error.
+std::string OperatorFix(absl::string_view code, absl::string_view bucket,
+                        const AwsCredentials& credentials) {
+  if (code == "NoSuchBucket") {
+    return absl::StrCat("create bucket ", Quote(bucket),
+                        " or point --s3_bucket at one that exists");
+  }
+  if (code == "InvalidAccessKeyId") {
+    return absl::StrCat("the store knows no access key ", Quote(credentials.access_key_id),
+                        ": check AWS_ACCESS_KEY_ID or the shared credentials file");
+  }
+  if (code == "SignatureDoesNotMatch") {
+    return absl::StrCat("the secret key is not the one of access key ",
+                        Quote(credentials.access_key_id),
+                        ": check AWS_SECRET_ACCESS_KEY or the shared credentials file");
+  }
+  if (code == "AccessDenied") {
+    return absl::StrCat("access key ", Quote(credentials.access_key_id),
+                        " may not use bucket ", Quote(bucket),
+                        ": grant it access or give the gateway other credentials");
+  }
+  if (code == "RequestTimeTooSkewed") {
+    return "the gateway's clock is more than 15 minutes from the store's: synchronise it "
+           "(NTP)";
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::Status ValidateS3UpstreamOptions(const S3UpstreamOptions& options) {
+  if (absl::Status endpoint = ParseS3Endpoint(options.endpoint).status(); !endpoint.ok()) {
+    return endpoint;
+  }
+  if (options.bucket.empty()) {
+    return absl::InvalidArgumentError("s3_bucket is required with --upstream_dialect=s3");
+  }
+  const bool per_tenant = absl::StrContains(options.bucket, kTenantPlaceholder);
+  const std::string example = absl::StrReplaceAll(options.bucket, {{kTenantPlaceholder, "t1"}});
+  if (!IsValidBucketName(example)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "s3_bucket ", Quote(options.bucket),
+        " is not a valid bucket name: 3 to 63 of a-z, 0-9, '.' and '-', starting and ending "
+        "with a letter or digit",
+        per_tenant ? " (with {tenant} replaced by the tenant id)" : ""));
+  }
+  if (options.region.empty()) return absl::InvalidArgumentError("s3_region must not be empty");
+  if (options.part_bytes < kMinS3PartBytes || options.part_bytes > kMaxS3PartBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("s3_part_bytes must be ", kMinS3PartBytes,
+                                                   " (5 MiB) to ", kMaxS3PartBytes,
+                                                   " (5 GiB), got ", options.part_bytes));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<S3Upstream>> S3Upstream::Create(HttpClient& http,
+                                                               AwsCredentialsProvider& credentials,
+                                                               BackoffPolicy retry, Clock& clock,
+                                                               S3UpstreamOptions options) {
+  if (absl::Status valid = ValidateS3UpstreamOptions(options); !valid.ok()) return valid;
+  absl::StatusOr<S3Endpoint> endpoint = ParseS3Endpoint(options.endpoint);
+  endpoint->region = options.region;
+  endpoint->virtual_host_addressing = options.virtual_host_addressing;
+  return std::unique_ptr<S3Upstream>(new S3Upstream(http, credentials, std::move(retry), clock,
+                                                    std::move(options), *std::move(endpoint)));
+}
+
+S3Upstream::S3Upstream(HttpClient& http, AwsCredentialsProvider& credentials,
+                       BackoffPolicy retry, Clock& clock, S3UpstreamOptions options,
+                       S3Endpoint endpoint)
+    : http_(http),
+      credentials_(credentials),
+      retry_(std::move(retry)),
+      clock_(clock),
+      options_(std::move(options)),
+      endpoint_(std::move(endpoint)),
+      bucket_per_tenant_(absl::StrContains(options_.bucket, kTenantPlaceholder)) {}
+
+absl::StatusOr<S3Upstream::Location> S3Upstream::Locate(absl::string_view tenant_id,
+                                                        absl::string_view key) const {
+  if (tenant_id.empty()) return absl::InvalidArgumentError("object calls need a tenant");
+  if (!bucket_per_tenant_) return Location{options_.bucket, absl::StrCat(tenant_id, "/", key)};
+  std::string bucket = absl::StrReplaceAll(options_.bucket, {{kTenantPlaceholder, tenant_id}});
+  if (!IsValidBucketName(bucket)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tenant ", Quote(tenant_id), " cannot name a bucket under the gateway's template ",
+        Quote(options_.bucket),
+        ": bucket names are 3 to 63 of a-z, 0-9, '.' and '-'; use lowercase tenant ids"));
+  }
+  return Location{std::move(bucket), std::string(key)};
+}
+
+HttpRequest S3Upstream::Sign(const CallContext& context, const S3Request& request,
+                             absl::string_view payload_sha256) {
+  HttpRequest http =
+      SignS3Request(endpoint_, request, credentials_.Current(), clock_.Now(), payload_sha256);
+  // Not signed: proxies on the way may rewrite it, and the store does not care.
+  if (!context.request_id.empty()) http.headers.Add("X-Request-Id", context.request_id);
+  http.deadline = context.deadline;
+  http.is_cancelled = context.is_cancelled;
+  return http;
+}
+
+absl::StatusOr<BufferedResponse> S3Upstream::Exchange(const CallContext& context,
+                                                      const S3Request& request,
+                                                      absl::string_view body) {
+  HttpRequest http = Sign(context, request, Sha256::Hex(body));
+  StringByteSource source(body);
+  if (!body.empty() || request.method == "PUT" || request.method == "POST") {
+    http.body = &source;
+    http.body_size = static_cast<int64_t>(body.size());
+  }
+  return PerformBuffered(http_, http, kMaxAnswerBytes);
+}
+
+absl::Status S3Upstream::ErrorFromAnswer(int http_status, const HttpHeaders& headers,
+                                         absl::string_view body, absl::string_view what) {
+  std::optional<absl::Duration> retry_after;
+  if (std::optional<absl::string_view> value = headers.Get("Retry-After")) {
+    retry_after = ParseRetryAfter(*value, clock_.Now());
+  }
+  const std::optional<S3Error> error = ParseS3Error(body);
+  HttpAnswer answer{http_status, headers.Get("Content-Type").value_or(""), body};
+  if (error.has_value()) {
+    answer.error_code = error->code;
+    answer.error_message = error->message;
+  }
+  absl::Status status = StatusFromHttp(answer, what, retry_after);
+  if (!error.has_value()) return status;
+  const std::string fix = OperatorFix(error->code, options_.bucket, credentials_.Current());
+  if (fix.empty()) return status;
+  status = absl::Status(status.code(), absl::StrCat(status.message(),
+                                                    "; the gateway is misconfigured: ", fix));
+  LogOperatorError(error->code, status.message());
+  return status;
+}
+
+void S3Upstream::LogOperatorError(absl::string_view code, absl::string_view message) {
+  if (!options_.log_error) return;
+  const absl::Time now = clock_.Now();
+  {
+    absl::MutexLock lock(&log_mu_);
+    auto [last, first_time] = last_logged_.try_emplace(code, now);
+    if (!first_time) {
+      if (now - last->second < kOperatorLogInterval) return;
+      last->second = now;
+    }
+  }
+  options_.log_error(message);
+}
+
+HttpHeaders S3Upstream::ObjectHeaders(const UploadSpec& spec,
+                                      absl::string_view stored_sha256) const {
+  HttpHeaders headers;
+  headers.Add("Content-Type",
+              spec.content_type.empty() ? "application/octet-stream" : spec.content_type);
+  for (const auto& [name, value] : spec.metadata) {
+    headers.Add(absl::StrCat("x-amz-meta-", absl::AsciiStrToLower(name)), value);
+  }
+  if (!stored_sha256.empty()) {
+    headers.Add(std::string(kChecksumHeader), absl::AsciiStrToLower(stored_sha256));
+  }
+  return headers;
+}
+
+absl::StatusOr<StoredObject> S3Upstream::Upload(const CallContext& context,
+                                                const UploadSpec& spec, ByteSource& body) {
+  absl::StatusOr<Location> location = Locate(context.tenant_id, spec.key);
+  if (!location.ok()) return location.status();
+  for (const auto& [name, value] : spec.metadata) {
+    if (absl::EqualsIgnoreCase(name, kChecksumMetadata)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metadata key ", Quote(name), " is reserved: the gateway keeps the SHA-256 there"));
+    }
+  }
+  PartReader parts(body, static_cast<size_t>(options_.part_bytes));
+  std::string first;
+  if (absl::Status read = parts.Next(first); !read.ok()) return read;
+  if (parts.last()) {
+    if (spec.size && *spec.size != parts.bytes()) {
+      return absl::InvalidArgumentError(absl::StrCat("upload declared ", *spec.size,
+                                                     " bytes but sent ", parts.bytes()));
+    }
+    return PutObject(context, *location, spec, first);
+  }
+  // A multipart upload starts only once the body is known to need one; the first part's
+  // buffer serves every part.
+  return MultipartUpload(context, *location, spec, parts, first);
+}
+
+absl::StatusOr<StoredObject> S3Upstream::PutObject(const CallContext& context,
+                                                   const Location& location,
+                                                   const UploadSpec& spec,
+                                                   absl::string_view bytes) {
+  const std::string sha256 = Sha256::Hex(bytes);
+  S3Request request;
+  request.method = "PUT";
+  request.bucket = location.bucket;
+  request.key = location.key;
+  request.headers = ObjectHeaders(spec, sha256);
+  const std::string what = absl::StrCat("upload of ", Quote(spec.key));
+  RetryLoop loop(retry_, clock_, context.deadline);
+  absl::StatusOr<StoredObject> stored = loop.Run([&]() -> absl::StatusOr<StoredObject> {
+    HttpRequest http = Sign(context, request, sha256);
+    StringByteSource source(bytes);
+    http.body = &source;
+    http.body_size = static_cast<int64_t>(bytes.size());
+    absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxAnswerBytes);
+    if (!answer.ok()) return answer.status();
+    if (!IsSuccess(answer->status)) {
+      return ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+    }
+    StoredObject object{spec.key, static_cast<int64_t>(bytes.size()), ""};
+    if (auto etag = answer->headers.Get("ETag")) object.etag = BareEtag(*etag);
+    return object;
+  });
+  if (context.stats != nullptr) context.stats->retries += loop.retries();
+  return stored;
+}
+
+absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& context,
+                                                         const Location& location,
+                                                         const UploadSpec& spec,
+                                                         PartReader& parts, std::string& part) {
+  const std::string what = absl::StrCat("upload of ", Quote(spec.key));
+  auto count_retries = [&](const RetryLoop& loop) {
+    if (context.stats != nullptr) context.stats->retries += loop.retries();
+  };
+
+  S3Request request;
+  request.method = "POST";
+  request.bucket = location.bucket;
+  request.key = location.key;
+  request.headers = ObjectHeaders(spec, spec.sha256);
+  request.query = {{"uploads", ""}};
+  std::string upload_id;
+  {
+    RetryLoop loop(retry_, clock_, context.deadline);
+    absl::StatusOr<std::string> created = loop.Run([&]() -> absl::StatusOr<std::string> {
+      absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+      if (!answer.ok()) return answer.status();
+      if (!IsSuccess(answer->status)) {
+        return ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+      }
+      return ParseInitiateMultipartUpload(answer->body);
+    });
+    count_retries(loop);
+    if (!created.ok()) return created.status();
+    upload_id = *std::move(created);
+  }
+
+  // From here on every failure aborts the upload, so that no part outlives it.
+  std::vector<CompletedPart> completed;
+  absl::StatusOr<StoredObject> stored = [&]() -> absl::StatusOr<StoredObject> {
+    while (true) {
+      const int number = static_cast<int>(completed.size()) + 1;
+      const std::string sha256 = Sha256::Hex(part);
+      S3Request upload_part;
+      upload_part.method = "PUT";
+      upload_part.bucket = location.bucket;
+      upload_part.key = location.key;
+      upload_part.query = {{"partNumber", absl::StrCat(number)}, {"uploadId", upload_id}};
+      const std::string part_what = absl::StrCat("part ", number, " of the ", what);
+      RetryLoop loop(retry_, clock_, context.deadline);
+      absl::StatusOr<std::string> etag = loop.Run([&]() -> absl::StatusOr<std::string> {
+        HttpRequest http = Sign(context, upload_part, sha256);
+        StringByteSource source(part);
+        http.body = &source;
+        http.body_size = static_cast<int64_t>(part.size());
+        absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxAnswerBytes);
+        if (!answer.ok()) return answer.status();
+        if (!IsSuccess(answer->status)) {
+          return ErrorFromAnswer(answer->status, answer->headers, answer->body, part_what);
+        }
+        std::optional<absl::string_view> value = answer->headers.Get("ETag");
+        if (!value) return absl::InternalError(absl::StrCat(part_what, ": answer has no ETag"));
+        return BareEtag(*value);
+      });
+      count_retries(loop);
+      if (!etag.ok()) return etag.status();
+      completed.push_back({number, *std::move(etag)});
+      if (parts.last()) break;
+      if (absl::Status read = parts.Next(part); !read.ok()) return read;
+    }
+    if (spec.size && *spec.size != parts.bytes()) {
+      return absl::InvalidArgumentError(absl::StrCat("upload declared ", *spec.size,
+                                                     " bytes but sent ", parts.bytes()));
+    }
+    return CompleteMultipartUpload(context, location, upload_id, completed, what);
+  }();
+  if (!stored.ok()) {
+    AbortMultipartUpload(context, location, upload_id);
+    return stored.status();
+  }
+  stored->key = spec.key;
+  stored->size = parts.bytes();
+  return stored;
+}
+
+absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
+    const CallContext& context, const Location& location, const std::string& upload_id,
+    const std::vector<CompletedPart>& parts, absl::string_view what) {
+  S3Request request;
+  request.method = "POST";
+  request.bucket = location.bucket;
+  request.key = location.key;
+  request.query = {{"uploadId", upload_id}};
+  const std::string body = CompleteMultipartUploadBody(parts);
+  // An attempt whose answer was lost may have completed the upload; the next then finds
+  // no upload, and the object's ETag tells whether it is this upload's.
+  bool outcome_unknown = false;
+  RetryLoop loop(retry_, clock_, context.deadline);
+  absl::StatusOr<std::string> etag = loop.Run([&]() -> absl::StatusOr<std::string> {
+    absl::StatusOr<BufferedResponse> answer = Exchange(context, request, body);
+    if (!answer.ok()) {
+      outcome_unknown = true;
+      return answer.status();
+    }
+    if (!IsSuccess(answer->status)) {
+      absl::Status error = ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+      if (outcome_unknown && absl::IsNotFound(error)) return EtagIfCompleted(context, location, parts, error);
+      if (answer->status >= 500) outcome_unknown = true;
+      return error;
+    }
+    absl::StatusOr<CompleteMultipartUploadAnswer> completed =
+        ParseCompleteMultipartUpload(answer->body);
+    if (!completed.ok()) return completed.status();
+    if (completed->error.has_value()) {
+      // S3 failed the completion after its 200; AWS documents handling it like a 500.
+      outcome_unknown = true;
+      return ErrorFromAnswer(500, answer->headers, answer->body, what);
+    }
+    return completed->etag;
+  });
+  if (context.stats != nullptr) context.stats->retries += loop.retries();
+  if (!etag.ok()) return etag.status();
+  if (etag->empty()) {
+    // Ceph RGW (16) answers an empty <ETag>; the object has one.
+    S3Request head;
+    head.method = "HEAD";
+    head.bucket = location.bucket;
+    head.key = location.key;
+    absl::StatusOr<BufferedResponse> answer = Exchange(context, head);
+    if (answer.ok() && IsSuccess(answer->status)) {
+      *etag = BareEtag(answer->headers.Get("ETag").value_or(""));
+    }
+  }
+  return StoredObject{"", 0, *std::move(etag)};
+}
+
+absl::StatusOr<std::string> S3Upstream::EtagIfCompleted(const CallContext& context,
+                                                        const Location& location,
+                                                        const std::vector<CompletedPart>& parts,
+                                                        absl::Status not_found) {
+  std::optional<std::string> expected = MultipartEtag(parts);
+  if (!expected) return not_found;
+  S3Request head;
+  head.method = "HEAD";
+  head.bucket = location.bucket;
+  head.key = location.key;
+  absl::StatusOr<BufferedResponse> answer = Exchange(context, head);
+  if (!answer.ok()) return answer.status();
+  std::optional<absl::string_view> etag = answer->headers.Get("ETag");
+  if (IsSuccess(answer->status) && etag && BareEtag(*etag) == *expected) return *expected;
+  return not_found;
+}
+
+void S3Upstream::AbortMultipartUpload(const CallContext& context, const Location& location,
+                                      const std::string& upload_id) {
+  // The caller may be gone: the abort runs on its own deadline, uncancelled.
+  CallContext abort_context;
+  abort_context.tenant_id = context.tenant_id;
+  abort_context.request_id = context.request_id;
+  abort_context.deadline = clock_.Now() + kAbortTimeout;
+  S3Request request;
+  request.method = "DELETE";
+  request.bucket = location.bucket;
+  request.key = location.key;
+  request.query = {{"uploadId", upload_id}};
+  RetryLoop loop(retry_, clock_, abort_context.deadline);
+  absl::Status aborted = loop.Run([&]() -> absl::Status {
+    absl::StatusOr<BufferedResponse> answer = Exchange(abort_context, request);
+    if (!answer.ok()) return answer.status();
+    // NoSuchUpload: already gone, which is what the abort wants.
+    if (IsSuccess(answer->status) || answer->status == 404) return absl::OkStatus();
+    return ErrorFromAnswer(answer->status, answer->headers, answer->body,
+                           absl::StrCat("abort of the multipart upload of ", Quote(location.key)));
+  });
+  if (!aborted.ok() && options_.log_error) {
+    options_.log_error(absl::StrCat("multipart upload ", upload_id, " of ", Quote(location.key),
+                                    " in bucket ", Quote(location.bucket),
+                                    " could not be aborted and holds its parts until the "
+                                    "bucket's lifecycle rule removes it: ",
+                                    aborted.message()));
+  }
+}
+
+absl::Status S3Upstream::Download(const CallContext& context, const DownloadSpec& spec,
+                                  DownloadSink& sink) {
+  absl::StatusOr<Location> location = Locate(context.tenant_id, spec.key);
+  if (!location.ok()) return location.status();
+  S3Request request;
+  request.bucket = location->bucket;
+  request.key = location->key;
+  if (spec.offset > 0 || spec.length) {
+    request.headers.Add(
+        "Range", spec.length ? absl::StrCat("bytes=", spec.offset, "-",
+                                            spec.offset + *spec.length - 1)
+                             : absl::StrCat("bytes=", spec.offset, "-"));
+  }
+  if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
+  HttpRequest http = Sign(context, request, Sha256::Hex(""));
+  DownloadAnswerSink answer(spec, sink, kChecksumHeader,
+                            [this](int http_status, const HttpHeaders& headers,
+                                   absl::string_view body, absl::string_view what) {
+                              return ErrorFromAnswer(http_status, headers, body, what);
+                            });
+  return answer.Outcome(http_.Perform(http, answer),
+                        absl::StrCat("download of ", Quote(spec.key)));
+}
+
+absl::StatusOr<ListPage> S3Upstream::List(const CallContext& context, const ListQuery& query) {
+  absl::StatusOr<Location> base = Locate(context.tenant_id, "");
+  if (!base.ok()) return base.status();
+  // In a shared bucket the tenant's prefix is the location of the empty key.
+  const std::string& tenant_prefix = base->key;
+  S3Request request;
+  request.bucket = base->bucket;
+  request.query = {{"list-type", "2"},
+                   {"encoding-type", "url"},
+                   {"max-keys", absl::StrCat(std::clamp(query.max_keys, 1, kMaxListKeys))},
+                   {"prefix", absl::StrCat(tenant_prefix, query.prefix)}};
+  if (!query.continuation.empty()) {
+    request.query.emplace_back("continuation-token", query.continuation);
+  } else if (!query.start_after.empty()) {
+    request.query.emplace_back("start-after", absl::StrCat(tenant_prefix, query.start_after));
+  }
+  const std::string what = absl::StrCat("list of prefix ", Quote(query.prefix));
+  absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+  }
+  absl::StatusOr<ListObjectsV2Answer> listing = ParseListObjectsV2(answer->body);
+  if (!listing.ok()) return listing.status();
+
+  ListPage page;
+  page.entries.reserve(listing->entries.size());
+  for (ObjectEntry& entry : listing->entries) {
+    if (!absl::StartsWith(entry.key, tenant_prefix)) {
+      return absl::InternalError(absl::StrCat(what, ": the store listed a key outside the ",
+                                              "prefix asked for"));
+    }
+    entry.key.erase(0, tenant_prefix.size());
+    if (entry.key <= query.start_after) continue;
+    page.entries.push_back(std::move(entry));
+  }
+  page.is_truncated = listing->is_truncated;
+  if (page.is_truncated) {
+    page.next_continuation = std::move(listing->next_continuation_token);
+    page.next_start_after = page.entries.empty() ? query.start_after : page.entries.back().key;
+  }
+  return page;
+}
+
+absl::Status S3Upstream::Delete(const CallContext& context, absl::string_view key) {
+  absl::StatusOr<Location> location = Locate(context.tenant_id, key);
+  if (!location.ok()) return location.status();
+  const std::string what = absl::StrCat("delete of ", Quote(key));
+  S3Request request;
+  request.method = "HEAD";
+  request.bucket = location->bucket;
+  request.key = location->key;
+  absl::StatusOr<BufferedResponse> head = Exchange(context, request);
+  if (!head.ok()) return head.status();
+  if (!IsSuccess(head->status)) {
+    return ErrorFromAnswer(head->status, head->headers, head->body, what);
+  }
+  request.method = "DELETE";
+  absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BufferedResponse> S3Upstream::ProbeBucket(const CallContext& context) {
+  S3Request request;
+  if (!bucket_per_tenant_) {
+    // A listing of no keys: the cheapest request that needs the bucket and the right to
+    // read it, and whose error answer, unlike HEAD's, says what is wrong.
+    request.bucket = options_.bucket;
+    request.query = {{"list-type", "2"}, {"max-keys", "0"}};
+  }
+  absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(
+        answer->status, answer->headers, answer->body,
+        bucket_per_tenant_ ? "listing the buckets"
+                           : absl::StrCat("access to bucket ", Quote(options_.bucket)));
+  }
+  return answer;
+}
+
+absl::StatusOr<UpstreamServerInfo> S3Upstream::GetServerInfo(const CallContext& context) {
+  absl::StatusOr<BufferedResponse> answer = ProbeBucket(context);
+  if (!answer.ok()) return answer.status();
+  UpstreamServerInfo info;
+  info.dialect = "s3";
+  info.status = "ok";
+  info.version = std::string(answer->headers.Get("Server").value_or(""));
+  return info;
+}
+
+absl::Status S3Upstream::CheckLive(const CallContext& context) {
+  // Unsigned: liveness is whether the endpoint answers HTTP at all, whatever it thinks of
+  // the gateway's credentials.
+  HttpRequest request;
+  request.method = "GET";
+  request.url = absl::StrCat(endpoint_.scheme, "://", endpoint_.host, "/");
+  request.deadline = context.deadline;
+  request.is_cancelled = context.is_cancelled;
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (answer->status >= 500) {
+    return ErrorFromAnswer(answer->status, answer->headers, answer->body, "liveness check");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status S3Upstream::CheckReady(const CallContext& context) {
+  return ProbeBucket(context).status();
+}
+
+}  // namespace objgate
