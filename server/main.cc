@@ -40,9 +40,9 @@ ABSL_FLAG(std::string, s3_region, "us-east-1", "S3 region, as the signature name
 ABSL_FLAG(std::string, s3_addressing, "path",
           "path (http://host/BUCKET/KEY) or virtual (http://BUCKET.host/KEY)");
 ABSL_FLAG(int64_t, s3_part_bytes, 8 << 20,
-          "S3 uploads larger than this go up in parts of this size, each retried from "
-          "memory; each upload stream holds one part, so memory per upload is about this "
-          "much; 5 MiB to 5 GiB");
+          "S3 uploads larger than this go up in parts of this size, one at a time, each "
+          "retried from memory: every upload stream holds one part (parts in flight: 1) on "
+          "top of the ~3 MiB any upload holds; 5 MiB to 5 GiB");
 ABSL_FLAG(int, pool_size, 64,
           "most connections kept open to the upstream; calls beyond wait for one");
 ABSL_FLAG(int, max_retries, 3,
@@ -118,7 +118,10 @@ std::optional<LogLevel> ParseLogLevel(absl::string_view name) {
 LogLevel log_threshold = LogLevel::kInfo;
 
 void Log(LogLevel level, const std::string& message) {
-  if (level <= log_threshold) std::fprintf(stderr, "gateway: %s\n", message.c_str());
+  static constexpr const char* kLabels[] = {"error: ", "warning: ", ""};
+  if (level <= log_threshold) {
+    std::fprintf(stderr, "gateway: %s%s\n", kLabels[static_cast<int>(level)], message.c_str());
+  }
 }
 
 }  // namespace

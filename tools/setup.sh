@@ -16,6 +16,11 @@ packages=(
   python3 python3-grpcio python3-protobuf
   # Scripts, examples and tests (nginx fronts the reference store with TLS and HTTP/2)
   curl ca-certificates openssl nginx
+  # S3 tests: a single-node Ceph RADOS Gateway (tools/ceph/rgw.sh), boto3 as an independent
+  # S3 client, and pugixml, which reads S3's XML answers
+  ceph-mon ceph-osd radosgw ceph-common uuid-runtime python3-boto3 libpugixml-dev
+  # A gateway whose clock is an hour off, for the skewed-clock test (tests/gateway)
+  faketime
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything and runs every test, then prints a summary;
-# exits non-zero if anything failed. A full run has five phases:
+# exits non-zero if anything failed. It first starts a local S3 server (Ceph RGW, see
+# tools/ceph/rgw.sh) for the S3 suites, and stops it at the end. A full run has five phases:
 #   1. bazel test //...                      unit, end-to-end, fault, soak and example suites
 #   2. bazel test --config=asan //... (less the two suites that measure memory, which
 #      AddressSanitizer inflates): AddressSanitizer and UndefinedBehaviorSanitizer
@@ -34,7 +35,23 @@ if (($# == 0)); then full_run=1; fi
 ((${#targets[@]})) || targets=(//...)
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+
+# The S3 suites run against a real S3 server: a single-node Ceph RGW (tools/ceph/rgw.sh)
+# that lives for the whole run, in a directory of this checkout's own so that two
+# checkouts can test side by side and Bazel's cached results stay valid between runs.
+s3_dir="${TMPDIR:-/tmp}/objgate-s3-$(printf '%s' "$root" | md5sum | cut -c1-8)"
+stop_s3() { tools/ceph/rgw.sh stop "$s3_dir" >/dev/null 2>&1; rm -rf "$s3_dir"; }
+trap 'rm -f "$log"; stop_s3' EXIT
+stop_s3
+s3_started=1
+echo "== test.sh: starting a local S3 (Ceph RGW) in $s3_dir"
+if ! OBJGATE_RGW_MEMSTORE_BYTES=$((8 << 30)) tools/ceph/rgw.sh start "$s3_dir" >/dev/null; then
+  echo "test.sh: the local S3 did not start; the S3 suites will fail" >&2
+  s3_started=0
+fi
+# The suites fail, rather than skip, without it.
+export OBJGATE_S3_ENV="$s3_dir/rgw.env" OBJGATE_REQUIRE_S3=1
+s3_env=(--test_env=OBJGATE_S3_ENV --test_env=OBJGATE_REQUIRE_S3)
 
 passed=0
 failed=0
@@ -51,7 +68,8 @@ bazel_phase() {
     if ((seen_separator)); then phase_targets+=("$arg"); else phase_flags+=("$arg"); fi
   done
   echo "== test.sh: $name: bazel test ${phase_flags[*]} ${phase_targets[*]}"
-  bazel test --test_summary=short "${phase_flags[@]}" -- "${phase_targets[@]}" 2>&1 | tee "$log"
+  bazel test --test_summary=short "${s3_env[@]}" "${phase_flags[@]}" -- "${phase_targets[@]}" \
+    2>&1 | tee "$log"
   local rc=${PIPESTATUS[0]}
   local testlogs
   testlogs=$(bazel info "${phase_flags[@]}" bazel-testlogs 2>/dev/null)
@@ -113,6 +131,11 @@ if ((full_run)); then
   passed=$((passed + ${polyglot_passed:-0}))
   failed=$((failed + ${polyglot_failed:-0}))
   summary+=("python and node: ${polyglot_passed:-0} passed, ${polyglot_failed:-0} failed")
+fi
+
+if ((s3_started == 0)); then
+  failed=$((failed + 1))
+  summary+=("local S3: did not start (tools/ceph/rgw.sh)")
 fi
 
 echo

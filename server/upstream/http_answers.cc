@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/retry/retryable.h"
+#include "common/sha256.h"
 
 namespace objgate {
 namespace {
@@ -87,7 +88,10 @@ absl::Status DownloadAnswerSink::OnHead(const HttpResponseHead& head) {
   if (auto etag = head.headers.Get("ETag")) download.etag = BareEtag(*etag);
   if (auto type = head.headers.Get("Content-Type")) download.content_type = std::string(*type);
   if (auto sha = head.headers.Get(checksum_header_)) {
-    download.object_sha256 = absl::AsciiStrToLower(absl::StripAsciiWhitespace(*sha));
+    // A value that is not a SHA-256 at all (another S3 client's metadata, say) declares
+    // nothing; taking it for one would fail every download of intact bytes.
+    const absl::string_view value = absl::StripAsciiWhitespace(*sha);
+    if (IsSha256Hex(value)) download.object_sha256 = absl::AsciiStrToLower(value);
   }
   return sink_.OnHead(download);
 }

@@ -35,8 +35,9 @@ class PartReader {
 
   // Replaces `part` with the next part; an empty part means the body has ended.
   absl::Status Next(std::string& part) {
-    part.clear();
-    part.swap(ahead_);
+    // Copied, not swapped: `part` keeps its capacity, so one buffer serves every part.
+    part.assign(ahead_);
+    ahead_.clear();
     while (part.size() < part_bytes_ && !ended_) {
       absl::Status read = ReadInto(part, part_bytes_ - part.size());
       if (!read.ok()) return read;
@@ -244,7 +245,8 @@ absl::StatusOr<BufferedResponse> S3Upstream::Exchange(const CallContext& context
   return PerformBuffered(http_, http, kMaxAnswerBytes);
 }
 
-absl::Status S3Upstream::ErrorFromAnswer(int http_status, const HttpHeaders& headers,
+absl::Status S3Upstream::ErrorFromAnswer(absl::string_view bucket, int http_status,
+                                         const HttpHeaders& headers,
                                          absl::string_view body, absl::string_view what) {
   std::optional<absl::Duration> retry_after;
   if (std::optional<absl::string_view> value = headers.Get("Retry-After")) {
@@ -258,7 +260,7 @@ absl::Status S3Upstream::ErrorFromAnswer(int http_status, const HttpHeaders& hea
   }
   absl::Status status = StatusFromHttp(answer, what, retry_after);
   if (!error.has_value()) return status;
-  const std::string fix = OperatorFix(error->code, options_.bucket, credentials_.Current());
+  const std::string fix = OperatorFix(error->code, bucket, credentials_.Current());
   if (fix.empty()) return status;
   status = absl::Status(status.code(), absl::StrCat(status.message(),
                                                     "; the gateway is misconfigured: ", fix));
@@ -339,7 +341,7 @@ absl::StatusOr<StoredObject> S3Upstream::PutObject(const CallContext& context,
     absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxAnswerBytes);
     if (!answer.ok()) return answer.status();
     if (!IsSuccess(answer->status)) {
-      return ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+      return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
     }
     StoredObject object{spec.key, static_cast<int64_t>(bytes.size()), ""};
     if (auto etag = answer->headers.Get("ETag")) object.etag = BareEtag(*etag);
@@ -371,7 +373,7 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
       absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
       if (!answer.ok()) return answer.status();
       if (!IsSuccess(answer->status)) {
-        return ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+        return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
       }
       return ParseInitiateMultipartUpload(answer->body);
     });
@@ -401,7 +403,7 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
         absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxAnswerBytes);
         if (!answer.ok()) return answer.status();
         if (!IsSuccess(answer->status)) {
-          return ErrorFromAnswer(answer->status, answer->headers, answer->body, part_what);
+          return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, part_what);
         }
         std::optional<absl::string_view> value = answer->headers.Get("ETag");
         if (!value) return absl::InternalError(absl::StrCat(part_what, ": answer has no ETag"));
@@ -448,7 +450,7 @@ absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
       return answer.status();
     }
     if (!IsSuccess(answer->status)) {
-      absl::Status error = ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+      absl::Status error = ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
       if (outcome_unknown && absl::IsNotFound(error)) return EtagIfCompleted(context, location, parts, error);
       if (answer->status >= 500) outcome_unknown = true;
       return error;
@@ -459,7 +461,7 @@ absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
     if (completed->error.has_value()) {
       // S3 failed the completion after its 200; AWS documents handling it like a 500.
       outcome_unknown = true;
-      return ErrorFromAnswer(500, answer->headers, answer->body, what);
+      return ErrorFromAnswer(location.bucket, 500, answer->headers, answer->body, what);
     }
     return completed->etag;
   });
@@ -514,7 +516,7 @@ void S3Upstream::AbortMultipartUpload(const CallContext& context, const Location
     if (!answer.ok()) return answer.status();
     // NoSuchUpload: already gone, which is what the abort wants.
     if (IsSuccess(answer->status) || answer->status == 404) return absl::OkStatus();
-    return ErrorFromAnswer(answer->status, answer->headers, answer->body,
+    return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
                            absl::StrCat("abort of the multipart upload of ", Quote(location.key)));
   });
   if (!aborted.ok() && options_.log_error) {
@@ -542,9 +544,10 @@ absl::Status S3Upstream::Download(const CallContext& context, const DownloadSpec
   if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
   HttpRequest http = Sign(context, request, Sha256::Hex(""));
   DownloadAnswerSink answer(spec, sink, kChecksumHeader,
-                            [this](int http_status, const HttpHeaders& headers,
-                                   absl::string_view body, absl::string_view what) {
-                              return ErrorFromAnswer(http_status, headers, body, what);
+                            [this, bucket = location->bucket](
+                                int http_status, const HttpHeaders& headers,
+                                absl::string_view body, absl::string_view what) {
+                              return ErrorFromAnswer(bucket, http_status, headers, body, what);
                             });
   return answer.Outcome(http_.Perform(http, answer),
                         absl::StrCat("download of ", Quote(spec.key)));
@@ -570,7 +573,7 @@ absl::StatusOr<ListPage> S3Upstream::List(const CallContext& context, const List
   absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) {
-    return ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+    return ErrorFromAnswer(base->bucket, answer->status, answer->headers, answer->body, what);
   }
   absl::StatusOr<ListObjectsV2Answer> listing = ParseListObjectsV2(answer->body);
   if (!listing.ok()) return listing.status();
@@ -578,7 +581,9 @@ absl::StatusOr<ListPage> S3Upstream::List(const CallContext& context, const List
   ListPage page;
   page.entries.reserve(listing->entries.size());
   for (ObjectEntry& entry : listing->entries) {
-    if (!absl::StartsWith(entry.key, tenant_prefix)) {
+    if (!absl::StartsWith(entry.key, tenant_prefix) ||
+        !absl::StartsWith(absl::string_view(entry.key).substr(tenant_prefix.size()),
+                          query.prefix)) {
       return absl::InternalError(absl::StrCat(what, ": the store listed a key outside the ",
                                               "prefix asked for"));
     }
@@ -598,20 +603,24 @@ absl::Status S3Upstream::Delete(const CallContext& context, absl::string_view ke
   absl::StatusOr<Location> location = Locate(context.tenant_id, key);
   if (!location.ok()) return location.status();
   const std::string what = absl::StrCat("delete of ", Quote(key));
+  // Does the object exist? A GET of its first byte, not a HEAD: an error answer to a GET
+  // names the error (NoSuchKey, or NoSuchBucket or a refused signature, which a HEAD's
+  // bare 404 or 403 would hide). An empty object answers 416 to the range.
   S3Request request;
-  request.method = "HEAD";
   request.bucket = location->bucket;
   request.key = location->key;
-  absl::StatusOr<BufferedResponse> head = Exchange(context, request);
-  if (!head.ok()) return head.status();
-  if (!IsSuccess(head->status)) {
-    return ErrorFromAnswer(head->status, head->headers, head->body, what);
+  request.headers.Add("Range", "bytes=0-0");
+  absl::StatusOr<BufferedResponse> probe = Exchange(context, request);
+  if (!probe.ok()) return probe.status();
+  if (!IsSuccess(probe->status) && probe->status != 416) {
+    return ErrorFromAnswer(location->bucket, probe->status, probe->headers, probe->body, what);
   }
   request.method = "DELETE";
+  request.headers.Clear();
   absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) {
-    return ErrorFromAnswer(answer->status, answer->headers, answer->body, what);
+    return ErrorFromAnswer(location->bucket, answer->status, answer->headers, answer->body, what);
   }
   return absl::OkStatus();
 }
@@ -627,7 +636,7 @@ absl::StatusOr<BufferedResponse> S3Upstream::ProbeBucket(const CallContext& cont
   absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) {
-    return ErrorFromAnswer(
+    return ErrorFromAnswer(options_.bucket, 
         answer->status, answer->headers, answer->body,
         bucket_per_tenant_ ? "listing the buckets"
                            : absl::StrCat("access to bucket ", Quote(options_.bucket)));
@@ -656,7 +665,7 @@ absl::Status S3Upstream::CheckLive(const CallContext& context) {
   absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
   if (!answer.ok()) return answer.status();
   if (answer->status >= 500) {
-    return ErrorFromAnswer(answer->status, answer->headers, answer->body, "liveness check");
+    return ErrorFromAnswer("", answer->status, answer->headers, answer->body, "liveness check");
   }
   return absl::OkStatus();
 }

@@ -61,8 +61,8 @@ absl::Status ValidateS3UpstreamOptions(const S3UpstreamOptions& options);
 //     visible and no parts are left behind. The declared SHA-256 (or, for one PutObject,
 //     the SHA-256 of the bytes) is stored as user metadata "objgate-sha256", which
 //     Download declares as the object's checksum.
-//   - Delete: S3 answers 204 for a key that does not exist; a HEAD before the DELETE
-//     keeps the API's NOT_FOUND for a missing key.
+//   - Delete: S3 answers 204 for a key that does not exist; a GET of the object's first
+//     byte before the DELETE keeps the API's NOT_FOUND for a missing key.
 //   - Errors: S3's error codes go through the one status table (status_mapping.h).
 // Retries of whole calls are RetryingUpstream's; the parts of an upload, which only this
 // layer holds, are retried here under `retry`.
@@ -104,8 +104,10 @@ class S3Upstream : public Upstream {
                                             absl::string_view body = {});
   // The status for an error answer, with what the operator must fix when it is the
   // gateway's configuration that is wrong.
-  absl::Status ErrorFromAnswer(int http_status, const HttpHeaders& headers,
-                               absl::string_view body, absl::string_view what);
+  // `bucket` is the one the request went to, for that message.
+  absl::Status ErrorFromAnswer(absl::string_view bucket, int http_status,
+                               const HttpHeaders& headers, absl::string_view body,
+                               absl::string_view what);
   // A bucket request that succeeds only when the bucket (or, with a bucket template, the
   // endpoint) accepts the gateway's credentials.
   absl::StatusOr<BufferedResponse> ProbeBucket(const CallContext& context);

@@ -3,13 +3,22 @@
 # gateway and the reference store, starts both on free ports with a temporary data
 # directory, then runs client/python's and client/node's tests and examples against them.
 #
-# Prints "python: N passed, M failed" and "node: N passed, M failed" as each suite ends
-# (its example counts as one case), then the total "N passed, M failed" on a line of its
-# own, and exits non-zero if anything failed. Everything it starts is stopped on exit.
+# With OBJGATE_S3_ENV naming an rgw.env (tools/ceph/rgw.sh writes one), it also creates a
+# bucket of this run's own on that S3 endpoint with boto3, starts a second gateway with
+# --upstream_dialect=s3 on it, runs client/python's tests and example against that gateway
+# too, and then tests/polyglot/s3_interop_test.py, which checks the gateway's objects with
+# boto3 as an independent S3 client. The bucket is emptied and deleted on exit. Without
+# OBJGATE_S3_ENV the S3 suites are skipped with a note on stderr, or, with
+# OBJGATE_REQUIRE_S3=1, each counts one failure.
 #
-# Needs what tools/setup.sh installs (Debian's python3-grpcio, python3-protobuf and
-# protobuf-compiler-grpc), plus node and npm; client/node/node_modules is installed with
-# `npm ci` when missing, which needs the npm registry.
+# Prints "python: N passed, M failed", "node: N passed, M failed" and, with S3, "python on
+# s3: N passed, M failed" and "s3 interop: N passed, M failed" as each suite ends (an
+# example counts as one case), then the total "N passed, M failed" on a line of its own,
+# and exits non-zero if anything failed. Everything it starts is stopped on exit.
+#
+# Needs what tools/setup.sh installs (Debian's python3-grpcio, python3-protobuf,
+# python3-boto3 and protobuf-compiler-grpc), plus node and npm; client/node/node_modules is
+# installed with `npm ci` when missing, which needs the npm registry.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -20,12 +29,21 @@ cd "$root" || exit 1
 python=/usr/bin/python3
 readonly ready_timeout_seconds=30
 
+s3_env=${OBJGATE_S3_ENV:-}
+s3_required=${OBJGATE_REQUIRE_S3:-0}
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/objgate-polyglot.XXXXXX")
 pids=()
+# The S3 bucket this run created, deleted on exit once the gateway using it has stopped.
+s3_bucket=
 stop() {
   trap - EXIT INT TERM
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   wait 2>/dev/null
+  if [[ -n $s3_bucket ]] &&
+     ! "$python" tests/polyglot/s3_bucket.py delete "$s3_env" "$s3_bucket"; then
+    echo "run.sh: bucket $s3_bucket is left on $s3_env's endpoint" >&2
+  fi
   rm -rf "$work"
 }
 trap stop EXIT
@@ -41,11 +59,24 @@ report() {
   total_failed=$((total_failed + failed))
 }
 
+# Whether the S3 suites are to run (or, not able to, to count as failures).
+s3_wanted() {
+  [[ -n $s3_env || $s3_required == 1 ]]
+}
+
+# When the S3 suites cannot run, each counts one failure.
+fail_s3_suites() {
+  echo "run.sh: $*" >&2
+  report "python on s3" 0 1
+  report "s3 interop" 0 1
+}
+
 # When nothing could run, each suite counts one failure so the summary still adds up.
 fail_before_suites() {
   echo "run.sh: $1" >&2
   report python 0 1
   report node 0 1
+  if s3_wanted; then fail_s3_suites "the S3 suites did not run either"; fi
   echo "$total_passed passed, $total_failed failed"
   exit 1
 }
@@ -81,6 +112,31 @@ start_server() {
   return 1
 }
 
+# Reads a unittest log (run at verbosity 2) into $passed and $failed; a run that did not
+# finish counts one failure.
+unittest_counts() {
+  local log=$1 what=$2
+  # unittest ends with "Ran N tests in Xs", then "OK" or "FAILED (failures=F, errors=E)",
+  # each part followed by ", skipped=S" when there are skips.
+  local ran failures errors skipped
+  ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\} in .*/\1/p' "$log")
+  failures=$(grep -oE 'failures=[0-9]+' "$log" | tail -n 1 | cut -d= -f2)
+  errors=$(grep -oE 'errors=[0-9]+' "$log" | tail -n 1 | cut -d= -f2)
+  skipped=$(grep -oE 'skipped=[0-9]+' "$log" | tail -n 1 | cut -d= -f2)
+  failed=$((${failures:-0} + ${errors:-0}))
+  passed=$((${ran:-0} - failed - ${skipped:-0}))
+  if [[ -z $ran ]]; then
+    echo "run.sh: $what did not finish" >&2
+    failed=1 passed=0
+  fi
+}
+
+# Generates the Python stubs into $stubs once; later calls only say whether that worked.
+stubs="$work/python-stubs"
+python_stubs() {
+  [[ -d $stubs/storage ]] || client/python/generate_stubs.sh "$stubs"
+}
+
 # Runs one case (an example) and reports whether it exited 0.
 run_case() {
   local name=$1
@@ -108,40 +164,31 @@ start_server gateway 'objgate gateway * listening on *' \
 target=${ready_line#* listening on }
 target=${target%% *}
 
+# Runs client/python's tests and example against the gateway at $2, reported as suite $1.
 python_suite() {
+  local suite=$1 target=$2
   echo
-  echo "== python: $python client/python/objgate_test.py and example.py against $target"
-  local stubs="$work/python-stubs" log="$work/python-test.log"
+  echo "== $suite: $python client/python/objgate_test.py and example.py against $target"
+  local log="$work/${suite// /-}-test.log"
   if ! "$python" -c 'import grpc, google.protobuf' 2>/dev/null; then
     echo "run.sh: $python cannot import grpc and google.protobuf; install python3-grpcio" \
          "and python3-protobuf (tools/setup.sh does)" >&2
-    report python 0 1
+    report "$suite" 0 1
     return
   fi
-  if ! client/python/generate_stubs.sh "$stubs"; then
-    report python 0 1
+  if ! python_stubs; then
+    report "$suite" 0 1
     return
   fi
 
   OBJGATE_TARGET=$target PYTHONPATH=$stubs "$python" client/python/objgate_test.py 2>&1 |
     tee "$log"
-  # unittest ends with "Ran N tests in Xs", then "OK" or "FAILED (failures=F, errors=E)",
-  # each part followed by ", skipped=S" when there are skips.
-  local ran failures errors skipped
-  ran=$(sed -n 's/^Ran \([0-9]*\) tests\{0,1\} in .*/\1/p' "$log")
-  failures=$(grep -oE 'failures=[0-9]+' "$log" | tail -n 1 | cut -d= -f2)
-  errors=$(grep -oE 'errors=[0-9]+' "$log" | tail -n 1 | cut -d= -f2)
-  skipped=$(grep -oE 'skipped=[0-9]+' "$log" | tail -n 1 | cut -d= -f2)
-  local failed=$((${failures:-0} + ${errors:-0}))
-  local passed=$((${ran:-0} - failed - ${skipped:-0}))
-  if [[ -z $ran ]]; then
-    echo "run.sh: the Python test did not finish" >&2
-    failed=1 passed=0
-  fi
+  local passed failed
+  unittest_counts "$log" "the Python test ($suite)"
 
-  run_case "python example" env PYTHONPATH="$stubs" "$python" client/python/example.py \
+  run_case "$suite example" env PYTHONPATH="$stubs" "$python" client/python/example.py \
     --target="$target"
-  report python $((passed + case_passed)) $((failed + 1 - case_passed))
+  report "$suite" $((passed + case_passed)) $((failed + 1 - case_passed))
 }
 
 node_suite() {
@@ -183,7 +230,96 @@ node_suite() {
   report node $((passed + case_passed)) $((failed + 1 - case_passed))
 }
 
-python_suite
+# Prints the value of NAME in the rgw.env $s3_env (NAME=VALUE lines, maybe quoted).
+s3_setting() {
+  local value
+  value=$(sed -n "s/^\(export \)\{0,1\}$1=//p" "$s3_env" | tail -n 1)
+  value=${value#[\"\']}
+  value=${value%[\"\']}
+  echo "$value"
+}
+
+# Replaces the shell it runs in (start it in the background) with the gateway on S3, given
+# the arguments. Its credentials are s3_suites' $key_id and $secret, from rgw.env alone
+# whatever AWS_* the caller's environment holds, and travel in its environment rather than
+# on a command line that anyone on the machine can read.
+exec_s3_gateway() {
+  unset AWS_SESSION_TOKEN AWS_PROFILE AWS_SHARED_CREDENTIALS_FILE
+  AWS_ACCESS_KEY_ID=$key_id AWS_SECRET_ACCESS_KEY=$secret exec "$bin/server/gateway" "$@"
+}
+
+# The S3 half: a bucket of this run's own on $s3_env's endpoint, a gateway with the S3
+# dialect on it, client/python's suite against that gateway and the boto3 interop test.
+s3_suites() {
+  echo
+  if [[ -z $s3_env ]]; then
+    if [[ $s3_required == 1 ]]; then
+      fail_s3_suites "OBJGATE_REQUIRE_S3=1 but OBJGATE_S3_ENV is not set; set it to the" \
+        "rgw.env that tools/ceph/rgw.sh start DIR writes"
+    else
+      echo "run.sh: OBJGATE_S3_ENV is not set, so the S3 suites (python on s3, s3 interop)" \
+           "are skipped; to run them: tools/ceph/rgw.sh start DIR, then" \
+           "OBJGATE_S3_ENV=DIR/rgw.env tests/polyglot/run.sh" >&2
+    fi
+    return
+  fi
+  echo "== s3: a bucket of this run's own on the endpoint in $s3_env"
+  if [[ ! -r $s3_env ]]; then
+    fail_s3_suites "OBJGATE_S3_ENV=$s3_env is not a readable file"
+    return
+  fi
+  local endpoint key_id secret region
+  endpoint=$(s3_setting OBJGATE_S3_ENDPOINT)
+  key_id=$(s3_setting AWS_ACCESS_KEY_ID)
+  secret=$(s3_setting AWS_SECRET_ACCESS_KEY)
+  region=$(s3_setting OBJGATE_S3_REGION)
+  if [[ -z $endpoint || -z $key_id || -z $secret ]]; then
+    fail_s3_suites "$s3_env does not set OBJGATE_S3_ENDPOINT, AWS_ACCESS_KEY_ID and" \
+      "AWS_SECRET_ACCESS_KEY"
+    return
+  fi
+  if ! "$python" -c 'import boto3' 2>/dev/null; then
+    fail_s3_suites "$python cannot import boto3; install python3-boto3 (tools/setup.sh does)"
+    return
+  fi
+  # S3 bucket names: 3 to 63 of a-z, 0-9 and '-'.
+  local bucket
+  bucket=$(printf 'objgate-polyglot-%s-%04x%04x' "$(date +%Y%m%d%H%M%S)" $RANDOM $RANDOM)
+  if ! "$python" tests/polyglot/s3_bucket.py create "$s3_env" "$bucket"; then
+    fail_s3_suites "could not create bucket $bucket on $endpoint"
+    return
+  fi
+  s3_bucket=$bucket
+  echo "-- bucket $bucket on $endpoint"
+
+  if ! start_server gateway-s3 'objgate gateway * listening on *' \
+         exec_s3_gateway --listen=127.0.0.1:0 --upstream_dialect=s3 \
+         --upstream="$endpoint" --s3_bucket="$bucket" --s3_region="${region:-us-east-1}"; then
+    fail_s3_suites "the gateway with the S3 dialect did not start"
+    return
+  fi
+  local s3_target=${ready_line#* listening on }
+  s3_target=${s3_target%% *}
+
+  python_suite "python on s3" "$s3_target"
+
+  echo
+  echo "== s3 interop: $python tests/polyglot/s3_interop_test.py against $s3_target and" \
+       "boto3 on $endpoint"
+  if ! python_stubs; then
+    report "s3 interop" 0 1
+    return
+  fi
+  local log="$work/s3-interop-test.log" passed failed
+  OBJGATE_TARGET=$s3_target OBJGATE_S3_ENV=$s3_env OBJGATE_S3_TEST_BUCKET=$bucket \
+    PYTHONPATH="client/python:$stubs" "$python" tests/polyglot/s3_interop_test.py 2>&1 |
+    tee "$log"
+  unittest_counts "$log" "the S3 interop test"
+  report "s3 interop" "$passed" "$failed"
+}
+
+python_suite python "$target"
 node_suite
+s3_suites
 echo "$total_passed passed, $total_failed failed"
 ((total_failed == 0))
