@@ -25,6 +25,7 @@ int main() {
     return 1;
   }
   std::printf("\nServer Info:\n");
+  std::printf("  Dialect: %s\n", info->dialect.c_str());
   std::printf("  Status: %s\n", info->status.c_str());
   std::printf("  Version: %s\n", info->version.c_str());
   std::printf("  Performance: %s\n", info->performance.c_str());

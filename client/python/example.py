@@ -31,7 +31,8 @@ def make_report(rows: int) -> bytes:
 
 def run(client: objgate.Client) -> None:
     info = client.get_server_info()
-    print(f"gateway {info.gateway_version} in front of store {info.version} ({info.status})")
+    print(f"gateway {info.gateway_version} in front of a {info.dialect} store "
+          f"{info.version} ({info.status})")
 
     report = make_report(rows=100_000)
     source = io.BytesIO(report)  # Stands in for a file opened with open(path, "rb").

@@ -75,9 +75,8 @@ absl::Status DownloadAnswerSink::OnHead(const HttpResponseHead& head) {
     if (!size) return absl::InternalError("upstream download answer has no Content-Length");
     download.object_size = *size;
     if (spec_.offset > 0 && spec_.offset >= *size) {
-      return absl::OutOfRangeError(absl::StrCat("offset ", spec_.offset,
-                                                " is past the end of the ", *size,
-                                                "-byte object"));
+      return absl::OutOfRangeError(
+          absl::StrCat("offset ", spec_.offset, " is past the end of the ", *size, "-byte object"));
     }
     download.offset = spec_.offset;
     download.length = *size - spec_.offset;

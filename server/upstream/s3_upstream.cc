@@ -13,7 +13,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "common/retry/repeat_rules.h"
 #include "common/retry/retry_after.h"
 #include "common/retry/retry_loop.h"
 #include "common/retry/retryable.h"
@@ -87,8 +86,6 @@ namespace {
 constexpr absl::string_view kChecksumMetadata = "objgate-sha256";
 constexpr absl::string_view kChecksumHeader = "x-amz-meta-objgate-sha256";
 constexpr absl::string_view kTenantPlaceholder = "{tenant}";
-// XML answers are small (a listing page of 1000 keys is a few hundred KiB).
-constexpr size_t kMaxAnswerBytes = 32 << 20;
 // How long an abort may take once the upload has failed (the caller may be gone).
 constexpr absl::Duration kAbortTimeout = absl::Seconds(10);
 // Operator errors are logged at most this often per error code.
@@ -147,9 +144,8 @@ std::string OperatorFix(absl::string_view code, absl::string_view bucket,
                         ": check AWS_SECRET_ACCESS_KEY or the shared credentials file");
   }
   if (code == "AccessDenied") {
-    return absl::StrCat("access key ", Quote(credentials.access_key_id),
-                        " may not use bucket ", Quote(bucket),
-                        ": grant it access or give the gateway other credentials");
+    return absl::StrCat("access key ", Quote(credentials.access_key_id), " may not use bucket ",
+                        Quote(bucket), ": grant it access or give the gateway other credentials");
   }
   if (code == "RequestTimeTooSkewed") {
     return "the gateway's clock is more than 15 minutes from the store's: synchronise it "
@@ -197,9 +193,8 @@ absl::StatusOr<std::unique_ptr<S3Upstream>> S3Upstream::Create(HttpClient& http,
                                                     std::move(options), *std::move(endpoint)));
 }
 
-S3Upstream::S3Upstream(HttpClient& http, AwsCredentialsProvider& credentials,
-                       BackoffPolicy retry, Clock& clock, S3UpstreamOptions options,
-                       S3Endpoint endpoint)
+S3Upstream::S3Upstream(HttpClient& http, AwsCredentialsProvider& credentials, BackoffPolicy retry,
+                       Clock& clock, S3UpstreamOptions options, S3Endpoint endpoint)
     : http_(http),
       credentials_(credentials),
       retry_(std::move(retry)),
@@ -242,12 +237,12 @@ absl::StatusOr<BufferedResponse> S3Upstream::Exchange(const CallContext& context
     http.body = &source;
     http.body_size = static_cast<int64_t>(body.size());
   }
-  return PerformBuffered(http_, http, kMaxAnswerBytes);
+  return PerformBuffered(http_, http, kMaxS3AnswerBytes);
 }
 
 absl::Status S3Upstream::ErrorFromAnswer(absl::string_view bucket, int http_status,
-                                         const HttpHeaders& headers,
-                                         absl::string_view body, absl::string_view what) {
+                                         const HttpHeaders& headers, absl::string_view body,
+                                         absl::string_view what) {
   std::optional<absl::Duration> retry_after;
   if (std::optional<absl::string_view> value = headers.Get("Retry-After")) {
     retry_after = ParseRetryAfter(*value, clock_.Now());
@@ -262,8 +257,8 @@ absl::Status S3Upstream::ErrorFromAnswer(absl::string_view bucket, int http_stat
   if (!error.has_value()) return status;
   const std::string fix = OperatorFix(error->code, bucket, credentials_.Current());
   if (fix.empty()) return status;
-  status = absl::Status(status.code(), absl::StrCat(status.message(),
-                                                    "; the gateway is misconfigured: ", fix));
+  status = absl::Status(status.code(),
+                        absl::StrCat(status.message(), "; the gateway is misconfigured: ", fix));
   LogOperatorError(error->code, status.message());
   return status;
 }
@@ -296,8 +291,8 @@ HttpHeaders S3Upstream::ObjectHeaders(const UploadSpec& spec,
   return headers;
 }
 
-absl::StatusOr<StoredObject> S3Upstream::Upload(const CallContext& context,
-                                                const UploadSpec& spec, ByteSource& body) {
+absl::StatusOr<StoredObject> S3Upstream::Upload(const CallContext& context, const UploadSpec& spec,
+                                                ByteSource& body) {
   absl::StatusOr<Location> location = Locate(context.tenant_id, spec.key);
   if (!location.ok()) return location.status();
   for (const auto& [name, value] : spec.metadata) {
@@ -311,8 +306,8 @@ absl::StatusOr<StoredObject> S3Upstream::Upload(const CallContext& context,
   if (absl::Status read = parts.Next(first); !read.ok()) return read;
   if (parts.last()) {
     if (spec.size && *spec.size != parts.bytes()) {
-      return absl::InvalidArgumentError(absl::StrCat("upload declared ", *spec.size,
-                                                     " bytes but sent ", parts.bytes()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("upload declared ", *spec.size, " bytes but sent ", parts.bytes()));
     }
     return PutObject(context, *location, spec, first);
   }
@@ -322,8 +317,7 @@ absl::StatusOr<StoredObject> S3Upstream::Upload(const CallContext& context,
 }
 
 absl::StatusOr<StoredObject> S3Upstream::PutObject(const CallContext& context,
-                                                   const Location& location,
-                                                   const UploadSpec& spec,
+                                                   const Location& location, const UploadSpec& spec,
                                                    absl::string_view bytes) {
   const std::string sha256 = Sha256::Hex(bytes);
   S3Request request;
@@ -338,7 +332,7 @@ absl::StatusOr<StoredObject> S3Upstream::PutObject(const CallContext& context,
     StringByteSource source(bytes);
     http.body = &source;
     http.body_size = static_cast<int64_t>(bytes.size());
-    absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxAnswerBytes);
+    absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxS3AnswerBytes);
     if (!answer.ok()) return answer.status();
     if (!IsSuccess(answer->status)) {
       return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
@@ -353,8 +347,8 @@ absl::StatusOr<StoredObject> S3Upstream::PutObject(const CallContext& context,
 
 absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& context,
                                                          const Location& location,
-                                                         const UploadSpec& spec,
-                                                         PartReader& parts, std::string& part) {
+                                                         const UploadSpec& spec, PartReader& parts,
+                                                         std::string& part) {
   const std::string what = absl::StrCat("upload of ", Quote(spec.key));
   auto count_retries = [&](const RetryLoop& loop) {
     if (context.stats != nullptr) context.stats->retries += loop.retries();
@@ -373,7 +367,8 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
       absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
       if (!answer.ok()) return answer.status();
       if (!IsSuccess(answer->status)) {
-        return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
+        return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
+                               what);
       }
       return ParseInitiateMultipartUpload(answer->body);
     });
@@ -400,10 +395,11 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
         StringByteSource source(part);
         http.body = &source;
         http.body_size = static_cast<int64_t>(part.size());
-        absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxAnswerBytes);
+        absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxS3AnswerBytes);
         if (!answer.ok()) return answer.status();
         if (!IsSuccess(answer->status)) {
-          return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, part_what);
+          return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
+                                 part_what);
         }
         std::optional<absl::string_view> value = answer->headers.Get("ETag");
         if (!value) return absl::InternalError(absl::StrCat(part_what, ": answer has no ETag"));
@@ -416,8 +412,8 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
       if (absl::Status read = parts.Next(part); !read.ok()) return read;
     }
     if (spec.size && *spec.size != parts.bytes()) {
-      return absl::InvalidArgumentError(absl::StrCat("upload declared ", *spec.size,
-                                                     " bytes but sent ", parts.bytes()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("upload declared ", *spec.size, " bytes but sent ", parts.bytes()));
     }
     return CompleteMultipartUpload(context, location, upload_id, completed, what);
   }();
@@ -450,8 +446,10 @@ absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
       return answer.status();
     }
     if (!IsSuccess(answer->status)) {
-      absl::Status error = ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
-      if (outcome_unknown && absl::IsNotFound(error)) return EtagIfCompleted(context, location, parts, error);
+      absl::Status error =
+          ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
+      if (outcome_unknown && absl::IsNotFound(error))
+        return EtagIfCompleted(context, location, parts, error);
       if (answer->status >= 500) outcome_unknown = true;
       return error;
     }
@@ -536,21 +534,19 @@ absl::Status S3Upstream::Download(const CallContext& context, const DownloadSpec
   request.bucket = location->bucket;
   request.key = location->key;
   if (spec.offset > 0 || spec.length) {
-    request.headers.Add(
-        "Range", spec.length ? absl::StrCat("bytes=", spec.offset, "-",
-                                            spec.offset + *spec.length - 1)
-                             : absl::StrCat("bytes=", spec.offset, "-"));
+    request.headers.Add("Range", spec.length ? absl::StrCat("bytes=", spec.offset, "-",
+                                                            spec.offset + *spec.length - 1)
+                                             : absl::StrCat("bytes=", spec.offset, "-"));
   }
   if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
   HttpRequest http = Sign(context, request, Sha256::Hex(""));
-  DownloadAnswerSink answer(spec, sink, kChecksumHeader,
-                            [this, bucket = location->bucket](
-                                int http_status, const HttpHeaders& headers,
-                                absl::string_view body, absl::string_view what) {
-                              return ErrorFromAnswer(bucket, http_status, headers, body, what);
-                            });
-  return answer.Outcome(http_.Perform(http, answer),
-                        absl::StrCat("download of ", Quote(spec.key)));
+  DownloadAnswerSink answer(
+      spec, sink, kChecksumHeader,
+      [this, bucket = location->bucket](int http_status, const HttpHeaders& headers,
+                                        absl::string_view body, absl::string_view what) {
+        return ErrorFromAnswer(bucket, http_status, headers, body, what);
+      });
+  return answer.Outcome(http_.Perform(http, answer), absl::StrCat("download of ", Quote(spec.key)));
 }
 
 absl::StatusOr<ListPage> S3Upstream::List(const CallContext& context, const ListQuery& query) {
@@ -584,8 +580,8 @@ absl::StatusOr<ListPage> S3Upstream::List(const CallContext& context, const List
     if (!absl::StartsWith(entry.key, tenant_prefix) ||
         !absl::StartsWith(absl::string_view(entry.key).substr(tenant_prefix.size()),
                           query.prefix)) {
-      return absl::InternalError(absl::StrCat(what, ": the store listed a key outside the ",
-                                              "prefix asked for"));
+      return absl::InternalError(
+          absl::StrCat(what, ": the store listed a key outside the ", "prefix asked for"));
     }
     entry.key.erase(0, tenant_prefix.size());
     if (entry.key <= query.start_after) continue;
@@ -636,10 +632,10 @@ absl::StatusOr<BufferedResponse> S3Upstream::ProbeBucket(const CallContext& cont
   absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) {
-    return ErrorFromAnswer(options_.bucket, 
-        answer->status, answer->headers, answer->body,
-        bucket_per_tenant_ ? "listing the buckets"
-                           : absl::StrCat("access to bucket ", Quote(options_.bucket)));
+    return ErrorFromAnswer(options_.bucket, answer->status, answer->headers, answer->body,
+                           bucket_per_tenant_
+                               ? "listing the buckets"
+                               : absl::StrCat("access to bucket ", Quote(options_.bucket)));
   }
   return answer;
 }
@@ -662,7 +658,7 @@ absl::Status S3Upstream::CheckLive(const CallContext& context) {
   request.url = absl::StrCat(endpoint_.scheme, "://", endpoint_.host, "/");
   request.deadline = context.deadline;
   request.is_cancelled = context.is_cancelled;
-  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxS3AnswerBytes);
   if (!answer.ok()) return answer.status();
   if (answer->status >= 500) {
     return ErrorFromAnswer("", answer->status, answer->headers, answer->body, "liveness check");

@@ -69,9 +69,10 @@ absl::Status ValidateS3UpstreamOptions(const S3UpstreamOptions& options);
 class S3Upstream : public Upstream {
  public:
   // INVALID_ARGUMENT when `options` are not valid (ValidateS3UpstreamOptions).
-  static absl::StatusOr<std::unique_ptr<S3Upstream>> Create(
-      HttpClient& http, AwsCredentialsProvider& credentials, BackoffPolicy retry, Clock& clock,
-      S3UpstreamOptions options);
+  static absl::StatusOr<std::unique_ptr<S3Upstream>> Create(HttpClient& http,
+                                                            AwsCredentialsProvider& credentials,
+                                                            BackoffPolicy retry, Clock& clock,
+                                                            S3UpstreamOptions options);
 
   absl::StatusOr<UpstreamServerInfo> GetServerInfo(const CallContext& context) override;
   absl::StatusOr<StoredObject> Upload(const CallContext& context, const UploadSpec& spec,
@@ -116,9 +117,9 @@ class S3Upstream : public Upstream {
                                          const UploadSpec& spec, absl::string_view bytes);
   // Sends `part` (the first, already read) and the rest of `parts` as a multipart upload,
   // reusing `part`'s buffer for each.
-  absl::StatusOr<StoredObject> MultipartUpload(const CallContext& context,
-                                               const Location& location, const UploadSpec& spec,
-                                               class PartReader& parts, std::string& part);
+  absl::StatusOr<StoredObject> MultipartUpload(const CallContext& context, const Location& location,
+                                               const UploadSpec& spec, class PartReader& parts,
+                                               std::string& part);
   absl::StatusOr<StoredObject> CompleteMultipartUpload(const CallContext& context,
                                                        const Location& location,
                                                        const std::string& upload_id,
@@ -126,8 +127,7 @@ class S3Upstream : public Upstream {
                                                        absl::string_view what);
   // The object's ETag when a completion whose answer was lost did complete the upload of
   // `parts`; otherwise `not_found`.
-  absl::StatusOr<std::string> EtagIfCompleted(const CallContext& context,
-                                              const Location& location,
+  absl::StatusOr<std::string> EtagIfCompleted(const CallContext& context, const Location& location,
                                               const std::vector<CompletedPart>& parts,
                                               absl::Status not_found);
   // The headers that describe a new object: content type and user metadata.

@@ -97,6 +97,7 @@ TEST_F(ExamplesTest, Example6HealthAndServerInfo) {
   ExampleRun run = RunExample("06_health_and_info");
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_THAT(run.output, AllOf(HasSubstr("✓ Server is healthy\n"), HasSubstr("Server Info:\n"),
+                                HasSubstr("  Dialect: rest\n"),
                                 HasSubstr("  Status: ok\n"), HasSubstr("  Version: 3.0.0"),
                                 HasSubstr("  Performance: 100x\n"), HasSubstr("  Gateway: ")));
 }

@@ -27,11 +27,8 @@ namespace {
 
 namespace v1 = ::storage::v1;
 using ::testing::AllOf;
-using ::testing::Each;
 using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using ::testing::Not;
-using ::testing::StartsWith;
 
 constexpr int64_t kPartBytes = 5 << 20;
 
@@ -106,10 +103,17 @@ TEST_F(GatewayS3Test, KeysStayUnderTheTenantPrefix) {
   const std::string attacker = Tenant();
   const std::string victim = absl::StrCat(Tenant(), "-victim");
   ASSERT_TRUE(Upload(stub(), victim, "secret", "victim's").status.ok());
-  const std::vector<std::string> keys = {
-      absl::StrCat("../", victim, "/secret"), absl::StrCat("..%2F", victim, "%2Fsecret"),
-      absl::StrCat("/../", victim, "/secret"), absl::StrCat(victim, "/secret"),
-      "./secret", "a//b", "%2e%2e/x", "ünï/../cödé", "..", ".", "?query=1#frag"};
+  const std::vector<std::string> keys = {absl::StrCat("../", victim, "/secret"),
+                                         absl::StrCat("..%2F", victim, "%2Fsecret"),
+                                         absl::StrCat("/../", victim, "/secret"),
+                                         absl::StrCat(victim, "/secret"),
+                                         "./secret",
+                                         "a//b",
+                                         "%2e%2e/x",
+                                         "ünï/../cödé",
+                                         "..",
+                                         ".",
+                                         "?query=1#frag"};
   for (const std::string& key : keys) {
     ASSERT_TRUE(Upload(stub(), attacker, key, key).status.ok()) << key;
     EXPECT_EQ(Download(stub(), attacker, key).data, key) << key;
@@ -146,8 +150,7 @@ TEST_F(GatewayS3Test, ListingPagesThroughMoreKeysThanS3AnswersAtOnce) {
   for (int w = 0; w < 8; ++w) {
     writers.emplace_back([w] {
       for (int i = w; i < kKeys; i += 8) {
-        ASSERT_TRUE(
-            s3().PutObject(bucket(), absl::StrFormat("%s/k%05d", Tenant(), i), "x").ok());
+        ASSERT_TRUE(s3().PutObject(bucket(), absl::StrFormat("%s/k%05d", Tenant(), i), "x").ok());
       }
     });
   }
@@ -268,8 +271,7 @@ TEST_F(GatewayS3Test, FailedCompletionIsAbortedAndLeavesNothing) {
                   .ok());
   const std::string data = TestBytes(kPartBytes + 1);
   UploadOutcome up = Upload(stub(), Tenant(), "incomplete", data);
-  EXPECT_EQ(up.status.error_code(), grpc::StatusCode::UNAVAILABLE)
-      << up.status.error_message();
+  EXPECT_EQ(up.status.error_code(), grpc::StatusCode::UNAVAILABLE) << up.status.error_message();
   EXPECT_EQ(Download(stub(), Tenant(), "incomplete").status.error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_TRUE(NoUploadsLeft());
@@ -354,9 +356,9 @@ class GatewayS3ConfigurationTest : public ::testing::Test {
     s3_ = s3;
   }
 
-  void ExpectMisconfigured(GatewayHarnessOptions options, std::vector<std::pair<std::string,
-                           std::string>> env, absl::string_view fix,
-                           absl::string_view secret) {
+  void ExpectMisconfigured(GatewayHarnessOptions options,
+                           std::vector<std::pair<std::string, std::string>> env,
+                           absl::string_view fix, absl::string_view secret) {
     options.dialect = Dialect::kS3;
     options.gateway_env = std::move(env);
     absl::StatusOr<std::unique_ptr<GatewayHarness>> harness = GatewayHarness::Start(options);
@@ -367,7 +369,9 @@ class GatewayS3ConfigurationTest : public ::testing::Test {
           << up.status.error_message();
       EXPECT_THAT(up.status.error_message(),
                   AllOf(HasSubstr("the gateway is misconfigured"), HasSubstr(fix)));
-      if (!secret.empty()) EXPECT_THAT(up.status.error_message(), Not(HasSubstr(secret)));
+      if (!secret.empty()) {
+        EXPECT_THAT(up.status.error_message(), Not(HasSubstr(secret)));
+      }
     }
     v1::HealthResponse health;
     grpc::ClientContext context;
@@ -375,7 +379,9 @@ class GatewayS3ConfigurationTest : public ::testing::Test {
     EXPECT_TRUE(health.live());
     EXPECT_FALSE(health.ready());
     EXPECT_THAT(health.detail(), HasSubstr(fix));
-    if (!secret.empty()) EXPECT_THAT(health.detail(), Not(HasSubstr(secret)));
+    if (!secret.empty()) {
+      EXPECT_THAT(health.detail(), Not(HasSubstr(secret)));
+    }
   }
 
   LocalS3 s3_;

@@ -34,16 +34,16 @@ bool LocalS3Required();
 // Skips the test (or fails it, under LocalS3Required) when there is no local S3; use at
 // the top of a test or in SetUp:
 //   OBJGATE_NEED_LOCAL_S3(s3);   // declares `LocalS3 s3`
-#define OBJGATE_NEED_LOCAL_S3(var)                                                     \
-  ::absl::StatusOr<::objgate::test_support::LocalS3> var##_or =                        \
-      ::objgate::test_support::FindLocalS3();                                          \
-  if (!var##_or.ok()) {                                                                \
-    if (::objgate::test_support::LocalS3Required()) {                                  \
-      FAIL() << "no local S3 (tools/test.sh starts one): " << var##_or.status();       \
-    }                                                                                  \
-    GTEST_SKIP() << "no local S3; run tools/test.sh, or tools/ceph/rgw.sh start DIR "  \
-                    "and set OBJGATE_S3_ENV=DIR/rgw.env";                              \
-  }                                                                                    \
+#define OBJGATE_NEED_LOCAL_S3(var)                                                    \
+  ::absl::StatusOr<::objgate::test_support::LocalS3> var##_or =                       \
+      ::objgate::test_support::FindLocalS3();                                         \
+  if (!var##_or.ok()) {                                                               \
+    if (::objgate::test_support::LocalS3Required()) {                                 \
+      FAIL() << "no local S3 (tools/test.sh starts one): " << var##_or.status();      \
+    }                                                                                 \
+    GTEST_SKIP() << "no local S3; run tools/test.sh, or tools/ceph/rgw.sh start DIR " \
+                    "and set OBJGATE_S3_ENV=DIR/rgw.env";                             \
+  }                                                                                   \
   const ::objgate::test_support::LocalS3 var = *var##_or
 
 // A small S3 client, signed like the gateway's, for tests that look at the store behind
@@ -58,16 +58,15 @@ class S3TestClient {
   absl::Status CreateBucket(absl::string_view bucket);
   // Deletes every object in `bucket`, then the bucket.
   absl::Status DeleteBucket(absl::string_view bucket);
-  absl::Status PutObject(absl::string_view bucket, absl::string_view key,
-                         absl::string_view bytes);
+  absl::Status PutObject(absl::string_view bucket, absl::string_view key, absl::string_view bytes);
   // The object's bytes; NOT_FOUND when there is none.
   absl::StatusOr<std::string> GetObject(absl::string_view bucket, absl::string_view key);
   // Every key in `bucket` that starts with `prefix`.
   absl::StatusOr<std::vector<std::string>> ListKeys(absl::string_view bucket,
                                                     absl::string_view prefix);
   // The multipart uploads in progress in `bucket` under `prefix`.
-  absl::StatusOr<std::vector<MultipartUploadEntry>> ListMultipartUploads(
-      absl::string_view bucket, absl::string_view prefix);
+  absl::StatusOr<std::vector<MultipartUploadEntry>> ListMultipartUploads(absl::string_view bucket,
+                                                                         absl::string_view prefix);
 
   const LocalS3& s3() const { return s3_; }
 
