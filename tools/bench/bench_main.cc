@@ -1,12 +1,14 @@
 // objgate_bench: the gateway against its upstream, end to end on loopback. Starts a
 // reference store (unless --upstream) and gateways of its own, runs every scenario through
-// the gateway and directly against the store, prints tables and writes a JSON file.
-// tools/bench/run_bench.sh builds and runs it.
+// the gateway and directly against the store (a REST store, or an S3 bucket with
+// --upstream_dialect=s3), prints tables and writes a JSON file.
+// tools/bench/run_bench.sh builds and runs it, and starts a local RGW for --upstream=s3.
 
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,10 +19,15 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "server/upstream/s3_request.h"
+#include "server/upstream/sigv4.h"
 #include "tests/support/subprocess.h"
+#include "tools/bench/object_clients.h"
 #include "tools/bench/report.h"
 #include "tools/bench/scenarios.h"
 
@@ -29,7 +36,7 @@ ABSL_FLAG(bool, quick, false,
           "that finishes in well under a minute. The full plan takes several minutes.");
 ABSL_FLAG(std::vector<std::string>, scenarios, {},
           "Scenarios to run, comma separated, of large, small, memory and connections; "
-          "all when empty.");
+          "all when empty, large and small with --upstream_dialect=s3.");
 ABSL_FLAG(std::optional<int>, rounds, std::nullopt,
           "Rounds of each gateway/direct comparison (the plan's when unset).");
 ABSL_FLAG(std::optional<std::vector<std::string>>, small_concurrency, std::nullopt,
@@ -43,7 +50,23 @@ ABSL_FLAG(std::optional<std::vector<std::string>>, large_streams, std::nullopt,
           "Concurrent streams of the large-object scenario, comma separated (1,4 when unset).");
 ABSL_FLAG(std::string, upstream, "",
           "Base URL of a REST store of the dialect (http://HOST:PORT) to measure against; "
-          "empty starts a reference store with its data under --work_dir.");
+          "empty starts a reference store with its data under --work_dir. With "
+          "--upstream_dialect=s3, the S3 endpoint (http://HOST:PORT), required; "
+          "run_bench.sh --upstream=s3 starts a local Ceph RGW and sets it.");
+ABSL_FLAG(std::string, upstream_dialect, "rest",
+          "What --upstream speaks: rest, or s3, where the gateway runs with "
+          "--upstream_dialect=s3 and the direct path sends S3 requests signed with SigV4 "
+          "(PutObject, GetObject, ListObjectsV2, DeleteObject) with libcurl. S3 credentials "
+          "come from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, which "
+          "the gateways inherit.");
+ABSL_FLAG(std::string, s3_bucket, "",
+          "With --upstream_dialect=s3: the bucket, which must exist; the objects go under "
+          "the bench tenant's prefix and are deleted at the end.");
+ABSL_FLAG(std::string, s3_region, "us-east-1",
+          "With --upstream_dialect=s3: the region the requests are signed for.");
+ABSL_FLAG(std::string, upstream_kind, "",
+          "What --upstream is, for the report (\"external\" when empty); run_bench.sh "
+          "--upstream=s3 names the local RGW.");
 ABSL_FLAG(std::string, work_dir, "/dev/shm",
           "Where a temporary directory for the reference store's objects and the gateways' "
           "access logs is made. The default is tmpfs, so that the store's fsync and the "
@@ -89,6 +112,33 @@ class ScratchDir {
   std::string path_;
 };
 
+// The S3 bucket of --upstream, --s3_bucket and --s3_region, with the credentials of the
+// environment: what the direct path needs, checked before anything starts.
+absl::StatusOr<S3Target> S3TargetFromFlags() {
+  if (absl::GetFlag(FLAGS_upstream).empty() || absl::GetFlag(FLAGS_s3_bucket).empty()) {
+    return absl::InvalidArgumentError(
+        "--upstream_dialect=s3 needs --upstream (the S3 endpoint) and --s3_bucket; "
+        "tools/bench/run_bench.sh --upstream=s3 starts a local RGW for them");
+  }
+  absl::StatusOr<S3Endpoint> endpoint = ParseS3Endpoint(absl::GetFlag(FLAGS_upstream));
+  if (!endpoint.ok()) return endpoint.status();
+  endpoint->region = absl::GetFlag(FLAGS_s3_region);
+  S3Target target{*std::move(endpoint), absl::GetFlag(FLAGS_s3_bucket), {}};
+  const auto variable = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value != nullptr ? value : "");
+  };
+  target.credentials.access_key_id = variable("AWS_ACCESS_KEY_ID");
+  target.credentials.secret_access_key = variable("AWS_SECRET_ACCESS_KEY");
+  target.credentials.session_token = variable("AWS_SESSION_TOKEN");
+  if (target.credentials.access_key_id.empty() || target.credentials.secret_access_key.empty()) {
+    return absl::InvalidArgumentError(
+        "--upstream_dialect=s3 needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the "
+        "environment, for the direct path and the gateways");
+  }
+  return target;
+}
+
 // Replaces `counts` with the flag's list when the flag was given; false if an entry is not
 // a positive number.
 bool ParseCounts(const std::optional<std::vector<std::string>>& flag, std::vector<int>& counts) {
@@ -131,6 +181,25 @@ int Run() {
   env.work_dir = scratch.path();
   env.tenant = kTenant;
   env.upstream_url = absl::GetFlag(FLAGS_upstream);
+  const std::string dialect = absl::GetFlag(FLAGS_upstream_dialect);
+  if (dialect == "s3") {
+    if (absl::GetFlag(FLAGS_scenarios).empty()) plan.scenarios = {"large", "small"};
+    absl::StatusOr<S3Target> s3 = S3TargetFromFlags();
+    if (!s3.ok()) {
+      std::cerr << "objgate_bench: " << s3.status().message() << "\n";
+      return 2;
+    }
+    env.upstream_flags = {"--upstream_dialect=s3", "--s3_bucket=" + s3->bucket,
+                          "--s3_region=" + s3->endpoint.region};
+    env.direct_clients = [s3 = *s3, tenant = env.tenant] {
+      return NewS3DirectClient(s3, tenant);
+    };
+    env.delete_before_upload = true;
+  } else if (dialect != "rest") {
+    std::cerr << "objgate_bench: --upstream_dialect is rest or s3, not \"" << dialect
+              << "\"\n";
+    return 2;
+  }
   std::unique_ptr<test_support::Subprocess> refstore;
   if (env.upstream_url.empty()) {
     const std::string data_dir = absl::StrCat(scratch.path(), "/refstore");
@@ -146,6 +215,11 @@ int Run() {
     refstore = *std::move(started);
     env.upstream_url = refstore->address();
   }
+  if (!env.direct_clients) {
+    env.direct_clients = [url = env.upstream_url, tenant = env.tenant] {
+      return NewDirectClient(url, tenant);
+    };
+  }
 
   const double load_before = LoadAverage();
   absl::StatusOr<nlohmann::json> results = RunScenarios(plan, env);
@@ -153,10 +227,19 @@ int Run() {
     std::cerr << "objgate_bench: " << results.status() << "\n";
     return 1;
   }
+  std::string upstream_kind = absl::GetFlag(FLAGS_upstream_kind);
+  if (refstore != nullptr) {
+    upstream_kind = "refstore, data on " + absl::GetFlag(FLAGS_work_dir);
+  } else if (upstream_kind.empty()) {
+    upstream_kind = "external";
+  }
+  if (dialect == "s3") {
+    absl::StrAppend(&upstream_kind, ", S3 bucket ", absl::GetFlag(FLAGS_s3_bucket));
+  }
   (*results)["environment"] = {
       {"upstream", env.upstream_url},
-      {"upstream_kind", refstore != nullptr ? "refstore, data on " + absl::GetFlag(FLAGS_work_dir)
-                                            : "external"},
+      {"upstream_dialect", dialect},
+      {"upstream_kind", upstream_kind},
       {"gateway_flags", env.gateway_flags},
       {"cpus", static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))},
       {"load_average_before", load_before},
@@ -181,7 +264,17 @@ int Run() {
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Measures the objgate gateway against direct access to its upstream.\n"
-      "  objgate_bench [--quick] [--upstream=http://HOST:PORT] [--json_out=FILE]");
+      "  objgate_bench [--quick] [--upstream=http://HOST:PORT] [--json_out=FILE]\n"
+      "  objgate_bench --upstream_dialect=s3 --upstream=http://HOST:PORT --s3_bucket=NAME\n"
+      "      with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY set;\n"
+      "      tools/bench/run_bench.sh --upstream=s3 does this against a local Ceph RGW");
+  // --help lists the flags of this file: Abseil's default looks for a file named after
+  // the binary, which objgate_bench has not.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view path) {
+    return absl::StrContains(path, "tools/bench/");
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
   return objgate::bench::Run();
 }

@@ -7,6 +7,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "server/upstream/s3_request.h"
+#include "server/upstream/sigv4.h"
 
 namespace objgate::bench {
 
@@ -28,10 +30,11 @@ class ObjectClient {
   // The cheapest call of the path, which does not touch the store's objects: what the
   // transport alone costs. Through the gateway, the standard grpc.health.v1 Check, which
   // gRPC answers in the gateway without calling the upstream; directly, GET
-  // /minio/health/live.
+  // /minio/health/live on a REST store, an unsigned GET / on S3.
   virtual absl::Status Ping() = 0;
   // The store's self-description: through the gateway the unary GetServerInfo, which asks
-  // the store; directly, GET /.
+  // the store; directly, the request the gateway makes for it: GET / on a REST store, a
+  // ListObjectsV2 of no keys on S3.
   virtual absl::Status Info() = 0;
 };
 
@@ -44,6 +47,23 @@ std::unique_ptr<ObjectClient> NewGatewayClient(const std::string& target,
 // connection alive between calls and using the gateway's buffer sizes and TCP_NODELAY.
 std::unique_ptr<ObjectClient> NewDirectClient(const std::string& base_url,
                                               const std::string& tenant);
+
+// An S3 bucket, reached directly.
+struct S3Target {
+  // From ParseS3Endpoint, with the bucket's region.
+  S3Endpoint endpoint;
+  std::string bucket;
+  AwsCredentials credentials;
+};
+
+// Calls the S3 bucket of `target` with libcurl on the same terms as NewDirectClient calls
+// a REST store, each request signed with SigV4 as the gateway signs its own: uploads are
+// one PutObject whose payload SHA-256 is signed (computed from the body before it is
+// sent, as any client must), downloads one GetObject. `tenant`'s keys live under
+// "TENANT/", where the gateway keeps them in a shared bucket, so that both paths read and
+// write the same objects.
+std::unique_ptr<ObjectClient> NewS3DirectClient(const S3Target& target,
+                                                const std::string& tenant);
 
 }  // namespace objgate::bench
 

@@ -22,23 +22,46 @@ std::string Size(double bytes) {
 
 double MiB(const json& bytes) { return Number(bytes) / (1 << 20); }
 
-void PrintLarge(const json& rows, std::FILE* out) {
-  absl::FPrintF(out, "Large objects                      gateway     direct   ratio   gateway CPU\n");
+// Whether the direct path was signed S3 requests rather than the REST store's routes.
+bool IsS3(const json& results) {
+  return results["environment"].value("upstream_dialect", "rest") == "s3";
+}
+
+// The first column of a row: the operation, or on S3 the request the direct path sent.
+std::string RowLabel(const std::string& operation, bool s3) {
+  if (!s3) return operation;
+  if (operation == "upload") return "S3 PUT";
+  if (operation == "download") return "S3 GET";
+  if (operation == "info") return "S3 List";
+  if (operation == "no-op") return "S3 GET /";
+  return operation;
+}
+
+void PrintLarge(const json& rows, bool s3, std::FILE* out) {
+  absl::FPrintF(out, "%-35sgateway     direct   ratio   gateway CPU\n",
+                s3 ? "Large objects, S3 upstream" : "Large objects");
   absl::FPrintF(out, "direction  streams  object         MB/s       MB/s  gw/dir       s / GiB\n");
   for (const json& row : rows) {
     absl::FPrintF(out, "%-9s  %7d  %-9s  %10.1f %10.1f  %6.2f  %12.2f\n",
-                  row["direction"].get<std::string>(), row["streams"].get<int>(),
+                  RowLabel(row["direction"].get<std::string>(), s3), row["streams"].get<int>(),
                   Size(Number(row["object_bytes"])), Number(row["gateway"]["mb_per_s"]),
                   Number(row["direct"]["mb_per_s"]), Number(row["ratio"]),
                   Number(row["gateway_cpu_seconds_per_gib"]));
   }
+  if (s3) {
+    absl::FPrintF(out,
+                  "S3 PUT: Upload against one signed PutObject; the gateway sends objects over "
+                  "its --s3_part_bytes (8 MiB)\nas a multipart upload of such parts. Both sign "
+                  "every payload's SHA-256. S3 GET: Download against a signed GetObject.\n");
+  }
 }
 
-void PrintSmall(const json& rows, std::FILE* out) {
+void PrintSmall(const json& rows, bool s3, std::FILE* out) {
   absl::FPrintF(out,
-                "\nSmall objects (%s)       ops/s             ratio      p50 ms       added"
+                "\n%-28sops/s             ratio      p50 ms       added"
                 "     p99 ms          p99.9 ms      CPU s\n",
-                Size(Number(rows[0]["object_bytes"])));
+                absl::StrFormat("Small objects (%s)%s", Size(Number(rows[0]["object_bytes"])),
+                                s3 ? ", S3" : ""));
   absl::FPrintF(out,
                 "operation  conc     gateway     direct  gw/dir   gateway direct  p50 ms"
                 "   gateway direct   gateway direct   / 10k ops\n");
@@ -48,14 +71,22 @@ void PrintSmall(const json& rows, std::FILE* out) {
     absl::FPrintF(out,
                   "%-9s  %4d  %10.0f %10.0f  %6.2f   %7.3f %6.3f  %+6.3f   %7.3f %6.3f   %7.3f "
                   "%6.3f   %9.2f\n",
-                  row["operation"].get<std::string>(), row["concurrency"].get<int>(),
+                  RowLabel(row["operation"].get<std::string>(), s3),
+                  row["concurrency"].get<int>(),
                   Number(g["ops_per_s"]), Number(d["ops_per_s"]), Number(row["ratio"]["ops_per_s"]),
                   Number(g["p50_ms"]), Number(d["p50_ms"]), Number(row["added_p50_ms"]),
                   Number(g["p99_ms"]), Number(d["p99_ms"]), Number(g["p999_ms"]),
                   Number(d["p999_ms"]), Number(row["gateway_cpu_seconds_per_10k_ops"]));
   }
-  if (std::any_of(rows.begin(), rows.end(),
-                  [](const json& row) { return row["operation"] == "no-op"; })) {
+  if (s3) {
+    absl::FPrintF(out,
+                  "S3 PUT, S3 GET: Upload and Download against a signed PutObject and GetObject.\n"
+                  "S3 List: GetServerInfo, which the gateway answers with a ListObjectsV2 of no "
+                  "keys, against that request\nsigned. S3 GET /: grpc.health.v1 Check, which "
+                  "gRPC answers inside the gateway, against an unsigned\nGET / on the store (an "
+                  "anonymous ListBuckets): what each transport costs by itself.\n");
+  } else if (std::any_of(rows.begin(), rows.end(),
+                         [](const json& row) { return row["operation"] == "no-op"; })) {
     absl::FPrintF(out,
                   "info: GetServerInfo, a unary call the gateway passes to the store, against "
                   "GET /.\n"
@@ -111,8 +142,8 @@ void PrintReport(const json& results, std::FILE* out) {
                 env["cpus"].get<int>(), Number(env["load_average_before"]),
                 Number(env["load_average_after"]));
 
-  if (results.contains("large")) PrintLarge(results["large"], out);
-  if (results.contains("small")) PrintSmall(results["small"], out);
+  if (results.contains("large")) PrintLarge(results["large"], IsS3(results), out);
+  if (results.contains("small")) PrintSmall(results["small"], IsS3(results), out);
   if (results.contains("cost")) PrintCost(results, out);
   if (results.contains("memory")) PrintMemory(results["memory"], out);
   if (results.contains("connections")) PrintConnections(results["connections"], out);

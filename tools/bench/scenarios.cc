@@ -1,6 +1,7 @@
 #include "tools/bench/scenarios.h"
 
 #include <algorithm>
+#include <functional>
 #include <iostream>
 #include <limits>
 #include <utility>
@@ -94,6 +95,8 @@ class Runner {
     options.args = {"-c", "exec \"$0\" \"$@\" 2>>\"$OBJGATE_BENCH_GATEWAY_LOG\"",
                     test_support::RunfilePath(env_.gateway_binary), "--listen=127.0.0.1:0",
                     absl::StrCat("--upstream=", upstream_url)};
+    options.args.insert(options.args.end(), env_.upstream_flags.begin(),
+                        env_.upstream_flags.end());
     options.args.insert(options.args.end(), env_.gateway_flags.begin(), env_.gateway_flags.end());
     options.env = {{"OBJGATE_BENCH_GATEWAY_LOG", absl::StrCat(env_.work_dir, "/gateway.log")}};
     return Subprocess::Start(options);
@@ -104,26 +107,24 @@ class Runner {
       return NewGatewayClient(target, tenant);
     };
   }
-  ClientFactory DirectClients() const {
-    return [url = env_.upstream_url, tenant = env_.tenant] {
-      return NewDirectClient(url, tenant);
-    };
-  }
 
   // Runs the load on both paths, alternating which goes first, and returns their totals.
-  absl::StatusOr<std::pair<PathTotals, PathTotals>> Compare(absl::string_view label,
-                                                            const Subprocess& gateway,
-                                                            const LoadShape& shape,
-                                                            const Operation& operation) {
+  // `before_each_run`, when set, runs before each path's turn, off the clock.
+  absl::StatusOr<std::pair<PathTotals, PathTotals>> Compare(
+      absl::string_view label, const Subprocess& gateway, const LoadShape& shape,
+      const Operation& operation, const std::function<absl::Status()>& before_each_run = {}) {
     Progress(label);
     PathTotals through_gateway;
     PathTotals direct;
     for (int round = 0; round < plan_.rounds; ++round) {
       for (bool gateway_turn : {round % 2 == 0, round % 2 != 0}) {
+        if (before_each_run) {
+          if (absl::Status s = before_each_run(); !s.ok()) return s;
+        }
         absl::StatusOr<double> cpu_before = CpuSeconds(gateway.pid());
         if (!cpu_before.ok()) return cpu_before.status();
-        absl::StatusOr<LoadResult> run =
-            RunLoad(gateway_turn ? GatewayClients(gateway) : DirectClients(), shape, operation);
+        absl::StatusOr<LoadResult> run = RunLoad(
+            gateway_turn ? GatewayClients(gateway) : env_.direct_clients, shape, operation);
         if (!run.ok()) {
           return absl::Status(run.status().code(),
                               absl::StrCat(gateway_turn ? "gateway: " : "direct: ",
@@ -155,8 +156,12 @@ class Runner {
                                                                {"download", &download}};
     for (const auto& [direction, operation] : phases) {
       for (int streams : plan_.large_streams) {
+        std::function<absl::Status()> delete_objects;
+        if (env_.delete_before_upload && operation == &upload) {
+          delete_objects = [&] { return DeleteKeys(streams, key); };
+        }
         auto totals = Compare(absl::StrCat(direction, " ", Size(size), " x", streams), gateway,
-                              LoadShape{streams, streams}, *operation);
+                              LoadShape{streams, streams}, *operation, delete_objects);
         if (!totals.ok()) return totals.status();
         auto& [through_gateway, direct] = *totals;
         const double gateway_mbps = through_gateway.load.bytes / 1e6 / through_gateway.seconds();
@@ -280,7 +285,7 @@ class Runner {
                           downloads ? "downloads" : "uploads", " of ", Size(size)));
     const std::string source = "bench-memory-source";
     const auto key = [](int worker) { return absl::StrCat("bench-memory-", worker); };
-    std::unique_ptr<ObjectClient> direct = NewDirectClient(env_.upstream_url, env_.tenant);
+    std::unique_ptr<ObjectClient> direct = env_.direct_clients();
     if (downloads) {
       if (absl::Status s = direct->Upload(source, size); !s.ok()) return s;
     }
@@ -326,7 +331,7 @@ class Runner {
     if (!gateway.ok()) return gateway.status();
     const int concurrency = plan_.connection_concurrency;
     const auto key = [](int worker) { return absl::StrCat("bench-connections-", worker); };
-    std::unique_ptr<ObjectClient> setup = NewDirectClient(env_.upstream_url, env_.tenant);
+    std::unique_ptr<ObjectClient> setup = env_.direct_clients();
     for (int worker = 0; worker < concurrency; ++worker) {
       if (absl::Status s = setup->Upload(key(worker), plan_.small_bytes); !s.ok()) return s;
     }
@@ -349,7 +354,7 @@ class Runner {
 
   template <typename KeyOf>
   absl::Status DeleteKeys(int count, const KeyOf& key) {
-    std::unique_ptr<ObjectClient> client = NewDirectClient(env_.upstream_url, env_.tenant);
+    std::unique_ptr<ObjectClient> client = env_.direct_clients();
     for (int worker = 0; worker < count; ++worker) {
       if (absl::Status s = client->Delete(key(worker)); !s.ok()) return s;
     }

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/subprocess.h"
+#include "tools/bench/load.h"
 
 namespace objgate::bench {
 
@@ -43,6 +44,16 @@ struct Environment {
   // started one (null for --upstream).
   std::string upstream_url;
   test_support::Subprocess* refstore = nullptr;
+  // The gateway's flags for the upstream's dialect besides --upstream, e.g.
+  // {"--upstream_dialect=s3", "--s3_bucket=objgate"}; none for the REST default.
+  std::vector<std::string> upstream_flags;
+  // Opens a direct connection to the upstream: the direct side of every comparison, and
+  // how the bench puts and removes the objects that scenarios need.
+  ClientFactory direct_clients;
+  // Delete the large objects before each run uploads them again: an S3 store such as RGW
+  // keeps an overwritten object's data until its garbage collection, so that overwriting
+  // them would hold two copies of each.
+  bool delete_before_upload = false;
   // Gateway logs go here.
   std::string work_dir;
   std::string tenant;
