@@ -56,13 +56,16 @@ class PartReader {
 
  private:
   static constexpr size_t kReadAheadBytes = 64 << 10;
-  // One Read asks for at most this much: small enough that growing a part costs no large
-  // zero-fill at once.
-  static constexpr size_t kReadBytes = 1 << 20;
+  // One Read asks for as much as the part holds already, from 64 KiB up to 1 MiB: a small
+  // object costs a small buffer (a 4 KiB upload must not zero-fill a megabyte), and a large
+  // part grows in few steps.
+  static constexpr size_t kMinReadBytes = 64 << 10;
+  static constexpr size_t kMaxReadBytes = 1 << 20;
 
   absl::Status ReadInto(std::string& buffer, size_t most) {
     const size_t old_size = buffer.size();
-    buffer.resize(old_size + std::min(most, kReadBytes));
+    const size_t want = std::clamp(old_size, kMinReadBytes, kMaxReadBytes);
+    buffer.resize(old_size + std::min(most, want));
     absl::StatusOr<size_t> read =
         source_.Read(absl::MakeSpan(buffer.data() + old_size, buffer.size() - old_size));
     if (!read.ok()) {
