@@ -113,8 +113,8 @@ if ((full_run)); then
   echo "== test.sh: fuzzers: tools/fuzz.sh 10"
   tools/fuzz.sh 10 2>&1 | tee "$log"
   fuzz_rc=${PIPESTATUS[0]}
-  fuzz_ok=$(grep -cE '^[a-z_]+ +[0-9?]+ +[0-9]+  ok$' "$log")
-  fuzz_bad=$(grep -cE '^[a-z_]+ +[0-9?]+ +[0-9]+  FOUND' "$log")
+  fuzz_ok=$(grep -cE '^[a-z0-9_]+ +[0-9?]+ +[0-9]+  ok$' "$log")
+  fuzz_bad=$(grep -cE '^[a-z0-9_]+ +[0-9?]+ +[0-9]+  FOUND' "$log")
   if ((fuzz_rc != 0 && fuzz_bad == 0)); then fuzz_bad=1; fi
   passed=$((passed + fuzz_ok))
   failed=$((failed + fuzz_bad))
