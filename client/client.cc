@@ -218,8 +218,7 @@ absl::StatusOr<UploadResult> Client::UploadFile(absl::string_view key, const std
   return UploadFrom(key, file, options);
 }
 
-absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key,
-                                                      UploadSource& body,
+absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key, UploadSource& body,
                                                       const UploadOptions& options) {
   absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
   if (!stub.ok()) return stub.status();
@@ -276,10 +275,9 @@ absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key,
     result.sha256 = response.sha256();
     result.etag = response.etag();
     if (result.size != sent || result.sha256 != hash.HexDigest()) {
-      return absl::DataLossError(absl::StrCat("the gateway stored ", result.size,
-                                              " bytes hashing to ", result.sha256, "; ", sent,
-                                              " bytes hashing to ", hash.HexDigest(),
-                                              " were sent"));
+      return absl::DataLossError(
+          absl::StrCat("the gateway stored ", result.size, " bytes hashing to ", result.sha256,
+                       "; ", sent, " bytes hashing to ", hash.HexDigest(), " were sent"));
     }
     return result;
   };
@@ -336,7 +334,7 @@ absl::StatusOr<DownloadResult> Client::DownloadToSink(absl::string_view key, Byt
   const absl::Time deadline = DeadlineFor(options.timeout);
 
   std::optional<DownloadResult> result;  // from the first metadata message
-  std::string declared_sha256;          // the store's, of the whole object
+  std::string declared_sha256;           // the store's, of the whole object
   Sha256 whole_hash;
   int64_t delivered = 0;
 
@@ -374,8 +372,12 @@ absl::StatusOr<DownloadResult> Client::DownloadToSink(absl::string_view key, Byt
       if (message.has_metadata()) {
         const v1::ObjectMetadata& metadata = message.metadata();
         if (!result) {
-          result = DownloadResult{metadata.key(),  metadata.size(),         metadata.offset(),
-                                  metadata.length(), metadata.etag(), metadata.content_type(),
+          result = DownloadResult{metadata.key(),
+                                  metadata.size(),
+                                  metadata.offset(),
+                                  metadata.length(),
+                                  metadata.etag(),
+                                  metadata.content_type(),
                                   ""};
           declared_sha256 = metadata.sha256();
         } else if (metadata.etag() != result->etag || metadata.size() != result->object_size ||
@@ -406,8 +408,8 @@ absl::StatusOr<DownloadResult> Client::DownloadToSink(absl::string_view key, Byt
     if (!status.ok()) return status;
     if (!trailer || trailer->size() != stream_bytes ||
         trailer->sha256() != stream_hash.HexDigest()) {
-      return absl::DataLossError(absl::StrCat("download of \"", key,
-                                              "\" did not check out against its trailer"));
+      return absl::DataLossError(
+          absl::StrCat("download of \"", key, "\" did not check out against its trailer"));
     }
     return absl::OkStatus();
   };
@@ -416,8 +418,8 @@ absl::StatusOr<DownloadResult> Client::DownloadToSink(absl::string_view key, Byt
   absl::Status status = loop.Run(attempt);
   if (!status.ok()) return status;
   if (!result || delivered != result->length) {
-    return absl::DataLossError(absl::StrCat("download of \"", key, "\" ended after ", delivered,
-                                            " bytes"));
+    return absl::DataLossError(
+        absl::StrCat("download of \"", key, "\" ended after ", delivered, " bytes"));
   }
   result->sha256 = whole_hash.HexDigest();
   // Each stream was checked against its trailer; a whole object is checked as a whole
@@ -481,16 +483,28 @@ absl::StatusOr<std::vector<ObjectInfo>> Client::ListObjects(const ListOptions& o
 }
 
 absl::StatusOr<ObjectInfo> Client::Stat(absl::string_view key) {
-  // The listing entry of the key itself carries everything but the bytes.
-  ListOptions options;
-  options.prefix = std::string(key);
-  options.limit = 1;
-  absl::StatusOr<std::vector<ObjectInfo>> objects = ListObjects(options);
-  if (!objects.ok()) return objects.status();
-  if (objects->empty() || (*objects)[0].key != key) {
-    return absl::NotFoundError(absl::StrCat("object \"", key, "\" not found"));
-  }
-  return std::move((*objects)[0]);
+  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  const absl::Time deadline = DeadlineFor(std::nullopt);
+  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  return loop.Run([&]() -> absl::StatusOr<ObjectInfo> {
+    v1::StatRequest request;
+    request.set_key(std::string(key));
+    v1::ObjectInfo info;
+    auto context = NewContext(deadline, /*with_tenant=*/true);
+    absl::Status status = FromGrpc((*stub)->Stat(context.get(), request, &info));
+    if (!status.ok()) return status;
+    ObjectInfo object;
+    object.key = info.key();
+    object.size = info.size();
+    object.last_modified = absl::FromUnixSeconds(info.last_modified().seconds()) +
+                           absl::Nanoseconds(info.last_modified().nanos());
+    object.etag = info.etag();
+    object.content_type = info.content_type();
+    object.sha256 = info.sha256();
+    object.metadata.insert(info.metadata().begin(), info.metadata().end());
+    return object;
+  });
 }
 
 absl::Status Client::Delete(absl::string_view key) {
@@ -520,8 +534,9 @@ absl::StatusOr<ServerInfo> Client::GetServerInfo() {
     absl::Status status =
         FromGrpc((*stub)->GetServerInfo(context.get(), v1::GetServerInfoRequest(), &info));
     if (!status.ok()) return status;
-    return ServerInfo{info.status(), info.version(), info.performance(), info.gateway_version(),
-                      info.dialect()};
+    return ServerInfo{info.status(),      info.version(),
+                      info.performance(), info.gateway_version(),
+                      info.dialect(),     {info.capabilities().begin(), info.capabilities().end()}};
   });
 }
 

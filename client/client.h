@@ -1,6 +1,8 @@
 #ifndef OBJGATE_CLIENT_CLIENT_H_
 #define OBJGATE_CLIENT_CLIENT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
@@ -9,8 +11,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -89,7 +89,12 @@ struct ObjectInfo {
   int64_t size = 0;
   absl::Time last_modified = absl::UnixEpoch();
   std::string etag;
+  // Empty in list entries on S3, whose listings do not carry it.
   std::string content_type;
+  // Stat only: the stored SHA-256 (empty when none is stored) and the user metadata, where
+  // the store keeps it (ServerInfo::capabilities has "user_metadata").
+  std::string sha256;
+  std::map<std::string, std::string> metadata;
 };
 
 struct ListOptions {
@@ -107,6 +112,9 @@ struct ServerInfo {
   std::string gateway_version;
   // What the gateway's upstream speaks: "rest" or "s3".
   std::string dialect;
+  // What the gateway can do with its upstream beyond the basic calls: "stat",
+  // "user_metadata" (storage.proto, ServerInfo.capabilities).
+  std::vector<std::string> capabilities;
 };
 
 // A connection to the gateway for one tenant: the MinIO Enterprise SDK's client, in C++.
@@ -151,8 +159,7 @@ class Client {
                                           const UploadOptions& options = {});
 
   // The object's bytes (or the range in `options`).
-  absl::StatusOr<std::string> Download(absl::string_view key,
-                                       const DownloadOptions& options = {});
+  absl::StatusOr<std::string> Download(absl::string_view key, const DownloadOptions& options = {});
   // Streams the object into `out` in constant memory. On error `out` may hold a prefix of
   // the object and must be discarded.
   absl::StatusOr<DownloadResult> DownloadTo(absl::string_view key, std::ostream& out,
@@ -167,7 +174,8 @@ class Client {
   // The full entries.
   absl::StatusOr<std::vector<ObjectInfo>> ListObjects(const ListOptions& options = {});
 
-  // What the store knows of one object, without its bytes.
+  // What the store knows of one object, without its bytes (the Stat RPC): size, etag,
+  // content type, last modified, stored SHA-256 and user metadata.
   absl::StatusOr<ObjectInfo> Stat(absl::string_view key);
 
   absl::Status Delete(absl::string_view key);
@@ -204,9 +212,9 @@ class Client {
 
 // The SDK's create_client(): a Client for `target` and `tenant_id` with the other fields
 // of ClientConfig at their defaults unless given.
-absl::StatusOr<std::unique_ptr<Client>> CreateClient(
-    std::string target, std::string tenant_id, absl::Duration timeout = absl::Seconds(30),
-    int max_retries = 3);
+absl::StatusOr<std::unique_ptr<Client>> CreateClient(std::string target, std::string tenant_id,
+                                                     absl::Duration timeout = absl::Seconds(30),
+                                                     int max_retries = 3);
 
 }  // namespace objgate
 

@@ -215,6 +215,12 @@ class ObjectStorageClient {
     }
   }
 
+  // What the store knows of `key` without its bytes: size, etag, contentType,
+  // lastModified, the stored sha256 and user metadata (where the store keeps it).
+  stat(key) {
+    return this.#unary('stat', { key }, this.#tenantMetadata);
+  }
+
   async delete(key) {
     await this.#unary('delete', { key }, this.#tenantMetadata);
   }

@@ -162,11 +162,31 @@ describe('gateway', () => {
     await assert.rejects(client.download('doomed.txt'), withCode(grpc.status.NOT_FOUND));
   });
 
-  test('missing object is NOT_FOUND for download and delete', async () => {
+  test('missing object is NOT_FOUND for download, delete and stat', async () => {
     const client = newClient();
 
     await assert.rejects(client.download('missing.txt'), withCode(grpc.status.NOT_FOUND));
     await assert.rejects(client.delete('missing.txt'), withCode(grpc.status.NOT_FOUND));
+    await assert.rejects(client.stat('missing.txt'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('stat describes the object without its bytes', async () => {
+    const client = newClient();
+    const data = Buffer.from('a,b\n1,2\n');
+    const sha256 = crypto.createHash('sha256').update(data).digest('hex');
+    const up = await client.upload('t.csv', data,
+                                   { contentType: 'text/csv', sha256, metadata: { author: 'ada' } });
+
+    const info = await client.stat('t.csv');
+
+    assert.equal(info.key, 't.csv');
+    assert.equal(Number(info.size), data.length);
+    assert.equal(info.etag, up.etag);
+    assert.equal(info.contentType, 'text/csv');
+    assert.equal(info.sha256, sha256);
+    assert.ok(Number(info.lastModified.seconds) > 0);
+    const { capabilities } = await client.getServerInfo();
+    assert.deepEqual(info.metadata, capabilities.includes('user_metadata') ? { author: 'ada' } : {});
   });
 
   test('call without tenant is UNAUTHENTICATED', async () => {

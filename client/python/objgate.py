@@ -179,6 +179,12 @@ class Client:
         for page in self.list_pages(prefix, start_after=start_after, limit=limit):
             yield from page.entries
 
+    def stat(self, key: str) -> storage_pb2.ObjectInfo:
+        """What the store knows of ``key`` without its bytes: size, etag, content type,
+        last modified, stored SHA-256 and user metadata (where the store keeps it)."""
+        return self._stub.Stat(storage_pb2.StatRequest(key=key), metadata=self._metadata,
+                               timeout=self._timeout)
+
     def delete(self, key: str) -> None:
         self._stub.Delete(storage_pb2.DeleteRequest(key=key), metadata=self._metadata,
                           timeout=self._timeout)

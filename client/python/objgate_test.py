@@ -150,9 +150,30 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(list(self.client.list()), [])
         self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.download, "doomed.txt")
 
-    def test_missing_object_is_not_found_for_download_and_delete(self):
+    def test_missing_object_is_not_found_for_download_delete_and_stat(self):
         self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.download, "missing.txt")
         self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.delete, "missing.txt")
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "missing.txt")
+
+    def test_stat_describes_the_object_without_its_bytes(self):
+        data = b"a,b\n1,2\n"
+        up = self.client.upload("t.csv", data, content_type="text/csv",
+                                sha256=hashlib.sha256(data).hexdigest(),
+                                metadata={"author": "ada"})
+
+        info = self.client.stat("t.csv")
+
+        self.assertEqual(info.key, "t.csv")
+        self.assertEqual(info.size, len(data))
+        self.assertEqual(info.etag, up.etag)
+        self.assertEqual(info.content_type, "text/csv")
+        self.assertEqual(info.sha256, hashlib.sha256(data).hexdigest())
+        self.assertGreater(info.last_modified.seconds, 0)
+        # Kept where the store keeps user metadata.
+        if "user_metadata" in self.client.get_server_info().capabilities:
+            self.assertEqual(dict(info.metadata), {"author": "ada"})
+        else:
+            self.assertEqual(dict(info.metadata), {})
 
     def test_call_without_tenant_is_unauthenticated(self):
         stub = storage_pb2_grpc.ObjectStorageStub(self.channel)

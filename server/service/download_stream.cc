@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "server/service/timestamps.h"
 
 namespace objgate {
 namespace {
@@ -34,6 +35,8 @@ absl::Status DownloadStream::OnHead(const DownloadHead& head) {
   metadata->set_offset(head.offset);
   metadata->set_length(head.length);
   metadata->set_sha256(head.object_sha256);
+  if (head.last_modified) SetTimestamp(*head.last_modified, *metadata->mutable_last_modified());
+  metadata->mutable_metadata()->insert(head.metadata.begin(), head.metadata.end());
   if (!writer_.Write(message_)) return CallerGone();
   return absl::OkStatus();
 }
@@ -89,8 +92,7 @@ absl::Status DownloadStream::Finish() {
   const std::string sha256 = hashing_ ? hash_.HexDigest() : head_.object_sha256;
   if (hashing_ && IsWholeDeclaredObject() && head_.object_sha256 != sha256) {
     return absl::DataLossError(absl::StrCat("bytes of \"", key_, "\" hash to ", sha256,
-                                            " but the upstream declared ",
-                                            head_.object_sha256));
+                                            " but the upstream declared ", head_.object_sha256));
   }
   storage::v1::DownloadTrailer* trailer = message_.mutable_trailer();
   trailer->set_sha256(sha256);

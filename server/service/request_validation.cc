@@ -122,4 +122,8 @@ absl::Status ValidateDeleteRequest(const storage::v1::DeleteRequest& request) {
   return ValidateObjectKey(request.key());
 }
 
+absl::Status ValidateStatRequest(const storage::v1::StatRequest& request) {
+  return ValidateObjectKey(request.key());
+}
+
 }  // namespace objgate

@@ -35,6 +35,7 @@ struct ListPlan {
 absl::StatusOr<ListPlan> ValidateListRequest(const storage::v1::ListRequest& request);
 
 absl::Status ValidateDeleteRequest(const storage::v1::DeleteRequest& request);
+absl::Status ValidateStatRequest(const storage::v1::StatRequest& request);
 
 }  // namespace objgate
 

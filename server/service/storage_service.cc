@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "server/service/download_stream.h"
 #include "server/service/request_validation.h"
+#include "server/service/timestamps.h"
 #include "server/service/upload_stream.h"
 
 namespace objgate {
@@ -42,7 +43,48 @@ absl::Status Serialize(const Message& message, grpc::ByteBuffer& bytes) {
 absl::string_view KeyOf(const v1::DownloadRequest& request) { return request.key(); }
 absl::string_view KeyOf(const v1::ListRequest& request) { return request.prefix(); }
 absl::string_view KeyOf(const v1::DeleteRequest& request) { return request.key(); }
+absl::string_view KeyOf(const v1::StatRequest& request) { return request.key(); }
 absl::string_view KeyOf(const google::protobuf::Message&) { return ""; }
+
+// Keeps the head of a download and drops its bytes.
+class HeadSink : public DownloadSink {
+ public:
+  static constexpr absl::string_view kEnough = "description read";
+
+  absl::Status OnHead(const DownloadHead& head) override {
+    head_ = head;
+    return absl::OkStatus();
+  }
+  absl::Status OnData(absl::string_view) override {
+    // A whole-object read of what was an empty object: it changed, and its head is
+    // enough.
+    return head_ && head_->length > 1 ? absl::CancelledError(kEnough) : absl::OkStatus();
+  }
+
+  // The head, once the download that fed this sink ended with `status`.
+  absl::StatusOr<DownloadHead> Result(absl::Status status) const {
+    if (absl::IsCancelled(status) && status.message() == kEnough) status = absl::OkStatus();
+    if (!status.ok()) return status;
+    if (!head_) return absl::InternalError("the upstream's answer described no object");
+    return *head_;
+  }
+
+ private:
+  std::optional<DownloadHead> head_;
+};
+
+// An object's description without its bytes: the head of a read of its first byte. Every
+// dialect answers that the same way (a HEAD would need a method of its own per dialect,
+// and its error answers have no body to name their cause). An empty object has no first
+// byte (OUT_OF_RANGE); it is read whole, which is nothing.
+absl::StatusOr<DownloadHead> ReadHead(Upstream& upstream, const CallContext& context,
+                                      const std::string& key) {
+  HeadSink first_byte;
+  absl::Status status = upstream.Download(context, DownloadSpec{key, 0, 1, ""}, first_byte);
+  if (!absl::IsOutOfRange(status)) return first_byte.Result(std::move(status));
+  HeadSink whole;
+  return whole.Result(upstream.Download(context, DownloadSpec{key, 0, std::nullopt, ""}, whole));
+}
 
 }  // namespace
 
@@ -166,6 +208,16 @@ grpc::ServerUnaryReactor* StorageService::Delete(grpc::CallbackServerContext* co
       });
 }
 
+grpc::ServerUnaryReactor* StorageService::Stat(grpc::CallbackServerContext* context,
+                                               const grpc::ByteBuffer* request,
+                                               grpc::ByteBuffer* response) {
+  return ServeUnary<v1::StatRequest, v1::ObjectInfo>(
+      context, "Stat", Scope::kObject, request, response,
+      [this](ServiceCall& call, const v1::StatRequest& request, v1::ObjectInfo& response) {
+        return DescribeObject(call, request, response);
+      });
+}
+
 grpc::ServerUnaryReactor* StorageService::GetServerInfo(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
@@ -252,10 +304,7 @@ absl::Status StorageService::SendListing(ServiceCall& call, const v1::ListReques
       v1::ObjectEntry* out = page.add_entries();
       out->set_key(std::move(entry.key));
       out->set_size(entry.size);
-      const int64_t seconds = absl::ToUnixSeconds(entry.last_modified);
-      out->mutable_last_modified()->set_seconds(seconds);
-      out->mutable_last_modified()->set_nanos(static_cast<int32_t>(
-          (entry.last_modified - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
+      SetTimestamp(entry.last_modified, *out->mutable_last_modified());
       out->set_etag(std::move(entry.etag));
       out->set_content_type(std::move(entry.content_type));
       if (remaining && --*remaining == 0) return flush();
@@ -280,10 +329,26 @@ absl::Status StorageService::DeleteObject(ServiceCall& call, const v1::DeleteReq
   return upstream_.Delete(call.context(), request.key());
 }
 
+absl::Status StorageService::DescribeObject(ServiceCall& call, const v1::StatRequest& request,
+                                            v1::ObjectInfo& response) {
+  if (absl::Status valid = ValidateStatRequest(request); !valid.ok()) return valid;
+  absl::StatusOr<DownloadHead> head = ReadHead(upstream_, call.context(), request.key());
+  if (!head.ok()) return head.status();
+  response.set_key(request.key());
+  response.set_size(head->object_size);
+  response.set_etag(head->etag);
+  response.set_content_type(head->content_type);
+  if (head->last_modified) SetTimestamp(*head->last_modified, *response.mutable_last_modified());
+  response.set_sha256(head->object_sha256);
+  response.mutable_metadata()->insert(head->metadata.begin(), head->metadata.end());
+  return absl::OkStatus();
+}
+
 absl::Status StorageService::DescribeServer(ServiceCall& call, v1::ServerInfo& response) {
   absl::StatusOr<UpstreamServerInfo> info = upstream_.GetServerInfo(call.context());
   if (!info.ok()) return info.status();
   response.set_dialect(info->dialect);
+  for (const std::string& capability : info->capabilities) response.add_capabilities(capability);
   response.set_status(info->status);
   response.set_version(info->version);
   response.set_performance(info->performance);

@@ -348,6 +348,78 @@ TEST_F(StorageServiceTest, DeleteStatuses) {
   EXPECT_EQ(Delete(kTenant, "k").error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(StorageServiceTest, StatDescribesTheObjectWithoutItsBytes) {
+  FakeUpstream::Object object;
+  object.data = "0123456789";
+  object.etag = "v7";
+  object.content_type = "text/csv";
+  object.declared_sha256 = Sha256::Hex(object.data);
+  object.metadata = {{"author", "ada"}, {"run", "42"}};
+  object.last_modified = absl::FromUnixSeconds(1700000000) + absl::Milliseconds(250);
+  upstream_.PutObject(kTenant, "table.csv", object);
+
+  v1::StatRequest request;
+  request.set_key("table.csv");
+  v1::ObjectInfo info;
+  grpc::Status status = stub().Stat(TenantContext(kTenant).get(), request, &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(info.key(), "table.csv");
+  EXPECT_EQ(info.size(), 10);
+  EXPECT_EQ(info.etag(), "v7");
+  EXPECT_EQ(info.content_type(), "text/csv");
+  EXPECT_EQ(info.sha256(), Sha256::Hex(object.data));
+  EXPECT_EQ(info.last_modified().seconds(), 1700000000);
+  EXPECT_EQ(info.last_modified().nanos(), 250000000);
+  EXPECT_EQ(info.metadata().size(), 2u);
+  EXPECT_EQ(info.metadata().at("author"), "ada");
+  // One byte asked for, not the object.
+  ASSERT_EQ(upstream_.CallCount(Op::kDownload), 1);
+  EXPECT_EQ(upstream_.calls().back().download.length, 1);
+  EXPECT_EQ(upstream_.bytes_delivered(), 1);
+
+  // The same description arrives in Download's first message.
+  DownloadOutcome down = Download(stub(), kTenant, "table.csv");
+  ASSERT_TRUE(down.metadata.has_value());
+  EXPECT_EQ(down.metadata->metadata().at("run"), "42");
+  EXPECT_EQ(down.metadata->last_modified().seconds(), 1700000000);
+}
+
+TEST_F(StorageServiceTest, StatOfAnEmptyObjectReadsItWhole) {
+  upstream_.Put(kTenant, "empty", "");
+  // A store answers a range of an empty object with 416.
+  upstream_.FailNext(Op::kDownload, {absl::OutOfRangeError("range not satisfiable")});
+  v1::StatRequest request;
+  request.set_key("empty");
+  v1::ObjectInfo info;
+  grpc::Status status = stub().Stat(TenantContext(kTenant).get(), request, &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(info.size(), 0);
+  EXPECT_EQ(upstream_.CallCount(Op::kDownload), 2);
+  EXPECT_EQ(upstream_.calls().back().download.length, std::nullopt);
+}
+
+TEST_F(StorageServiceTest, StatStatuses) {
+  auto stat = [&](const std::string& tenant, const std::string& key) {
+    v1::StatRequest request;
+    request.set_key(key);
+    v1::ObjectInfo info;
+    return stub().Stat(TenantContext(tenant).get(), request, &info).error_code();
+  };
+  upstream_.Put(kTenant, "k", "x");
+  EXPECT_EQ(stat(kTenant, "missing"), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stat("other-tenant", "k"), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stat(kTenant, ""), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(stat(kTenant, std::string(1025, 'k')), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::StatRequest request;
+  request.set_key("k");
+  v1::ObjectInfo info;
+  grpc::ClientContext no_tenant;
+  EXPECT_EQ(stub().Stat(&no_tenant, request, &info).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  upstream_.FailNext(Op::kDownload, {absl::PermissionDeniedError("tenant refused")});
+  EXPECT_EQ(stat(kTenant, "k"), grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(StorageServiceTest, GetServerInfoNeedsNoTenant) {
   v1::ServerInfo info;
   grpc::ClientContext context;
@@ -356,6 +428,7 @@ TEST_F(StorageServiceTest, GetServerInfoNeedsNoTenant) {
   EXPECT_EQ(info.version(), "fake-1.0");
   EXPECT_EQ(info.gateway_version(), "test-1");
   EXPECT_EQ(info.dialect(), "fake");
+  EXPECT_THAT(info.capabilities(), IsEmpty());
 
   upstream_.set_server_info(MarkRetryable(absl::UnavailableError("could not connect")));
   grpc::ClientContext again;

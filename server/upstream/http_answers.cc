@@ -4,9 +4,11 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/http_date.h"
 #include "common/retry/retryable.h"
 #include "common/sha256.h"
 
@@ -86,7 +88,19 @@ absl::Status DownloadAnswerSink::OnHead(const HttpResponseHead& head) {
   remaining_ = download.length;
   if (auto etag = head.headers.Get("ETag")) download.etag = BareEtag(*etag);
   if (auto type = head.headers.Get("Content-Type")) download.content_type = std::string(*type);
-  if (auto sha = head.headers.Get(checksum_header_)) {
+  if (auto modified = head.headers.Get("Last-Modified")) {
+    download.last_modified = ParseHttpDate(*modified, absl::Now());
+  }
+  for (const auto& [name, value] : head.headers.entries()) {
+    if (names_.metadata_prefix.empty() || name.size() <= names_.metadata_prefix.size() ||
+        !absl::StartsWithIgnoreCase(name, names_.metadata_prefix) ||
+        absl::EqualsIgnoreCase(name, names_.checksum)) {
+      continue;
+    }
+    download.metadata[absl::AsciiStrToLower(name.substr(names_.metadata_prefix.size()))] =
+        std::string(absl::StripAsciiWhitespace(value));
+  }
+  if (auto sha = head.headers.Get(names_.checksum)) {
     // A value that is not a SHA-256 at all (another S3 client's metadata, say) declares
     // nothing; taking it for one would fail every download of intact bytes.
     const absl::string_view value = absl::StripAsciiWhitespace(*sha);

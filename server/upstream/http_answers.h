@@ -42,18 +42,22 @@ using AnswerErrorMapper = std::function<absl::Status(
 // ignored the Range and sent the whole object, in which case the unwanted bytes are dropped
 // here), and keeps the start of an error answer for its message.
 //
-//   DownloadAnswerSink answer(spec, sink, "X-Checksum-SHA256", map_error);
+//   DownloadAnswerSink answer(spec, sink, {"X-Checksum-SHA256", "X-Meta-"}, map_error);
 //   return answer.Outcome(http.Perform(request, answer), "download of \"k\"");
 class DownloadAnswerSink : public ResponseSink {
  public:
-  // `checksum_header` carries the whole object's SHA-256 in the dialect, when it declares
-  // one.
-  DownloadAnswerSink(const DownloadSpec& spec, DownloadSink& sink,
-                     absl::string_view checksum_header, AnswerErrorMapper map_error)
-      : spec_(spec),
-        sink_(sink),
-        checksum_header_(checksum_header),
-        map_error_(std::move(map_error)) {}
+  // The dialect's names for what an answer says about the object.
+  struct HeaderNames {
+    // Carries the whole object's SHA-256, when the store declares one.
+    std::string checksum;
+    // Starts each header of user metadata ("x-amz-meta-"); the checksum header is not
+    // user metadata even when it starts so.
+    std::string metadata_prefix;
+  };
+
+  DownloadAnswerSink(const DownloadSpec& spec, DownloadSink& sink, HeaderNames names,
+                     AnswerErrorMapper map_error)
+      : spec_(spec), sink_(sink), names_(std::move(names)), map_error_(std::move(map_error)) {}
 
   absl::Status OnHead(const HttpResponseHead& head) override;
   absl::Status OnBody(absl::string_view bytes) override;
@@ -64,7 +68,7 @@ class DownloadAnswerSink : public ResponseSink {
  private:
   const DownloadSpec& spec_;
   DownloadSink& sink_;
-  const std::string checksum_header_;
+  const HeaderNames names_;
   const AnswerErrorMapper map_error_;
   int http_status_ = 0;
   HttpHeaders headers_;

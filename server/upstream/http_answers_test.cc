@@ -45,7 +45,7 @@ class HeadKeeper : public DownloadSink {
 std::string DeclaredSha256(absl::string_view value) {
   DownloadSpec spec;
   HeadKeeper kept;
-  DownloadAnswerSink answer(spec, kept, "x-amz-meta-objgate-sha256",
+  DownloadAnswerSink answer(spec, kept, {"x-amz-meta-objgate-sha256", "x-amz-meta-"},
                             [](int, const HttpHeaders&, absl::string_view, absl::string_view) {
                               return absl::InternalError("not an error answer");
                             });

@@ -94,7 +94,12 @@ absl::StatusOr<UpstreamServerInfo> RestUpstream::GetServerInfo(const CallContext
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) return ErrorFromAnswer(*answer, "server info");
   absl::StatusOr<UpstreamServerInfo> info = ParseServerInfo(answer->body);
-  if (info.ok()) info->dialect = "rest";
+  if (info.ok()) {
+    info->dialect = "rest";
+    // The dialect has no user metadata of its own (rest_dialect.md: X-Meta-* may be
+    // ignored), so none is promised.
+    info->capabilities = {"stat"};
+  }
   return info;
 }
 
@@ -133,7 +138,7 @@ absl::Status RestUpstream::Download(const CallContext& context, const DownloadSp
   }
   if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
   DownloadAnswerSink answer(
-      spec, sink, "X-Checksum-SHA256",
+      spec, sink, {"X-Checksum-SHA256", "X-Meta-"},
       [](int http_status, const HttpHeaders& headers, absl::string_view body,
          absl::string_view what) { return ErrorFromAnswer(http_status, headers, body, what); });
   return answer.Outcome(http_.Perform(request, answer),

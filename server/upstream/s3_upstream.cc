@@ -544,7 +544,7 @@ absl::Status S3Upstream::Download(const CallContext& context, const DownloadSpec
   if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
   HttpRequest http = Sign(context, request, Sha256::Hex(""));
   DownloadAnswerSink answer(
-      spec, sink, kChecksumHeader,
+      spec, sink, {std::string(kChecksumHeader), "x-amz-meta-"},
       [this, bucket = location->bucket](int http_status, const HttpHeaders& headers,
                                         absl::string_view body, absl::string_view what) {
         return ErrorFromAnswer(bucket, http_status, headers, body, what);
@@ -650,6 +650,7 @@ absl::StatusOr<UpstreamServerInfo> S3Upstream::GetServerInfo(const CallContext& 
   info.dialect = "s3";
   info.status = "ok";
   info.version = std::string(answer->headers.Get("Server").value_or(""));
+  info.capabilities = {"stat", "user_metadata"};
   return info;
 }
 

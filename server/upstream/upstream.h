@@ -44,6 +44,9 @@ struct UpstreamServerInfo {
   std::string status;
   std::string version;
   std::string performance;
+  // What the gateway can do with this upstream beyond the calls every upstream serves;
+  // ServerInfo.capabilities in storage.proto names them.
+  std::vector<std::string> capabilities;
 };
 
 struct UploadSpec {
@@ -87,6 +90,11 @@ struct DownloadHead {
   // The whole object's SHA-256 as the upstream declared it (X-Checksum-SHA256); empty
   // when it declared none.
   std::string object_sha256;
+  // When the object was last written, when the upstream said.
+  std::optional<absl::Time> last_modified;
+  // The user metadata stored with the object, names lowercased; empty when the upstream
+  // keeps none.
+  std::map<std::string, std::string> metadata;
 };
 
 // Receives a download. OnHead comes once, before any OnData; both may block, which is how

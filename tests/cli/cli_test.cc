@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -82,6 +83,8 @@ TEST_F(CliTest, PutGetFilesLsStatRm) {
   EXPECT_THAT(run.output, HasSubstr("           9  20"));
   EXPECT_THAT(run.output, HasSubstr("Size:          9 (9 B)\n"));
   EXPECT_THAT(run.output, HasSubstr("Content-Type:  text/plain\n"));
+  // The reference store declares every object's SHA-256.
+  EXPECT_THAT(run.output, HasSubstr("SHA-256:       " + Sha256::Hex("hello cli") + "\n"));
   EXPECT_THAT(run.output, HasSubstr("removed docs/a.txt\nremoved docs/b.txt\nlisted-nothing"));
 }
 
@@ -97,6 +100,7 @@ TEST_F(CliTest, InfoAndHealth) {
   ShellRun run = Shell("$OBJGATE info && $OBJGATE health");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("Dialect:     rest\n"));
+  EXPECT_THAT(run.output, HasSubstr("Capabilities: stat\n"));
   EXPECT_THAT(run.output, HasSubstr("Status:      ok\n"));
   EXPECT_THAT(run.output, HasSubstr("Gateway:     "));
   EXPECT_THAT(run.output, HasSubstr("healthy\n"));

@@ -2,15 +2,16 @@
 // through the generated C++ stubs, for every RPC and every status code it documents. Each
 // case runs on both dialects: against the reference store (rest) and the local Ceph RGW
 // (s3).
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/sha256.h"
 #include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
-#include "common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
 
 namespace objgate::test_support {
@@ -23,13 +24,10 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-
 class GatewayE2ETest : public DialectGatewayTest {
  protected:
-
   static std::string Tenant() { return TestTenant(); }
   static v1::ObjectStorage::Stub& stub() { return harness().stub(); }
-
 };
 
 TEST_P(GatewayE2ETest, UploadThenDownloadReturnsTheSameBytesAndChecksums) {
@@ -74,8 +72,7 @@ TEST_P(GatewayE2ETest, UploadWithWrongSha256LeavesNoObject) {
   UploadOutcome up = Upload(stub(), Tenant(), "bad-sum", TestBytes(200000), options);
   EXPECT_EQ(up.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(up.status.error_message(), HasSubstr("SHA-256"));
-  EXPECT_EQ(Download(stub(), Tenant(), "bad-sum").status.error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Download(stub(), Tenant(), "bad-sum").status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_P(GatewayE2ETest, FailedOverwriteKeepsTheOldObject) {
@@ -169,8 +166,7 @@ TEST_P(GatewayE2ETest, DeleteRemovesTheObject) {
   request.set_key("doomed");
   v1::DeleteResponse response;
   ASSERT_TRUE(stub().Delete(TenantContext(Tenant()).get(), request, &response).ok());
-  EXPECT_EQ(Download(stub(), Tenant(), "doomed").status.error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Download(stub(), Tenant(), "doomed").status.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_P(GatewayE2ETest, ListStreamsPagesInKeyOrder) {
@@ -246,8 +242,7 @@ TEST_P(GatewayE2ETest, MissingTenantIsUnauthenticatedAndMalformedIsInvalid) {
 }
 
 TEST_P(GatewayE2ETest, BadFieldsAreInvalidArgument) {
-  EXPECT_EQ(Download(stub(), Tenant(), "").status.error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(Download(stub(), Tenant(), "").status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(Upload(stub(), Tenant(), std::string(1025, 'k'), "x").status.error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
   v1::DownloadRequest negative;
@@ -303,12 +298,77 @@ TEST_P(GatewayE2ETest, PathLikeKeysAreOrdinaryKeys) {
   }
 }
 
+TEST_P(GatewayE2ETest, StatDescribesAnObjectAndDownloadSaysTheSame) {
+  const std::string data = TestBytes(70000);
+  UploadOptions options;
+  options.content_type = "text/csv";
+  options.sha256 = Sha256::Hex(data);
+  options.metadata = {{"author", "ada"}, {"run-id", "42"}};
+  const absl::Time before = absl::Now() - absl::Seconds(2);
+  UploadOutcome up = Upload(stub(), Tenant(), "tables/t.csv", data, options);
+  ASSERT_TRUE(up.status.ok()) << up.status.error_message();
+
+  v1::StatRequest request;
+  request.set_key("tables/t.csv");
+  v1::ObjectInfo info;
+  grpc::Status status = stub().Stat(TenantContext(Tenant()).get(), request, &info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(info.key(), "tables/t.csv");
+  EXPECT_EQ(info.size(), 70000);
+  EXPECT_EQ(info.etag(), up.response.etag());
+  EXPECT_EQ(info.content_type(), "text/csv");
+  EXPECT_EQ(info.sha256(), Sha256::Hex(data));
+  EXPECT_GE(absl::FromUnixSeconds(info.last_modified().seconds()), before - absl::Seconds(1));
+  EXPECT_LE(absl::FromUnixSeconds(info.last_modified().seconds()), absl::Now() + absl::Seconds(2));
+  // S3 keeps user metadata; the reference store keeps none, and says so.
+  v1::ServerInfo server;
+  grpc::ClientContext context;
+  ASSERT_TRUE(stub().GetServerInfo(&context, v1::GetServerInfoRequest(), &server).ok());
+  const bool keeps_metadata =
+      std::count(server.capabilities().begin(), server.capabilities().end(), "user_metadata") > 0;
+  EXPECT_EQ(keeps_metadata, GetParam() == Dialect::kS3);
+  if (keeps_metadata) {
+    EXPECT_EQ(info.metadata().size(), 2u);
+    EXPECT_EQ(info.metadata().at("author"), "ada");
+    EXPECT_EQ(info.metadata().at("run-id"), "42");
+  } else {
+    EXPECT_THAT(info.metadata(), IsEmpty());
+  }
+
+  DownloadOutcome down = Download(stub(), Tenant(), "tables/t.csv");
+  ASSERT_TRUE(down.status.ok()) << down.status.error_message();
+  EXPECT_EQ(down.metadata->last_modified().seconds(), info.last_modified().seconds());
+  EXPECT_EQ(down.metadata->metadata().size(), info.metadata().size());
+}
+
+TEST_P(GatewayE2ETest, StatOfEmptyMissingAndOtherTenantsObjects) {
+  ASSERT_TRUE(Upload(stub(), Tenant(), "empty", "").status.ok());
+  auto stat = [&](const std::string& tenant, const std::string& key, v1::ObjectInfo& info) {
+    v1::StatRequest request;
+    request.set_key(key);
+    return stub().Stat(TenantContext(tenant).get(), request, &info);
+  };
+  v1::ObjectInfo info;
+  grpc::Status status = stat(Tenant(), "empty", info);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(info.size(), 0);
+  EXPECT_EQ(info.sha256(), Sha256::Hex(""));
+  EXPECT_EQ(stat(Tenant(), "missing", info).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stat(Tenant() + "-other", "empty", info).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(stat(Tenant(), "", info).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_P(GatewayE2ETest, GetServerInfoReportsUpstreamAndGateway) {
   v1::ServerInfo info;
   grpc::ClientContext context;
   ASSERT_TRUE(stub().GetServerInfo(&context, v1::GetServerInfoRequest(), &info).ok());
   EXPECT_EQ(info.status(), "ok");
   EXPECT_EQ(info.dialect(), DialectName(GetParam()));
+  if (GetParam() == Dialect::kS3) {
+    EXPECT_THAT(info.capabilities(), ElementsAre("stat", "user_metadata"));
+  } else {
+    EXPECT_THAT(info.capabilities(), ElementsAre("stat"));
+  }
   if (GetParam() == Dialect::kRest) {
     EXPECT_FALSE(info.version().empty());
     EXPECT_FALSE(info.performance().empty());

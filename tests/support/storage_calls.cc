@@ -31,6 +31,7 @@ UploadOutcome Upload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
   v1::ObjectSpec* spec = message.mutable_spec();
   spec->set_key(key);
   spec->set_content_type(options.content_type);
+  spec->mutable_metadata()->insert(options.metadata.begin(), options.metadata.end());
   if (options.declared_size) spec->set_size(*options.declared_size);
   spec->set_sha256(options.sha256);
   bool open = writer->Write(message);

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,7 @@ struct UploadOptions {
   std::optional<int64_t> declared_size;
   std::string sha256;
   std::string content_type;
+  std::map<std::string, std::string> metadata;
   // Ends the stream with finish_write, as a well-behaved caller does; false sends the data
   // and closes, as a stream that broke would look to the gateway.
   bool finish_write = true;

@@ -49,9 +49,9 @@ constexpr absl::string_view kEnvPrefix = "OBJGATE_";
 // Flags every command takes; those an environment variable may set, for shells and
 // containers; and each command's own.
 const std::vector<std::string>& GlobalFlags() {
-  static const auto* flags = new std::vector<std::string>{
-      "target", "tenant", "token", "timeout", "max_retries", "quiet",
-      "tls",    "ca_file", "cert_file", "key_file"};
+  static const auto* flags =
+      new std::vector<std::string>{"target", "tenant", "token",   "timeout",   "max_retries",
+                                   "quiet",  "tls",    "ca_file", "cert_file", "key_file"};
   return *flags;
 }
 const std::vector<std::string>& EnvironmentFlags() {
@@ -69,8 +69,8 @@ Commands:
   get KEY [FILE|-]      download to a file, or standard output
   ls [PREFIX]           list keys; --long adds size, date and etag
   rm KEY...             delete objects
-  stat KEY              show an object's size, etag, type and date
-  info                  show the server's status and versions
+  stat KEY              show an object's size, etag, type, date, SHA-256, metadata
+  info                  show the server's dialect, status, versions, capabilities
   health                exit 0 if the store is live and ready, 7 if not
 
 A progress bar with rate and ETA is drawn on a terminal; never when stderr is piped.
@@ -116,9 +116,8 @@ absl::Status Put(Client& client, const std::vector<std::string>& args) {
   UploadOptions options;
   options.content_type = absl::GetFlag(FLAGS_content_type);
   options.progress = progress.callback();
-  absl::StatusOr<UploadResult> result = source == "-"
-                                            ? client.UploadFrom(key, std::cin, options)
-                                            : client.UploadFile(key, source, options);
+  absl::StatusOr<UploadResult> result = source == "-" ? client.UploadFrom(key, std::cin, options)
+                                                      : client.UploadFile(key, source, options);
   if (!result.ok()) return result.status();
   progress.Finish();
   std::fprintf(stderr, "uploaded %s: %lld bytes, sha256 %s\n", result->key.c_str(),
@@ -134,9 +133,9 @@ absl::Status Get(Client& client, const std::vector<std::string>& args) {
   options.offset = absl::GetFlag(FLAGS_offset);
   options.limit = absl::GetFlag(FLAGS_limit);
   options.progress = progress.callback();
-  absl::StatusOr<DownloadResult> result =
-      destination == "-" ? client.DownloadTo(key, std::cout, options)
-                         : client.DownloadToFile(key, destination, options);
+  absl::StatusOr<DownloadResult> result = destination == "-"
+                                              ? client.DownloadTo(key, std::cout, options)
+                                              : client.DownloadToFile(key, destination, options);
   std::cout.flush();
   if (!result.ok()) return result.status();
   progress.Finish();
@@ -156,14 +155,11 @@ absl::Status Ls(Client& client, const std::vector<std::string>& args) {
   const bool human = StdoutIsTerminal();
   for (const ObjectInfo& object : *objects) {
     if (absl::GetFlag(FLAGS_long)) {
-      const std::string size =
-          human ? HumanBytes(object.size) : absl::StrCat(object.size);
-      std::printf("%12s  %s  %s  %s\n", size.c_str(),
-                  absl::FormatTime("%Y-%m-%d %H:%M:%S", object.last_modified,
-                                   absl::UTCTimeZone())
-                      .c_str(),
-                  object.etag.empty() ? "-" : object.etag.substr(0, 16).c_str(),
-                  object.key.c_str());
+      const std::string size = human ? HumanBytes(object.size) : absl::StrCat(object.size);
+      std::printf(
+          "%12s  %s  %s  %s\n", size.c_str(),
+          absl::FormatTime("%Y-%m-%d %H:%M:%S", object.last_modified, absl::UTCTimeZone()).c_str(),
+          object.etag.empty() ? "-" : object.etag.substr(0, 16).c_str(), object.key.c_str());
     } else {
       std::printf("%s\n", object.key.c_str());
     }
@@ -195,9 +191,14 @@ absl::Status Stat(Client& client, const std::vector<std::string>& args) {
               HumanBytes(object->size).c_str());
   std::printf("ETag:          %s\n", object->etag.c_str());
   std::printf("Content-Type:  %s\n", object->content_type.c_str());
-  std::printf("Last-Modified: %s\n",
-              absl::FormatTime(absl::RFC3339_sec, object->last_modified, absl::UTCTimeZone())
-                  .c_str());
+  std::printf(
+      "Last-Modified: %s\n",
+      absl::FormatTime(absl::RFC3339_sec, object->last_modified, absl::UTCTimeZone()).c_str());
+  std::printf("SHA-256:       %s\n",
+              object->sha256.empty() ? "(none stored)" : object->sha256.c_str());
+  for (const auto& [name, value] : object->metadata) {
+    std::printf("Metadata:      %s: %s\n", name.c_str(), value.c_str());
+  }
   return absl::OkStatus();
 }
 
@@ -209,6 +210,7 @@ absl::Status Info(Client& client, const std::vector<std::string>&) {
   std::printf("Version:     %s\n", info->version.c_str());
   std::printf("Performance: %s\n", info->performance.c_str());
   std::printf("Gateway:     %s\n", info->gateway_version.c_str());
+  std::printf("Capabilities: %s\n", absl::StrJoin(info->capabilities, " ").c_str());
   return absl::OkStatus();
 }
 
@@ -221,26 +223,60 @@ absl::Status Health(Client& client, const std::vector<std::string>&) {
 
 const std::vector<Command>& Commands() {
   static const auto* commands = new std::vector<Command>{
-      {"put", "put FILE|- KEY",
+      {"put",
+       "put FILE|- KEY",
        "Uploads FILE, or standard input for -, under KEY. A file is retried if the gateway is\n"
        "unavailable; standard input cannot be read twice.",
-       {"content_type"}, 2, 2, true, Put},
-      {"get", "get KEY [FILE|-]",
+       {"content_type"},
+       2,
+       2,
+       true,
+       Put},
+      {"get",
+       "get KEY [FILE|-]",
        "Downloads KEY to FILE (through a temporary file, renamed once its checksum checks\n"
        "out), or to standard output.",
-       {"offset", "limit"}, 1, 2, true, Get},
-      {"ls", "ls [PREFIX]",
+       {"offset", "limit"},
+       1,
+       2,
+       true,
+       Get},
+      {"ls",
+       "ls [PREFIX]",
        "Lists keys that start with PREFIX. --long adds size (exact bytes when piped),\n"
        "last-modified time (UTC) and etag.",
-       {"long"}, 0, 1, true, Ls},
+       {"long"},
+       0,
+       1,
+       true,
+       Ls},
       {"rm", "rm KEY...", "Deletes each KEY; reports each one.", {}, 1, SIZE_MAX, true, Rm},
-      {"stat", "stat KEY", "Shows KEY's size, etag, content type and last-modified time.", {}, 1,
-       1, true, Stat},
-      {"info", "info", "Shows the store's status, version and performance, and the gateway's.",
-       {}, 0, 0, false, Info},
-      {"health", "health",
-       "Prints healthy or unhealthy; exits 0 when the store is live and ready, 7 otherwise.", {},
-       0, 0, false, Health},
+      {"stat",
+       "stat KEY",
+       "Shows KEY's size, etag, content type, last-modified time, stored SHA-256 and user "
+       "metadata.",
+       {},
+       1,
+       1,
+       true,
+       Stat},
+      {"info",
+       "info",
+       "Shows the upstream's dialect, status, version and performance, the gateway's "
+       "version, and what the gateway can do with the upstream.",
+       {},
+       0,
+       0,
+       false,
+       Info},
+      {"health",
+       "health",
+       "Prints healthy or unhealthy; exits 0 when the store is live and ready, 7 otherwise.",
+       {},
+       0,
+       0,
+       false,
+       Health},
   };
   return *commands;
 }
@@ -322,8 +358,7 @@ int Run(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
   absl::Status status = command->run(**client, args);
   if (!status.ok() && !status.message().empty()) {
-    std::fprintf(stderr, "objgate: %s: %s\n", command->name,
-                 std::string(status.message()).c_str());
+    std::fprintf(stderr, "objgate: %s: %s\n", command->name, std::string(status.message()).c_str());
   }
   return ExitCodeFor(status);
 }

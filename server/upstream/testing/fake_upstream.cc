@@ -255,6 +255,8 @@ absl::Status FakeUpstream::DoDownload(const CallContext& context, const Download
   if (etags) head.etag = object->etag;
   head.content_type = object->content_type;
   if (declares_sha256) head.object_sha256 = object->declared_sha256;
+  head.last_modified = object->last_modified;
+  head.metadata = object->metadata;
   if (absl::Status status = sink.OnHead(head); !status.ok()) return status;
 
   absl::string_view rest = absl::string_view(object->data).substr(head.offset, head.length);
