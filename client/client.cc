@@ -444,18 +444,27 @@ absl::StatusOr<std::vector<std::string>> Client::List(absl::string_view prefix) 
 }
 
 absl::StatusOr<std::vector<ObjectInfo>> Client::ListObjects(const ListOptions& options) {
+  absl::StatusOr<Listing> listing = ListObjectsAndPrefixes(options);
+  if (!listing.ok()) return listing.status();
+  return std::move(listing->objects);
+}
+
+absl::StatusOr<Listing> Client::ListObjectsAndPrefixes(const ListOptions& options) {
   absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
   if (!stub.ok()) return stub.status();
   const absl::Time deadline = DeadlineFor(std::nullopt);
-  std::vector<ObjectInfo> objects;
+  Listing listing;
+  // The last item received, object or prefix: a retry continues after it.
+  std::string last_item;
 
   auto attempt = [&]() -> absl::Status {
-    // A retry continues after the last key received.
     v1::ListRequest request;
     request.set_prefix(options.prefix);
-    request.set_start_after(objects.empty() ? options.start_after : objects.back().key);
+    request.set_delimiter(options.delimiter);
+    request.set_start_after(last_item.empty() ? options.start_after : last_item);
     if (options.limit > 0) {
-      const int64_t remaining = options.limit - static_cast<int64_t>(objects.size());
+      const int64_t remaining =
+          options.limit - static_cast<int64_t>(listing.objects.size() + listing.prefixes.size());
       if (remaining <= 0) return absl::OkStatus();
       request.set_limit(remaining);
     }
@@ -472,14 +481,19 @@ absl::StatusOr<std::vector<ObjectInfo>> Client::ListObjects(const ListOptions& o
                              absl::Nanoseconds(entry.last_modified().nanos());
         info.etag = std::move(*entry.mutable_etag());
         info.content_type = std::move(*entry.mutable_content_type());
-        objects.push_back(std::move(info));
+        last_item = std::max(last_item, info.key);
+        listing.objects.push_back(std::move(info));
+      }
+      for (std::string& prefix : *page.mutable_prefixes()) {
+        last_item = std::max(last_item, prefix);
+        listing.prefixes.push_back(std::move(prefix));
       }
     }
     return FromGrpc(reader->Finish());
   };
   RetryLoop loop(backoff_, RealClock::Instance(), deadline);
   if (absl::Status status = loop.Run(attempt); !status.ok()) return status;
-  return objects;
+  return listing;
 }
 
 absl::StatusOr<ObjectInfo> Client::Stat(absl::string_view key) {

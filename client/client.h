@@ -99,10 +99,20 @@ struct ObjectInfo {
 
 struct ListOptions {
   std::string prefix;
+  // When set (usually "/"), keys holding it after `prefix` are folded into common prefixes
+  // ("folders"), which ListObjectsAndPrefixes returns; ListObjects leaves them out.
+  std::string delimiter;
   // Only keys after this one; for continuing a listing.
   std::string start_after;
-  // Entries in all; 0 for no limit.
+  // Entries (and prefixes) in all; 0 for no limit.
   int64_t limit = 0;
+};
+
+// A listing with a delimiter: the objects at this level and the common prefixes below it,
+// each in key order.
+struct Listing {
+  std::vector<ObjectInfo> objects;
+  std::vector<std::string> prefixes;
 };
 
 struct ServerInfo {
@@ -173,6 +183,8 @@ class Client {
   absl::StatusOr<std::vector<std::string>> List(absl::string_view prefix = "");
   // The full entries.
   absl::StatusOr<std::vector<ObjectInfo>> ListObjects(const ListOptions& options = {});
+  // The full entries and, with ListOptions::delimiter, the common prefixes ("folders").
+  absl::StatusOr<Listing> ListObjectsAndPrefixes(const ListOptions& options);
 
   // What the store knows of one object, without its bytes (the Stat RPC): size, etag,
   // content type, last modified, stored SHA-256 and user metadata.

@@ -203,9 +203,23 @@ class ObjectStorageClient {
 
   // The listing as the gateway sends it: an async iterable of ListResponse pages of at most
   // `pageSize` entries.
-  listPages(prefix = '', { pageSize = 0, startAfter = '', limit = 0 } = {}) {
-    return this.#stub.list({ prefix, pageSize, startAfter, limit }, this.#tenantMetadata,
-                           this.#callOptions());
+  // With `delimiter` (usually '/'), keys below a folder are folded into the pages'
+  // `prefixes` ('photos/'), each once.
+  listPages(prefix = '', { pageSize = 0, startAfter = '', limit = 0, delimiter = '' } = {}) {
+    return this.#stub.list({ prefix, pageSize, startAfter, limit, delimiter },
+                           this.#tenantMetadata, this.#callOptions());
+  }
+
+  // One level of a folder tree: the entries directly under `prefix` and the folders
+  // (common prefixes) below it, each in key order.
+  async listFolder(prefix = '', { delimiter = '/' } = {}) {
+    const entries = [];
+    const folders = [];
+    for await (const page of this.listPages(prefix, { delimiter })) {
+      entries.push(...page.entries);
+      folders.push(...page.prefixes);
+    }
+    return { entries, folders };
   }
 
   // The entries under `prefix` in key order, however many pages they span.

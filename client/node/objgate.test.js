@@ -170,6 +170,21 @@ describe('gateway', () => {
     await assert.rejects(client.stat('missing.txt'), withCode(grpc.status.NOT_FOUND));
   });
 
+  test('listFolder folds keys below each folder', async () => {
+    const client = newClient();
+    for (const key of ['a.txt', 'photos/2024/x.jpg', 'photos/y.jpg', 'docs/1', 'z']) {
+      await client.upload(key, Buffer.from('x'));
+    }
+
+    let { entries, folders } = await client.listFolder();
+    assert.deepEqual(entries.map((e) => e.key), ['a.txt', 'z']);
+    assert.deepEqual(folders, ['docs/', 'photos/']);
+
+    ({ entries, folders } = await client.listFolder('photos/'));
+    assert.deepEqual(entries.map((e) => e.key), ['photos/y.jpg']);
+    assert.deepEqual(folders, ['photos/2024/']);
+  });
+
   test('stat describes the object without its bytes', async () => {
     const client = newClient();
     const data = Buffer.from('a,b\n1,2\n');

@@ -18,7 +18,7 @@ on PYTHONPATH.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Iterator, Mapping, Optional, Union
+from typing import Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 import grpc
 
@@ -167,10 +167,13 @@ class Client:
         return self.download_stream(key, offset=offset, limit=limit, if_match=if_match).read()
 
     def list_pages(self, prefix: str = "", *, page_size: int = 0, start_after: str = "",
-                   limit: int = 0) -> Iterator[storage_pb2.ListResponse]:
-        """The listing as the gateway sends it: pages of at most ``page_size`` entries."""
+                   limit: int = 0, delimiter: str = "") -> Iterator[storage_pb2.ListResponse]:
+        """The listing as the gateway sends it: pages of at most ``page_size`` entries.
+        With ``delimiter`` (usually "/"), keys below a folder are folded into the pages'
+        ``prefixes`` ("photos/"), each once."""
         request = storage_pb2.ListRequest(prefix=prefix, page_size=page_size,
-                                          start_after=start_after, limit=limit)
+                                          start_after=start_after, limit=limit,
+                                          delimiter=delimiter)
         return self._stub.List(request, metadata=self._metadata, timeout=self._timeout)
 
     def list(self, prefix: str = "", *, start_after: str = "",
@@ -178,6 +181,16 @@ class Client:
         """The entries under ``prefix`` in key order, however many pages they span."""
         for page in self.list_pages(prefix, start_after=start_after, limit=limit):
             yield from page.entries
+
+    def list_folder(self, prefix: str = "", *,
+                    delimiter: str = "/") -> Tuple[List[storage_pb2.ObjectEntry], List[str]]:
+        """One level of a folder tree: the entries directly under ``prefix`` and the
+        folders (common prefixes) below it, each in key order."""
+        entries, folders = [], []
+        for page in self.list_pages(prefix, delimiter=delimiter):
+            entries.extend(page.entries)
+            folders.extend(page.prefixes)
+        return entries, folders
 
     def stat(self, key: str) -> storage_pb2.ObjectInfo:
         """What the store knows of ``key`` without its bytes: size, etag, content type,

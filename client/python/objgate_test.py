@@ -155,6 +155,18 @@ class GatewayTest(unittest.TestCase):
         self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.delete, "missing.txt")
         self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "missing.txt")
 
+    def test_list_folder_folds_keys_below_each_folder(self):
+        for key in ["a.txt", "photos/2024/x.jpg", "photos/y.jpg", "docs/1", "z"]:
+            self.client.upload(key, b"x")
+
+        entries, folders = self.client.list_folder()
+        self.assertEqual([e.key for e in entries], ["a.txt", "z"])
+        self.assertEqual(folders, ["docs/", "photos/"])
+
+        entries, folders = self.client.list_folder("photos/")
+        self.assertEqual([e.key for e in entries], ["photos/y.jpg"])
+        self.assertEqual(folders, ["photos/2024/"])
+
     def test_stat_describes_the_object_without_its_bytes(self):
         data = b"a,b\n1,2\n"
         up = self.client.upload("t.csv", data, content_type="text/csv",

@@ -109,12 +109,18 @@ absl::StatusOr<ListPlan> ValidateListRequest(const storage::v1::ListRequest& req
   if (request.limit() < 0) {
     return absl::InvalidArgumentError(absl::StrCat("limit must be >= 0, got ", request.limit()));
   }
+  if (request.delimiter().size() > kMaxDelimiterBytes ||
+      request.delimiter().find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("delimiter must be at most ",
+                                                   kMaxDelimiterBytes, " bytes without NUL"));
+  }
   ListPlan plan;
   plan.page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
   if (request.limit() > 0) plan.limit = request.limit();
   plan.first_query.prefix = request.prefix();
   plan.first_query.start_after = request.start_after();
   plan.first_query.max_keys = plan.page_size;
+  plan.first_query.delimiter = request.delimiter();
   return plan;
 }
 

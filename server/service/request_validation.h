@@ -14,6 +14,8 @@ namespace objgate {
 // Limits of the API, as documented in proto/storage/v1/storage.proto.
 inline constexpr int kDefaultPageSize = 1000;
 inline constexpr int kMaxPageSize = 10000;
+// S3 allows longer delimiters; a folder separator is a byte or two.
+inline constexpr size_t kMaxDelimiterBytes = 16;
 inline constexpr size_t kMaxMetadataPairs = 64;
 inline constexpr size_t kMaxMetadataKeyChars = 128;
 inline constexpr size_t kMaxMetadataValueBytes = 1024;

@@ -288,10 +288,12 @@ absl::Status StorageService::SendListing(ServiceCall& call, const v1::ListReques
   std::optional<int64_t> remaining = plan->limit;
   v1::ListResponse page;
   bool sent_any_page = false;
+  auto items_in_page = [&] { return page.entries_size() + page.prefixes_size(); };
   auto flush = [&]() -> absl::Status {
     if (!writer.Write(page)) return absl::CancelledError("the caller stopped reading the list");
     sent_any_page = true;
     page.clear_entries();
+    page.clear_prefixes();
     return absl::OkStatus();
   };
 
@@ -300,15 +302,25 @@ absl::Status StorageService::SendListing(ServiceCall& call, const v1::ListReques
                                                 : plan->page_size);
     absl::StatusOr<ListPage> upstream_page = upstream_.List(call.context(), query);
     if (!upstream_page.ok()) return upstream_page.status();
-    for (ObjectEntry& entry : upstream_page->entries) {
-      v1::ObjectEntry* out = page.add_entries();
-      out->set_key(std::move(entry.key));
-      out->set_size(entry.size);
-      SetTimestamp(entry.last_modified, *out->mutable_last_modified());
-      out->set_etag(std::move(entry.etag));
-      out->set_content_type(std::move(entry.content_type));
+    // Entries and common prefixes go out merged in key order, counted together.
+    std::vector<ObjectEntry>& entries = upstream_page->entries;
+    std::vector<std::string>& prefixes = upstream_page->common_prefixes;
+    size_t next_entry = 0, next_prefix = 0;
+    while (next_entry < entries.size() || next_prefix < prefixes.size()) {
+      if (next_prefix < prefixes.size() &&
+          (next_entry == entries.size() || prefixes[next_prefix] < entries[next_entry].key)) {
+        page.add_prefixes(std::move(prefixes[next_prefix++]));
+      } else {
+        ObjectEntry& entry = entries[next_entry++];
+        v1::ObjectEntry* out = page.add_entries();
+        out->set_key(std::move(entry.key));
+        out->set_size(entry.size);
+        SetTimestamp(entry.last_modified, *out->mutable_last_modified());
+        out->set_etag(std::move(entry.etag));
+        out->set_content_type(std::move(entry.content_type));
+      }
       if (remaining && --*remaining == 0) return flush();
-      if (page.entries_size() == plan->page_size) {
+      if (items_in_page() == plan->page_size) {
         if (absl::Status sent = flush(); !sent.ok()) return sent;
       }
     }
@@ -320,7 +332,7 @@ absl::Status StorageService::SendListing(ServiceCall& call, const v1::ListReques
     query.start_after = std::move(upstream_page->next_start_after);
     query.continuation = std::move(upstream_page->next_continuation);
   }
-  if (page.entries_size() > 0 || !sent_any_page) return flush();
+  if (items_in_page() > 0 || !sent_any_page) return flush();
   return absl::OkStatus();
 }
 

@@ -320,6 +320,23 @@ TEST_F(StorageServiceTest, ListHonoursLimitAndStartAfter) {
   EXPECT_THAT(outcome.keys, ElementsAre("k2", "k3", "k4"));
 }
 
+TEST_F(StorageServiceTest, DelimiterListingMergesPrefixesWithEntriesInPages) {
+  for (const char* key : {"a", "d/1", "d/2", "e", "f/1", "f/g/2"}) upstream_.Put(kTenant, key, "x");
+  v1::ListRequest request = ListOf("", /*page_size=*/2);
+  request.set_delimiter("/");
+  ListOutcome outcome = List(stub(), kTenant, request);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  EXPECT_THAT(outcome.keys, ElementsAre("a", "e"));
+  EXPECT_THAT(outcome.prefixes, ElementsAre("d/", "f/"));
+  EXPECT_THAT(outcome.page_items, ElementsAre(2, 2));
+  EXPECT_EQ(upstream_.calls()[0].list.delimiter, "/");
+
+  request.set_limit(3);
+  outcome = List(stub(), kTenant, request);
+  EXPECT_THAT(outcome.keys, ElementsAre("a", "e"));
+  EXPECT_THAT(outcome.prefixes, ElementsAre("d/"));
+}
+
 TEST_F(StorageServiceTest, EmptyListingIsOneEmptyPage) {
   ListOutcome outcome = List(stub(), kTenant, ListOf("nothing/"));
   ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();

@@ -13,6 +13,7 @@
 #include "common/retry/retry_after.h"
 #include "common/retry/retryable.h"
 #include "common/url_encoding.h"
+#include "server/upstream/delimiter_grouping.h"
 #include "server/upstream/http_answers.h"
 #include "server/upstream/rest_answers.h"
 #include "server/upstream/status_mapping.h"
@@ -98,7 +99,7 @@ absl::StatusOr<UpstreamServerInfo> RestUpstream::GetServerInfo(const CallContext
     info->dialect = "rest";
     // The dialect has no user metadata of its own (rest_dialect.md: X-Meta-* may be
     // ignored), so none is promised.
-    info->capabilities = {"stat"};
+    info->capabilities = {"stat", "delimiter"};
   }
   return info;
 }
@@ -165,6 +166,14 @@ absl::StatusOr<ListAnswer> RestUpstream::FetchList(const CallContext& context,
 }
 
 absl::StatusOr<ListPage> RestUpstream::List(const CallContext& context, const ListQuery& query) {
+  if (query.delimiter.empty()) return ListKeys(context, query);
+  // The dialect has no delimiter listings: the gateway folds the keys itself.
+  return ListGroupedByDelimiter(
+      query, [&](const ListQuery& keys) { return ListKeys(context, keys); });
+}
+
+absl::StatusOr<ListPage> RestUpstream::ListKeys(const CallContext& context,
+                                                const ListQuery& query) {
   absl::StatusOr<ListAnswer> answer = FetchList(context, query, query.max_keys);
   if (!answer.ok()) return answer.status();
   if (!answer->paginates && answer->page.entries.size() >= static_cast<size_t>(query.max_keys)) {

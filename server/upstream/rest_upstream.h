@@ -18,7 +18,9 @@ namespace objgate {
 // capabilities where the store offers them (Range, ETag, If-Match, X-Checksum-SHA256, list
 // pagination, chunked uploads) and works without them: a store that ignores Range is read
 // from the start and the unwanted bytes dropped; a store that does not paginate its
-// listings is asked for the whole listing, which List then answers as one page.
+// listings is asked for the whole listing, which List then answers as one page. Listings
+// with a delimiter, which the dialect lacks, are folded by the gateway
+// (delimiter_grouping.h).
 class RestUpstream : public Upstream {
  public:
   // `base_url` is scheme://host[:port][/path], e.g. "http://127.0.0.1:9000".
@@ -42,6 +44,8 @@ class RestUpstream : public Upstream {
   HttpRequest NewRequest(const CallContext& context, absl::string_view method,
                          absl::string_view path,
                          absl::Span<const std::pair<absl::string_view, absl::string_view>> query) const;
+  // A page of keys, without delimiter grouping.
+  absl::StatusOr<ListPage> ListKeys(const CallContext& context, const ListQuery& query);
   // One GET /list; no `max_keys` asks for the store's whole listing.
   absl::StatusOr<ListAnswer> FetchList(const CallContext& context,
                                               const ListQuery& query,

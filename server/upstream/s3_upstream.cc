@@ -563,6 +563,7 @@ absl::StatusOr<ListPage> S3Upstream::List(const CallContext& context, const List
                    {"encoding-type", "url"},
                    {"max-keys", absl::StrCat(std::clamp(query.max_keys, 1, kMaxListKeys))},
                    {"prefix", absl::StrCat(tenant_prefix, query.prefix)}};
+  if (!query.delimiter.empty()) request.query.emplace_back("delimiter", query.delimiter);
   if (!query.continuation.empty()) {
     request.query.emplace_back("continuation-token", query.continuation);
   } else if (!query.start_after.empty()) {
@@ -577,23 +578,41 @@ absl::StatusOr<ListPage> S3Upstream::List(const CallContext& context, const List
   absl::StatusOr<ListObjectsV2Answer> listing = ParseListObjectsV2(answer->body);
   if (!listing.ok()) return listing.status();
 
+  // Both keys and common prefixes lose the tenant's prefix, and must have had it.
+  const std::string asked = absl::StrCat(tenant_prefix, query.prefix);
+  auto strip = [&](std::string& key) {
+    if (!absl::StartsWith(key, asked)) return false;
+    key.erase(0, tenant_prefix.size());
+    return true;
+  };
   ListPage page;
   page.entries.reserve(listing->entries.size());
   for (ObjectEntry& entry : listing->entries) {
-    if (!absl::StartsWith(entry.key, tenant_prefix) ||
-        !absl::StartsWith(absl::string_view(entry.key).substr(tenant_prefix.size()),
-                          query.prefix)) {
+    if (!strip(entry.key)) {
       return absl::InternalError(
-          absl::StrCat(what, ": the store listed a key outside the ", "prefix asked for"));
+          absl::StrCat(what, ": the store listed a key outside the prefix asked for"));
     }
-    entry.key.erase(0, tenant_prefix.size());
     if (entry.key <= query.start_after) continue;
     page.entries.push_back(std::move(entry));
   }
+  for (std::string& prefix : listing->common_prefixes) {
+    if (!strip(prefix)) {
+      return absl::InternalError(
+          absl::StrCat(what, ": the store listed a prefix outside the prefix asked for"));
+    }
+    // S3 reports the group a start_after falls in, or is, again: it was reported before.
+    if (prefix <= query.start_after) continue;
+    page.common_prefixes.push_back(std::move(prefix));
+  }
+  std::sort(page.common_prefixes.begin(), page.common_prefixes.end());
   page.is_truncated = listing->is_truncated;
   if (page.is_truncated) {
     page.next_continuation = std::move(listing->next_continuation_token);
-    page.next_start_after = page.entries.empty() ? query.start_after : page.entries.back().key;
+    page.next_start_after = query.start_after;
+    if (!page.entries.empty()) page.next_start_after = page.entries.back().key;
+    if (!page.common_prefixes.empty()) {
+      page.next_start_after = std::max(page.next_start_after, page.common_prefixes.back());
+    }
   }
   return page;
 }
@@ -650,7 +669,7 @@ absl::StatusOr<UpstreamServerInfo> S3Upstream::GetServerInfo(const CallContext& 
   info.dialect = "s3";
   info.status = "ok";
   info.version = std::string(answer->headers.Get("Server").value_or(""));
-  info.capabilities = {"stat", "user_metadata"};
+  info.capabilities = {"stat", "user_metadata", "delimiter"};
   return info;
 }
 

@@ -844,6 +844,43 @@ TEST_F(S3UpstreamTest, ListWithAContinuationSendsItInsteadOfStartAfter) {
   EXPECT_EQ(request.headers.Get("Authorization"), AuthorizationOf(request, Credentials()));
 }
 
+TEST_F(S3UpstreamTest, ListWithADelimiterAnswersCommonPrefixesWithoutTheTenantsPrefix) {
+  http_.Enqueue(XmlAnswer(
+      200,
+      "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+      "<Name>data</Name><Prefix>t1/</Prefix><KeyCount>3</KeyCount><MaxKeys>2</MaxKeys>"
+      "<Delimiter>/</Delimiter><EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>"
+      "<NextContinuationToken>next</NextContinuationToken>"
+      "<Contents><Key>t1/a.txt</Key><LastModified>2026-11-28T03:00:00.000Z</LastModified>"
+      "<ETag>&quot;e1&quot;</ETag><Size>1</Size></Contents>"
+      "<CommonPrefixes><Prefix>t1/docs/</Prefix></CommonPrefixes>"
+      "<CommonPrefixes><Prefix>t1/photos%20old/</Prefix></CommonPrefixes>"
+      "</ListBucketResult>"));
+  ListQuery query{"", "", 2};
+  query.delimiter = "/";
+  absl::StatusOr<ListPage> page = upstream_->List(Context(), query);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(Keys(*page), "a.txt ");
+  EXPECT_THAT(page->common_prefixes, ElementsAre("docs/", "photos old/"));
+  EXPECT_EQ(page->next_start_after, "photos old/");
+  EXPECT_EQ(page->next_continuation, "next");
+  EXPECT_THAT(OnlyRequest().url, HasSubstr("&delimiter=%2F"));
+}
+
+TEST_F(S3UpstreamTest, ListFromAFolderDoesNotRepeatIt) {
+  // S3 reports the group a start_after names again; it was the last page's last item.
+  http_.Enqueue(XmlAnswer(
+      200,
+      "<ListBucketResult><IsTruncated>false</IsTruncated>"
+      "<CommonPrefixes><Prefix>t1/docs/</Prefix></CommonPrefixes>"
+      "<CommonPrefixes><Prefix>t1/e/</Prefix></CommonPrefixes></ListBucketResult>"));
+  ListQuery query{"", "docs/", 10};
+  query.delimiter = "/";
+  absl::StatusOr<ListPage> page = upstream_->List(Context(), query);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(page->common_prefixes, ElementsAre("e/"));
+}
+
 TEST_F(S3UpstreamTest, ListOfAnotherTenantsKeyIsInternal) {
   http_.Enqueue(ListAnswer({"t1/a", "t2/b"}));
   absl::Status status = upstream_->List(Context(), ListQuery{}).status();

@@ -115,6 +115,9 @@ struct ListQuery {
   // The previous page's ListPage::next_continuation, when it gave one: where the store
   // left off, which it finds faster than `start_after`.
   std::string continuation;
+  // When not empty, keys that hold it after `prefix` are folded into common prefixes
+  // (ListPage::common_prefixes), each reported once.
+  std::string delimiter;
 };
 
 struct ObjectEntry {
@@ -135,6 +138,10 @@ struct ListPage {
   std::string next_start_after;
   // The store's own token for the next page, opaque; empty when it has none.
   std::string next_continuation;
+  // With ListQuery::delimiter: the common prefixes of this page, in order, each strictly
+  // after the query's `start_after`. `max_keys` counts them with the entries, and
+  // `next_start_after` is the page's last item, entry or prefix.
+  std::vector<std::string> common_prefixes;
 };
 
 // The object store, one method per operation: the seam between the gRPC service and the

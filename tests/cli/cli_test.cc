@@ -88,6 +88,15 @@ TEST_F(CliTest, PutGetFilesLsStatRm) {
   EXPECT_THAT(run.output, HasSubstr("removed docs/a.txt\nremoved docs/b.txt\nlisted-nothing"));
 }
 
+TEST_F(CliTest, LsWithADelimiterShowsFoldersAsAwsDoes) {
+  ShellRun run = Shell(
+      "for k in a.txt photos/2024/x.jpg photos/y.jpg docs/1 z; do "
+      "printf x | $OBJGATE put - $k >/dev/null 2>&1 || exit 1; done && "
+      "$OBJGATE ls --delimiter=/ && echo -- && $OBJGATE ls --delimiter=/ photos/");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.output, "a.txt\nPRE docs/\nPRE photos/\nz\n--\nPRE photos/2024/\nphotos/y.jpg\n");
+}
+
 TEST_F(CliTest, RangedGet) {
   ShellRun run = Shell(
       "printf 0123456789 | $OBJGATE put - digits >/dev/null 2>&1 && "
@@ -100,7 +109,7 @@ TEST_F(CliTest, InfoAndHealth) {
   ShellRun run = Shell("$OBJGATE info && $OBJGATE health");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("Dialect:     rest\n"));
-  EXPECT_THAT(run.output, HasSubstr("Capabilities: stat\n"));
+  EXPECT_THAT(run.output, HasSubstr("Capabilities: stat delimiter\n"));
   EXPECT_THAT(run.output, HasSubstr("Status:      ok\n"));
   EXPECT_THAT(run.output, HasSubstr("Gateway:     "));
   EXPECT_THAT(run.output, HasSubstr("healthy\n"));

@@ -341,6 +341,57 @@ TEST_P(GatewayE2ETest, StatDescribesAnObjectAndDownloadSaysTheSame) {
   EXPECT_EQ(down.metadata->metadata().size(), info.metadata().size());
 }
 
+TEST_P(GatewayE2ETest, DelimiterListsFoldersOnceInKeyOrder) {
+  for (const std::string key : {"a.txt", "docs/1", "docs/2", "docs/sub/3", "e.txt",
+                                "photos/2024/x.jpg", "photos/2024/y.jpg", "photos/z.jpg", "z"}) {
+    ASSERT_TRUE(Upload(stub(), Tenant(), key, key).status.ok()) << key;
+  }
+  auto list = [&](const std::string& prefix, const std::string& start_after, int page_size,
+                  int64_t limit = 0) {
+    v1::ListRequest request;
+    request.set_prefix(prefix);
+    request.set_delimiter("/");
+    request.set_start_after(start_after);
+    request.set_page_size(page_size);
+    request.set_limit(limit);
+    auto context = TenantContext(Tenant());
+    auto reader = stub().List(context.get(), request);
+    std::vector<std::string> items;
+    v1::ListResponse page;
+    while (reader->Read(&page)) {
+      EXPECT_LE(page.entries_size() + page.prefixes_size(), page_size);
+      std::vector<std::string> page_items;
+      for (const auto& entry : page.entries()) page_items.push_back(entry.key());
+      for (const auto& prefix : page.prefixes()) page_items.push_back(prefix + " (folder)");
+      std::sort(page_items.begin(), page_items.end());
+      items.insert(items.end(), page_items.begin(), page_items.end());
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return items;
+  };
+  EXPECT_THAT(list("", "", 1000), ElementsAre("a.txt", "docs/ (folder)", "e.txt",
+                                              "photos/ (folder)", "z"));
+  EXPECT_THAT(list("photos/", "", 1000),
+              ElementsAre("photos/2024/ (folder)", "photos/z.jpg"));
+  // Small pages, and continuing from a folder, skip nothing and repeat nothing.
+  EXPECT_THAT(list("", "", 2), ElementsAre("a.txt", "docs/ (folder)", "e.txt",
+                                           "photos/ (folder)", "z"));
+  EXPECT_THAT(list("", "docs/", 1000), ElementsAre("e.txt", "photos/ (folder)", "z"));
+  EXPECT_THAT(list("", "", 1000, 2), ElementsAre("a.txt", "docs/ (folder)"));
+  // Another tenant's folders never show.
+  v1::ListRequest other;
+  other.set_delimiter("/");
+  EXPECT_THAT(List(stub(), Tenant() + "-other", other).keys, IsEmpty());
+}
+
+TEST_P(GatewayE2ETest, LongDelimiterIsInvalidArgument) {
+  v1::ListRequest request;
+  request.set_delimiter(std::string(17, '/'));
+  EXPECT_EQ(List(stub(), Tenant(), request).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_P(GatewayE2ETest, StatOfEmptyMissingAndOtherTenantsObjects) {
   ASSERT_TRUE(Upload(stub(), Tenant(), "empty", "").status.ok());
   auto stat = [&](const std::string& tenant, const std::string& key, v1::ObjectInfo& info) {
@@ -365,9 +416,9 @@ TEST_P(GatewayE2ETest, GetServerInfoReportsUpstreamAndGateway) {
   EXPECT_EQ(info.status(), "ok");
   EXPECT_EQ(info.dialect(), DialectName(GetParam()));
   if (GetParam() == Dialect::kS3) {
-    EXPECT_THAT(info.capabilities(), ElementsAre("stat", "user_metadata"));
+    EXPECT_THAT(info.capabilities(), ElementsAre("stat", "user_metadata", "delimiter"));
   } else {
-    EXPECT_THAT(info.capabilities(), ElementsAre("stat"));
+    EXPECT_THAT(info.capabilities(), ElementsAre("stat", "delimiter"));
   }
   if (GetParam() == Dialect::kRest) {
     EXPECT_FALSE(info.version().empty());

@@ -94,6 +94,9 @@ ListOutcome List(v1::ObjectStorage::Stub& stub, const std::string& tenant,
       keys.push_back(entry.key());
       outcome.keys.push_back(entry.key());
     }
+    outcome.prefixes.insert(outcome.prefixes.end(), page.prefixes().begin(),
+                            page.prefixes().end());
+    outcome.page_items.push_back(page.entries_size() + page.prefixes_size());
     outcome.pages.push_back(std::move(keys));
   }
   outcome.status = reader->Finish();

@@ -67,6 +67,8 @@ struct ListOutcome {
   grpc::Status status;
   std::vector<std::vector<std::string>> pages;  // keys, page by page
   std::vector<std::string> keys;                // all of them in order
+  std::vector<std::string> prefixes;            // with a delimiter: every common prefix
+  std::vector<int> page_items;                  // entries and prefixes, page by page
 };
 
 ListOutcome List(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,

@@ -37,6 +37,8 @@ ABSL_FLAG(std::string, cert_file, "", "client certificate for mutual TLS");
 ABSL_FLAG(std::string, key_file, "", "client private key for mutual TLS");
 ABSL_FLAG(std::string, token, "", "bearer token for a gateway that authenticates tenants");
 ABSL_FLAG(bool, long, false, "ls: sizes, dates and etags too");
+ABSL_FLAG(std::string, delimiter, "",
+          "ls: fold keys at this separator (usually /) into folders, shown as PRE lines");
 ABSL_FLAG(std::string, content_type, "", "put: the object's content type");
 ABSL_FLAG(int64_t, offset, 0, "get: first byte to read");
 ABSL_FLAG(int64_t, limit, 0, "get: bytes to read; 0 reads to the end");
@@ -67,7 +69,7 @@ Usage: objgate [flags] COMMAND [ARGS]   (objgate COMMAND --help for one command)
 Commands:
   put FILE|- KEY        upload a file, or standard input
   get KEY [FILE|-]      download to a file, or standard output
-  ls [PREFIX]           list keys; --long adds size, date and etag
+  ls [PREFIX]           list keys; --long adds size, date, etag; --delimiter=/ folders
   rm KEY...             delete objects
   stat KEY              show an object's size, etag, type, date, SHA-256, metadata
   info                  show the server's dialect, status, versions, capabilities
@@ -150,11 +152,25 @@ absl::Status Get(Client& client, const std::vector<std::string>& args) {
 absl::Status Ls(Client& client, const std::vector<std::string>& args) {
   ListOptions options;
   if (!args.empty()) options.prefix = args[0];
-  absl::StatusOr<std::vector<ObjectInfo>> objects = client.ListObjects(options);
-  if (!objects.ok()) return objects.status();
+  options.delimiter = absl::GetFlag(FLAGS_delimiter);
+  absl::StatusOr<Listing> listing = client.ListObjectsAndPrefixes(options);
+  if (!listing.ok()) return listing.status();
   const bool human = StdoutIsTerminal();
-  for (const ObjectInfo& object : *objects) {
-    if (absl::GetFlag(FLAGS_long)) {
+  const bool long_form = absl::GetFlag(FLAGS_long);
+  // Folders and objects in key order, folders as `aws s3 ls` shows them.
+  auto folder = listing->prefixes.begin();
+  auto print_folders_before = [&](const std::string* key) {
+    for (; folder != listing->prefixes.end() && (key == nullptr || *folder < *key); ++folder) {
+      if (long_form) {
+        std::printf("%12s  %-19s  %-16s  %s\n", "PRE", "", "", folder->c_str());
+      } else {
+        std::printf("PRE %s\n", folder->c_str());
+      }
+    }
+  };
+  for (const ObjectInfo& object : listing->objects) {
+    print_folders_before(&object.key);
+    if (long_form) {
       const std::string size = human ? HumanBytes(object.size) : absl::StrCat(object.size);
       std::printf(
           "%12s  %s  %s  %s\n", size.c_str(),
@@ -164,6 +180,7 @@ absl::Status Ls(Client& client, const std::vector<std::string>& args) {
       std::printf("%s\n", object.key.c_str());
     }
   }
+  print_folders_before(nullptr);
   return absl::OkStatus();
 }
 
@@ -244,8 +261,9 @@ const std::vector<Command>& Commands() {
       {"ls",
        "ls [PREFIX]",
        "Lists keys that start with PREFIX. --long adds size (exact bytes when piped),\n"
-       "last-modified time (UTC) and etag.",
-       {"long"},
+       "last-modified time (UTC) and etag. --delimiter=/ shows the folders below PREFIX\n"
+       "as PRE lines instead of the keys in them, as aws s3 ls does.",
+       {"long", "delimiter"},
        0,
        1,
        true,

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/sha256.h"
+#include "server/upstream/delimiter_grouping.h"
 
 namespace objgate {
 namespace {
@@ -286,7 +287,10 @@ absl::StatusOr<ListPage> FakeUpstream::List(const CallContext& context, const Li
   std::optional<Fault> fault = Begin(std::move(call), context);
   using Result = absl::StatusOr<ListPage>;
   if (fault) return End<Result>(fault->status);
-  return End<Result>(ListStored(context.tenant_id, query));
+  if (query.delimiter.empty()) return End<Result>(ListStored(context.tenant_id, query));
+  return End<Result>(ListGroupedByDelimiter(query, [&](const ListQuery& keys) {
+    return absl::StatusOr<ListPage>(ListStored(context.tenant_id, keys));
+  }));
 }
 
 ListPage FakeUpstream::ListStored(absl::string_view tenant_id, const ListQuery& query) const {
