@@ -97,6 +97,16 @@ TEST_F(CliTest, LsWithADelimiterShowsFoldersAsAwsDoes) {
   EXPECT_EQ(run.output, "a.txt\nPRE docs/\nPRE photos/\nz\n--\nPRE photos/2024/\nphotos/y.jpg\n");
 }
 
+TEST_F(CliTest, PutWithMetadataIsValidated) {
+  ShellRun run = Shell("printf x | $OBJGATE put --metadata=oops - k");
+  EXPECT_EQ(run.exit_code, 4) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("--metadata takes NAME=VALUE pairs, got \"oops\""));
+  run = Shell("printf x | $OBJGATE put --metadata=author=ada,run=42 - k 2>/dev/null && "
+              "$OBJGATE stat k");
+  // The reference store keeps no metadata; it is accepted all the same.
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+}
+
 TEST_F(CliTest, RangedGet) {
   ShellRun run = Shell(
       "printf 0123456789 | $OBJGATE put - digits >/dev/null 2>&1 && "

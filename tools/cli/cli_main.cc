@@ -40,6 +40,8 @@ ABSL_FLAG(bool, long, false, "ls: sizes, dates and etags too");
 ABSL_FLAG(std::string, delimiter, "",
           "ls: fold keys at this separator (usually /) into folders, shown as PRE lines");
 ABSL_FLAG(std::string, content_type, "", "put: the object's content type");
+ABSL_FLAG(std::vector<std::string>, metadata, {},
+          "put: user metadata stored with the object, as NAME=VALUE,NAME=VALUE");
 ABSL_FLAG(int64_t, offset, 0, "get: first byte to read");
 ABSL_FLAG(int64_t, limit, 0, "get: bytes to read; 0 reads to the end");
 
@@ -117,6 +119,14 @@ absl::Status Put(Client& client, const std::vector<std::string>& args) {
   Progress progress;
   UploadOptions options;
   options.content_type = absl::GetFlag(FLAGS_content_type);
+  for (const std::string& pair : absl::GetFlag(FLAGS_metadata)) {
+    const size_t equals = pair.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--metadata takes NAME=VALUE pairs, got \"", pair, "\""));
+    }
+    options.metadata[pair.substr(0, equals)] = pair.substr(equals + 1);
+  }
   options.progress = progress.callback();
   absl::StatusOr<UploadResult> result = source == "-" ? client.UploadFrom(key, std::cin, options)
                                                       : client.UploadFile(key, source, options);
@@ -243,8 +253,9 @@ const std::vector<Command>& Commands() {
       {"put",
        "put FILE|- KEY",
        "Uploads FILE, or standard input for -, under KEY. A file is retried if the gateway is\n"
-       "unavailable; standard input cannot be read twice.",
-       {"content_type"},
+       "unavailable; standard input cannot be read twice. --metadata=NAME=VALUE,... stores\n"
+       "user metadata with it, which stat shows where the store keeps it.",
+       {"content_type", "metadata"},
        2,
        2,
        true,
