@@ -51,6 +51,10 @@ class UploadSource : public ByteSource {
 
 namespace {
 
+absl::Time TimeOf(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) + absl::Nanoseconds(timestamp.nanos());
+}
+
 class MemorySource : public client_internal::UploadSource {
  public:
   explicit MemorySource(absl::string_view data)
@@ -477,8 +481,7 @@ absl::StatusOr<Listing> Client::ListObjectsAndPrefixes(const ListOptions& option
         ObjectInfo info;
         info.key = std::move(*entry.mutable_key());
         info.size = entry.size();
-        info.last_modified = absl::FromUnixSeconds(entry.last_modified().seconds()) +
-                             absl::Nanoseconds(entry.last_modified().nanos());
+        info.last_modified = TimeOf(entry.last_modified());
         info.etag = std::move(*entry.mutable_etag());
         info.content_type = std::move(*entry.mutable_content_type());
         last_item = std::max(last_item, info.key);
@@ -511,8 +514,7 @@ absl::StatusOr<ObjectInfo> Client::Stat(absl::string_view key) {
     ObjectInfo object;
     object.key = info.key();
     object.size = info.size();
-    object.last_modified = absl::FromUnixSeconds(info.last_modified().seconds()) +
-                           absl::Nanoseconds(info.last_modified().nanos());
+    object.last_modified = TimeOf(info.last_modified());
     object.etag = info.etag();
     object.content_type = info.content_type();
     object.sha256 = info.sha256();

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/http_date.h"
+#include "common/retry/retry_after.h"
 #include "common/retry/retryable.h"
 #include "common/sha256.h"
 
@@ -29,6 +30,29 @@ std::string BareEtag(absl::string_view etag) {
     etag = etag.substr(1, etag.size() - 2);
   }
   return std::string(etag);
+}
+
+HttpAnswer AnswerOf(int http_status, const HttpHeaders& headers, absl::string_view body,
+                    absl::string_view error_code, absl::string_view error_message) {
+  return {http_status, headers.Get("Content-Type").value_or(""), body, error_code, error_message};
+}
+
+absl::Status StatusFromAnswer(const HttpAnswer& answer, const HttpHeaders& headers,
+                              absl::string_view what, absl::Time now) {
+  std::optional<absl::Duration> retry_after;
+  if (std::optional<absl::string_view> value = headers.Get("Retry-After")) {
+    retry_after = ParseRetryAfter(*value, now);
+  }
+  return StatusFromHttp(answer, what, retry_after);
+}
+
+void AddDownloadHeaders(const DownloadSpec& spec, HttpHeaders& headers) {
+  if (spec.offset > 0 || spec.length) {
+    headers.Add("Range", spec.length ? absl::StrCat("bytes=", spec.offset, "-",
+                                                    spec.offset + *spec.length - 1)
+                                     : absl::StrCat("bytes=", spec.offset, "-"));
+  }
+  if (!spec.if_match.empty()) headers.Add("If-Match", absl::StrCat("\"", spec.if_match, "\""));
 }
 
 std::optional<int64_t> ParseNonNegativeInt(absl::string_view text) {

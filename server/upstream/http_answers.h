@@ -8,8 +8,10 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "common/http_headers.h"
 #include "server/http/http_client.h"
+#include "server/upstream/status_mapping.h"
 #include "server/upstream/upstream.h"
 
 namespace objgate {
@@ -31,6 +33,20 @@ struct ContentRange {
   int64_t total = 0;
 };
 std::optional<ContentRange> ParseContentRange(absl::string_view value);
+
+// An upstream's answer as the status table sees it (status_mapping.h): its status, its
+// Content-Type and body, and, where the dialect names its errors (S3's <Code> and
+// <Message>), that name and its words.
+HttpAnswer AnswerOf(int http_status, const HttpHeaders& headers, absl::string_view body,
+                    absl::string_view error_code = "", absl::string_view error_message = "");
+
+// The status for an error answer through the one status table, carrying the answer's
+// Retry-After (read relative to `now`) for the retry loop.
+absl::Status StatusFromAnswer(const HttpAnswer& answer, const HttpHeaders& headers,
+                              absl::string_view what, absl::Time now);
+
+// The Range and If-Match headers that ask for `spec`'s bytes of its object's version.
+void AddDownloadHeaders(const DownloadSpec& spec, HttpHeaders& headers);
 
 // Turns an error answer (status, headers, the start of its body) into the call's status;
 // each dialect reads its own error bodies.

@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/retry/repeat_rules.h"
-#include "common/retry/retry_after.h"
 #include "common/retry/retryable.h"
 #include "common/url_encoding.h"
 #include "server/upstream/delimiter_grouping.h"
@@ -26,17 +25,9 @@ constexpr size_t kMaxAnswerBytes = 32 << 20;
 
 std::string Quote(absl::string_view what) { return absl::StrCat("\"", what, "\""); }
 
-HttpAnswer AnswerOf(int http_status, const HttpHeaders& headers, absl::string_view body) {
-  return {http_status, headers.Get("Content-Type").value_or(""), body};
-}
-
-absl::Status ErrorFromAnswer(int http_status, const HttpHeaders& headers,
-                             absl::string_view body, absl::string_view what) {
-  std::optional<absl::Duration> retry_after;
-  if (std::optional<absl::string_view> value = headers.Get("Retry-After")) {
-    retry_after = ParseRetryAfter(*value, absl::Now());
-  }
-  return StatusFromHttp(AnswerOf(http_status, headers, body), what, retry_after);
+absl::Status ErrorFromAnswer(int http_status, const HttpHeaders& headers, absl::string_view body,
+                             absl::string_view what) {
+  return StatusFromAnswer(AnswerOf(http_status, headers, body), headers, what, absl::Now());
 }
 
 absl::Status ErrorFromAnswer(const BufferedResponse& answer, absl::string_view what) {
@@ -131,13 +122,7 @@ absl::StatusOr<StoredObject> RestUpstream::Upload(const CallContext& context,
 absl::Status RestUpstream::Download(const CallContext& context, const DownloadSpec& spec,
                                     DownloadSink& sink) {
   HttpRequest request = NewRequest(context, "GET", "/download", {{"key", spec.key}});
-  if (spec.offset > 0 || spec.length) {
-    request.headers.Add(
-        "Range", spec.length ? absl::StrCat("bytes=", spec.offset, "-",
-                                            spec.offset + *spec.length - 1)
-                             : absl::StrCat("bytes=", spec.offset, "-"));
-  }
-  if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
+  AddDownloadHeaders(spec, request.headers);
   DownloadAnswerSink answer(
       spec, sink, {"X-Checksum-SHA256", "X-Meta-"},
       [](int http_status, const HttpHeaders& headers, absl::string_view body,
@@ -168,8 +153,8 @@ absl::StatusOr<ListAnswer> RestUpstream::FetchList(const CallContext& context,
 absl::StatusOr<ListPage> RestUpstream::List(const CallContext& context, const ListQuery& query) {
   if (query.delimiter.empty()) return ListKeys(context, query);
   // The dialect has no delimiter listings: the gateway folds the keys itself.
-  return ListGroupedByDelimiter(
-      query, [&](const ListQuery& keys) { return ListKeys(context, keys); });
+  return ListGroupedByDelimiter(query,
+                                [&](const ListQuery& keys) { return ListKeys(context, keys); });
 }
 
 absl::StatusOr<ListPage> RestUpstream::ListKeys(const CallContext& context,
@@ -224,8 +209,7 @@ absl::Status RestUpstream::CheckReady(const CallContext& context) {
   if (absl::StripAsciiWhitespace(answer->body) != "READY") {
     return absl::UnavailableError(absl::StrCat(
         "upstream is not ready: it answered \"",
-        UpstreamErrorText(AnswerOf(answer->status, answer->headers, answer->body)),
-        "\""));
+        UpstreamErrorText(AnswerOf(answer->status, answer->headers, answer->body)), "\""));
   }
   return absl::OkStatus();
 }

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/retry/repeat_rules.h"
-#include "common/retry/retry_loop.h"
 #include "common/retry/retryable.h"
+#include "server/upstream/retry_call.h"
 
 namespace objgate {
 namespace {
@@ -106,10 +106,7 @@ RetryingUpstream::RetryingUpstream(Upstream& inner, BackoffPolicy policy, Clock&
 
 template <typename Attempt>
 auto RetryingUpstream::Retry(const CallContext& context, Attempt&& attempt) {
-  RetryLoop loop(policy_, clock_, context.deadline);
-  auto result = loop.Run(std::forward<Attempt>(attempt));
-  if (context.stats != nullptr) context.stats->retries += loop.retries();
-  return result;
+  return RetryCall(policy_, clock_, context, std::forward<Attempt>(attempt));
 }
 
 absl::StatusOr<UpstreamServerInfo> RetryingUpstream::GetServerInfo(const CallContext& context) {
@@ -117,8 +114,7 @@ absl::StatusOr<UpstreamServerInfo> RetryingUpstream::GetServerInfo(const CallCon
 }
 
 absl::StatusOr<StoredObject> RetryingUpstream::Upload(const CallContext& context,
-                                                      const UploadSpec& spec,
-                                                      ByteSource& body) {
+                                                      const UploadSpec& spec, ByteSource& body) {
   ReplayableSource replayable(body, replay_buffer_bytes_);
   return Retry(context, [&]() -> absl::StatusOr<StoredObject> {
     replayable.Rewind();

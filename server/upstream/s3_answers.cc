@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/one_line.h"
 #include "common/url_encoding.h"
+#include "server/upstream/http_answers.h"
 
 namespace objgate {
 namespace {
@@ -112,16 +113,6 @@ std::optional<S3Error> ErrorFromElement(pugi::xml_node error) {
   result.message = ChildText(error, "Message");
   result.request_id = ChildText(error, "RequestId");
   return result;
-}
-
-// An ETag as S3 writes it ("abc", W/"abc", or bare) without its quotes.
-std::string BareEtag(absl::string_view etag) {
-  etag = absl::StripAsciiWhitespace(etag);
-  absl::ConsumePrefix(&etag, "W/");
-  if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {
-    etag = etag.substr(1, etag.size() - 2);
-  }
-  return std::string(etag);
 }
 
 // Whether the answer's keys are url-encoded; an error for an encoding it cannot read.

@@ -13,12 +13,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
-#include "common/retry/retry_after.h"
-#include "common/retry/retry_loop.h"
 #include "common/retry/retryable.h"
 #include "common/sha256.h"
 #include "common/url_encoding.h"
 #include "server/upstream/http_answers.h"
+#include "server/upstream/retry_call.h"
 #include "server/upstream/s3_answers.h"
 #include "server/upstream/s3_request.h"
 #include "server/upstream/status_mapping.h"
@@ -233,8 +232,10 @@ HttpRequest S3Upstream::Sign(const CallContext& context, const S3Request& reques
 
 absl::StatusOr<BufferedResponse> S3Upstream::Exchange(const CallContext& context,
                                                       const S3Request& request,
-                                                      absl::string_view body) {
-  HttpRequest http = Sign(context, request, Sha256::Hex(body));
+                                                      absl::string_view body,
+                                                      absl::string_view body_sha256) {
+  HttpRequest http =
+      Sign(context, request, body_sha256.empty() ? Sha256::Hex(body) : std::string(body_sha256));
   StringByteSource source(body);
   if (!body.empty() || request.method == "PUT" || request.method == "POST") {
     http.body = &source;
@@ -246,17 +247,11 @@ absl::StatusOr<BufferedResponse> S3Upstream::Exchange(const CallContext& context
 absl::Status S3Upstream::ErrorFromAnswer(absl::string_view bucket, int http_status,
                                          const HttpHeaders& headers, absl::string_view body,
                                          absl::string_view what) {
-  std::optional<absl::Duration> retry_after;
-  if (std::optional<absl::string_view> value = headers.Get("Retry-After")) {
-    retry_after = ParseRetryAfter(*value, clock_.Now());
-  }
   const std::optional<S3Error> error = ParseS3Error(body);
-  HttpAnswer answer{http_status, headers.Get("Content-Type").value_or(""), body};
-  if (error.has_value()) {
-    answer.error_code = error->code;
-    answer.error_message = error->message;
-  }
-  absl::Status status = StatusFromHttp(answer, what, retry_after);
+  absl::Status status =
+      StatusFromAnswer(error ? AnswerOf(http_status, headers, body, error->code, error->message)
+                             : AnswerOf(http_status, headers, body),
+                       headers, what, clock_.Now());
   if (!error.has_value()) return status;
   const std::string fix = OperatorFix(error->code, bucket, credentials_.Current());
   if (fix.empty()) return status;
@@ -329,13 +324,8 @@ absl::StatusOr<StoredObject> S3Upstream::PutObject(const CallContext& context,
   request.key = location.key;
   request.headers = ObjectHeaders(spec, sha256);
   const std::string what = absl::StrCat("upload of ", Quote(spec.key));
-  RetryLoop loop(retry_, clock_, context.deadline);
-  absl::StatusOr<StoredObject> stored = loop.Run([&]() -> absl::StatusOr<StoredObject> {
-    HttpRequest http = Sign(context, request, sha256);
-    StringByteSource source(bytes);
-    http.body = &source;
-    http.body_size = static_cast<int64_t>(bytes.size());
-    absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxS3AnswerBytes);
+  return RetryCall(retry_, clock_, context, [&]() -> absl::StatusOr<StoredObject> {
+    absl::StatusOr<BufferedResponse> answer = Exchange(context, request, bytes, sha256);
     if (!answer.ok()) return answer.status();
     if (!IsSuccess(answer->status)) {
       return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
@@ -344,8 +334,6 @@ absl::StatusOr<StoredObject> S3Upstream::PutObject(const CallContext& context,
     if (auto etag = answer->headers.Get("ETag")) object.etag = BareEtag(*etag);
     return object;
   });
-  if (context.stats != nullptr) context.stats->retries += loop.retries();
-  return stored;
 }
 
 absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& context,
@@ -353,9 +341,6 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
                                                          const UploadSpec& spec, PartReader& parts,
                                                          std::string& part) {
   const std::string what = absl::StrCat("upload of ", Quote(spec.key));
-  auto count_retries = [&](const RetryLoop& loop) {
-    if (context.stats != nullptr) context.stats->retries += loop.retries();
-  };
 
   S3Request request;
   request.method = "POST";
@@ -363,22 +348,18 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
   request.key = location.key;
   request.headers = ObjectHeaders(spec, spec.sha256);
   request.query = {{"uploads", ""}};
-  std::string upload_id;
-  {
-    RetryLoop loop(retry_, clock_, context.deadline);
-    absl::StatusOr<std::string> created = loop.Run([&]() -> absl::StatusOr<std::string> {
-      absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
-      if (!answer.ok()) return answer.status();
-      if (!IsSuccess(answer->status)) {
-        return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
-                               what);
-      }
-      return ParseInitiateMultipartUpload(answer->body);
-    });
-    count_retries(loop);
-    if (!created.ok()) return created.status();
-    upload_id = *std::move(created);
-  }
+  absl::StatusOr<std::string> created =
+      RetryCall(retry_, clock_, context, [&]() -> absl::StatusOr<std::string> {
+        absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+        if (!answer.ok()) return answer.status();
+        if (!IsSuccess(answer->status)) {
+          return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
+                                 what);
+        }
+        return ParseInitiateMultipartUpload(answer->body);
+      });
+  if (!created.ok()) return created.status();
+  const std::string upload_id = *std::move(created);
 
   // From here on every failure aborts the upload, so that no part outlives it.
   std::vector<CompletedPart> completed;
@@ -392,23 +373,18 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
       upload_part.key = location.key;
       upload_part.query = {{"partNumber", absl::StrCat(number)}, {"uploadId", upload_id}};
       const std::string part_what = absl::StrCat("part ", number, " of the ", what);
-      RetryLoop loop(retry_, clock_, context.deadline);
-      absl::StatusOr<std::string> etag = loop.Run([&]() -> absl::StatusOr<std::string> {
-        HttpRequest http = Sign(context, upload_part, sha256);
-        StringByteSource source(part);
-        http.body = &source;
-        http.body_size = static_cast<int64_t>(part.size());
-        absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, http, kMaxS3AnswerBytes);
-        if (!answer.ok()) return answer.status();
-        if (!IsSuccess(answer->status)) {
-          return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
-                                 part_what);
-        }
-        std::optional<absl::string_view> value = answer->headers.Get("ETag");
-        if (!value) return absl::InternalError(absl::StrCat(part_what, ": answer has no ETag"));
-        return BareEtag(*value);
-      });
-      count_retries(loop);
+      absl::StatusOr<std::string> etag =
+          RetryCall(retry_, clock_, context, [&]() -> absl::StatusOr<std::string> {
+            absl::StatusOr<BufferedResponse> answer = Exchange(context, upload_part, part, sha256);
+            if (!answer.ok()) return answer.status();
+            if (!IsSuccess(answer->status)) {
+              return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
+                                     part_what);
+            }
+            std::optional<absl::string_view> value = answer->headers.Get("ETag");
+            if (!value) return absl::InternalError(absl::StrCat(part_what, ": answer has no ETag"));
+            return BareEtag(*value);
+          });
       if (!etag.ok()) return etag.status();
       completed.push_back({number, *std::move(etag)});
       if (parts.last()) break;
@@ -441,42 +417,36 @@ absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
   // An attempt whose answer was lost may have completed the upload; the next then finds
   // no upload, and the object's ETag tells whether it is this upload's.
   bool outcome_unknown = false;
-  RetryLoop loop(retry_, clock_, context.deadline);
-  absl::StatusOr<std::string> etag = loop.Run([&]() -> absl::StatusOr<std::string> {
-    absl::StatusOr<BufferedResponse> answer = Exchange(context, request, body);
-    if (!answer.ok()) {
-      outcome_unknown = true;
-      return answer.status();
-    }
-    if (!IsSuccess(answer->status)) {
-      absl::Status error =
-          ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
-      if (outcome_unknown && absl::IsNotFound(error))
-        return EtagIfCompleted(context, location, parts, error);
-      if (answer->status >= 500) outcome_unknown = true;
-      return error;
-    }
-    absl::StatusOr<CompleteMultipartUploadAnswer> completed =
-        ParseCompleteMultipartUpload(answer->body);
-    if (!completed.ok()) return completed.status();
-    if (completed->error.has_value()) {
-      // S3 failed the completion after its 200; AWS documents handling it like a 500.
-      outcome_unknown = true;
-      return ErrorFromAnswer(location.bucket, 500, answer->headers, answer->body, what);
-    }
-    return completed->etag;
-  });
-  if (context.stats != nullptr) context.stats->retries += loop.retries();
+  absl::StatusOr<std::string> etag =
+      RetryCall(retry_, clock_, context, [&]() -> absl::StatusOr<std::string> {
+        absl::StatusOr<BufferedResponse> answer = Exchange(context, request, body);
+        if (!answer.ok()) {
+          outcome_unknown = true;
+          return answer.status();
+        }
+        if (!IsSuccess(answer->status)) {
+          absl::Status error =
+              ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
+          if (outcome_unknown && absl::IsNotFound(error))
+            return EtagIfCompleted(context, location, parts, error);
+          if (answer->status >= 500) outcome_unknown = true;
+          return error;
+        }
+        absl::StatusOr<CompleteMultipartUploadAnswer> completed =
+            ParseCompleteMultipartUpload(answer->body);
+        if (!completed.ok()) return completed.status();
+        if (completed->error.has_value()) {
+          // S3 failed the completion after its 200; AWS documents handling it like a 500.
+          outcome_unknown = true;
+          return ErrorFromAnswer(location.bucket, 500, answer->headers, answer->body, what);
+        }
+        return completed->etag;
+      });
   if (!etag.ok()) return etag.status();
   if (etag->empty()) {
     // Ceph RGW (16) answers an empty <ETag>; the object has one.
-    S3Request head;
-    head.method = "HEAD";
-    head.bucket = location.bucket;
-    head.key = location.key;
-    absl::StatusOr<BufferedResponse> answer = Exchange(context, head);
-    if (answer.ok() && IsSuccess(answer->status)) {
-      *etag = BareEtag(answer->headers.Get("ETag").value_or(""));
+    if (absl::StatusOr<std::string> stored = EtagOf(context, location); stored.ok()) {
+      etag = *std::move(stored);
     }
   }
   return StoredObject{"", 0, *std::move(etag)};
@@ -488,6 +458,13 @@ absl::StatusOr<std::string> S3Upstream::EtagIfCompleted(const CallContext& conte
                                                         absl::Status not_found) {
   std::optional<std::string> expected = MultipartEtag(parts);
   if (!expected) return not_found;
+  absl::StatusOr<std::string> stored = EtagOf(context, location);
+  if (stored.ok() && *stored == *expected) return *expected;
+  return not_found;
+}
+
+absl::StatusOr<std::string> S3Upstream::EtagOf(const CallContext& context,
+                                               const Location& location) {
   S3Request head;
   head.method = "HEAD";
   head.bucket = location.bucket;
@@ -495,8 +472,10 @@ absl::StatusOr<std::string> S3Upstream::EtagIfCompleted(const CallContext& conte
   absl::StatusOr<BufferedResponse> answer = Exchange(context, head);
   if (!answer.ok()) return answer.status();
   std::optional<absl::string_view> etag = answer->headers.Get("ETag");
-  if (IsSuccess(answer->status) && etag && BareEtag(*etag) == *expected) return *expected;
-  return not_found;
+  if (!IsSuccess(answer->status) || !etag) {
+    return absl::NotFoundError(absl::StrCat("no etag for ", Quote(location.key)));
+  }
+  return BareEtag(*etag);
 }
 
 void S3Upstream::AbortMultipartUpload(const CallContext& context, const Location& location,
@@ -511,8 +490,7 @@ void S3Upstream::AbortMultipartUpload(const CallContext& context, const Location
   request.bucket = location.bucket;
   request.key = location.key;
   request.query = {{"uploadId", upload_id}};
-  RetryLoop loop(retry_, clock_, abort_context.deadline);
-  absl::Status aborted = loop.Run([&]() -> absl::Status {
+  absl::Status aborted = RetryCall(retry_, clock_, abort_context, [&]() -> absl::Status {
     absl::StatusOr<BufferedResponse> answer = Exchange(abort_context, request);
     if (!answer.ok()) return answer.status();
     // NoSuchUpload: already gone, which is what the abort wants.
@@ -536,12 +514,7 @@ absl::Status S3Upstream::Download(const CallContext& context, const DownloadSpec
   S3Request request;
   request.bucket = location->bucket;
   request.key = location->key;
-  if (spec.offset > 0 || spec.length) {
-    request.headers.Add("Range", spec.length ? absl::StrCat("bytes=", spec.offset, "-",
-                                                            spec.offset + *spec.length - 1)
-                                             : absl::StrCat("bytes=", spec.offset, "-"));
-  }
-  if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
+  AddDownloadHeaders(spec, request.headers);
   HttpRequest http = Sign(context, request, Sha256::Hex(""));
   DownloadAnswerSink answer(
       spec, sink, {std::string(kChecksumHeader), "x-amz-meta-"},

@@ -101,8 +101,11 @@ class S3Upstream : public Upstream {
   HttpRequest Sign(const CallContext& context, const S3Request& request,
                    absl::string_view payload_sha256);
   // Sends a request with a body held in memory (or none) and collects the answer.
+  // `body_sha256` is the body's hex SHA-256 when the caller has it already (a part sent
+  // again), else it is computed here.
   absl::StatusOr<BufferedResponse> Exchange(const CallContext& context, const S3Request& request,
-                                            absl::string_view body = {});
+                                            absl::string_view body = {},
+                                            absl::string_view body_sha256 = {});
   // The status for an error answer, with what the operator must fix when it is the
   // gateway's configuration that is wrong.
   // `bucket` is the one the request went to, for that message.
@@ -125,6 +128,8 @@ class S3Upstream : public Upstream {
                                                        const std::string& upload_id,
                                                        const std::vector<CompletedPart>& parts,
                                                        absl::string_view what);
+  // The stored object's ETag (HEAD); NOT_FOUND when it has none.
+  absl::StatusOr<std::string> EtagOf(const CallContext& context, const Location& location);
   // The object's ETag when a completion whose answer was lost did complete the upload of
   // `parts`; otherwise `not_found`.
   absl::StatusOr<std::string> EtagIfCompleted(const CallContext& context, const Location& location,

@@ -9,11 +9,10 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/sha256.h"
+#include "server/upstream/http_answers.h"
 
 namespace objgate::test_support {
 namespace {
-
-bool IsSuccess(int status) { return status >= 200 && status < 300; }
 
 absl::Status ErrorOf(absl::string_view what, const BufferedResponse& answer) {
   return absl::InternalError(
