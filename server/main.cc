@@ -43,6 +43,11 @@ ABSL_FLAG(int64_t, s3_part_bytes, 8 << 20,
           "S3 uploads larger than this go up in parts of this size, one at a time, each "
           "retried from memory: every upload stream holds one part (parts in flight: 1) on "
           "top of the ~3 MiB any upload holds; 5 MiB to 5 GiB");
+ABSL_FLAG(std::string, s3_store_conditions, "put_object",
+          "which conditional requests the S3 store enforces: put_object (every S3 store, "
+          "Ceph RGW 16 among them: conditional uploads up to --s3_part_bytes, no "
+          "conditional deletes, copies with a source etag streamed through the gateway) or "
+          "all (AWS S3, MinIO: also multipart completions, deletes and CopyObject)");
 ABSL_FLAG(int, pool_size, 64,
           "most connections kept open to the upstream; calls beyond wait for one");
 ABSL_FLAG(int, max_retries, 3,
@@ -176,6 +181,14 @@ int main(int argc, char** argv) {
   }
   options.s3.virtual_host_addressing = addressing == "virtual";
   options.s3.part_bytes = absl::GetFlag(FLAGS_s3_part_bytes);
+  const std::string conditions = absl::GetFlag(FLAGS_s3_store_conditions);
+  if (conditions != "put_object" && conditions != "all") {
+    std::fprintf(stderr,
+                 "gateway: --s3_store_conditions must be put_object or all, got \"%s\"\n",
+                 conditions.c_str());
+    return 2;
+  }
+  options.s3.store_enforces_all_conditions = conditions == "all";
   options.log_error = [](absl::string_view message) {
     Log(LogLevel::kError, std::string(message));
   };

@@ -20,6 +20,7 @@ inline constexpr size_t kMaxMetadataPairs = 64;
 inline constexpr size_t kMaxMetadataKeyChars = 128;
 inline constexpr size_t kMaxMetadataValueBytes = 1024;
 inline constexpr size_t kMaxContentTypeBytes = 256;
+inline constexpr size_t kMaxEtagBytes = 1024;
 
 // Each check turns one request message into what the upstream layer needs, or into
 // INVALID_ARGUMENT with a message that names the field and what was wrong with it.
@@ -36,7 +37,8 @@ struct ListPlan {
 };
 absl::StatusOr<ListPlan> ValidateListRequest(const storage::v1::ListRequest& request);
 
-absl::Status ValidateDeleteRequest(const storage::v1::DeleteRequest& request);
+absl::StatusOr<DeleteSpec> ValidateDeleteRequest(const storage::v1::DeleteRequest& request);
+absl::StatusOr<CopySpec> ValidateCopyRequest(const storage::v1::CopyRequest& request);
 absl::Status ValidateStatRequest(const storage::v1::StatRequest& request);
 
 }  // namespace objgate

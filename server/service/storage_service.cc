@@ -10,6 +10,7 @@
 #include "server/service/request_validation.h"
 #include "server/service/timestamps.h"
 #include "server/service/upload_stream.h"
+#include "server/upstream/object_head.h"
 
 namespace objgate {
 namespace {
@@ -44,47 +45,8 @@ absl::string_view KeyOf(const v1::DownloadRequest& request) { return request.key
 absl::string_view KeyOf(const v1::ListRequest& request) { return request.prefix(); }
 absl::string_view KeyOf(const v1::DeleteRequest& request) { return request.key(); }
 absl::string_view KeyOf(const v1::StatRequest& request) { return request.key(); }
+absl::string_view KeyOf(const v1::CopyRequest& request) { return request.destination_key(); }
 absl::string_view KeyOf(const google::protobuf::Message&) { return ""; }
-
-// Keeps the head of a download and drops its bytes.
-class HeadSink : public DownloadSink {
- public:
-  static constexpr absl::string_view kEnough = "description read";
-
-  absl::Status OnHead(const DownloadHead& head) override {
-    head_ = head;
-    return absl::OkStatus();
-  }
-  absl::Status OnData(absl::string_view) override {
-    // A whole-object read of what was an empty object: it changed, and its head is
-    // enough.
-    return head_ && head_->length > 1 ? absl::CancelledError(kEnough) : absl::OkStatus();
-  }
-
-  // The head, once the download that fed this sink ended with `status`.
-  absl::StatusOr<DownloadHead> Result(absl::Status status) const {
-    if (absl::IsCancelled(status) && status.message() == kEnough) status = absl::OkStatus();
-    if (!status.ok()) return status;
-    if (!head_) return absl::InternalError("the upstream's answer described no object");
-    return *head_;
-  }
-
- private:
-  std::optional<DownloadHead> head_;
-};
-
-// An object's description without its bytes: the head of a read of its first byte. Every
-// dialect answers that the same way (a HEAD would need a method of its own per dialect,
-// and its error answers have no body to name their cause). An empty object has no first
-// byte (OUT_OF_RANGE); it is read whole, which is nothing.
-absl::StatusOr<DownloadHead> ReadHead(Upstream& upstream, const CallContext& context,
-                                      const std::string& key) {
-  HeadSink first_byte;
-  absl::Status status = upstream.Download(context, DownloadSpec{key, 0, 1, ""}, first_byte);
-  if (!absl::IsOutOfRange(status)) return first_byte.Result(std::move(status));
-  HeadSink whole;
-  return whole.Result(upstream.Download(context, DownloadSpec{key, 0, std::nullopt, ""}, whole));
-}
 
 }  // namespace
 
@@ -218,6 +180,16 @@ grpc::ServerUnaryReactor* StorageService::Stat(grpc::CallbackServerContext* cont
       });
 }
 
+grpc::ServerUnaryReactor* StorageService::Copy(grpc::CallbackServerContext* context,
+                                               const grpc::ByteBuffer* request,
+                                               grpc::ByteBuffer* response) {
+  return ServeUnary<v1::CopyRequest, v1::CopyResponse>(
+      context, "Copy", Scope::kObject, request, response,
+      [this](ServiceCall& call, const v1::CopyRequest& request, v1::CopyResponse& response) {
+        return CopyObject(call, request, response);
+      });
+}
+
 grpc::ServerUnaryReactor* StorageService::GetServerInfo(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
@@ -337,8 +309,22 @@ absl::Status StorageService::SendListing(ServiceCall& call, const v1::ListReques
 }
 
 absl::Status StorageService::DeleteObject(ServiceCall& call, const v1::DeleteRequest& request) {
-  if (absl::Status valid = ValidateDeleteRequest(request); !valid.ok()) return valid;
-  return upstream_.Delete(call.context(), request.key());
+  absl::StatusOr<DeleteSpec> spec = ValidateDeleteRequest(request);
+  if (!spec.ok()) return spec.status();
+  return upstream_.Delete(call.context(), *spec);
+}
+
+absl::Status StorageService::CopyObject(ServiceCall& call, const v1::CopyRequest& request,
+                                        v1::CopyResponse& response) {
+  absl::StatusOr<CopySpec> spec = ValidateCopyRequest(request);
+  if (!spec.ok()) return spec.status();
+  absl::StatusOr<StoredObject> stored = upstream_.Copy(call.context(), *spec);
+  if (!stored.ok()) return stored.status();
+  response.set_key(spec->destination_key);
+  response.set_size(stored->size);
+  response.set_etag(stored->etag);
+  response.set_sha256(stored->sha256);
+  return absl::OkStatus();
 }
 
 absl::Status StorageService::DescribeObject(ServiceCall& call, const v1::StatRequest& request,

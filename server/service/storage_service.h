@@ -32,7 +32,7 @@ struct StorageServiceOptions {
 // and streams the bytes through. Knows nothing of HTTP; every upstream error arrives as an
 // absl::Status whose code is the gRPC code the caller gets.
 //
-// One threading model for every RPC. All seven run on gRPC's callback API, whose threads
+// One threading model for every RPC. All eight run on gRPC's callback API, whose threads
 // must never block; each call's work is ordinary blocking code (the upstream request,
 // reading and writing the caller's messages) on a thread of a BlockingExecutor, joined to
 // gRPC's side by the bounded queues of reactor_streams.h, so backpressure runs between
@@ -46,9 +46,10 @@ class StorageService final
               storage::v1::ObjectStorage::WithRawCallbackMethod_List<
                   storage::v1::ObjectStorage::WithRawCallbackMethod_Delete<
                       storage::v1::ObjectStorage::WithRawCallbackMethod_Stat<
-                          storage::v1::ObjectStorage::WithRawCallbackMethod_GetServerInfo<
-                              storage::v1::ObjectStorage::WithRawCallbackMethod_Health<
-                                  storage::v1::ObjectStorage::Service>>>>>>> {
+                          storage::v1::ObjectStorage::WithRawCallbackMethod_Copy<
+                              storage::v1::ObjectStorage::WithRawCallbackMethod_GetServerInfo<
+                                  storage::v1::ObjectStorage::WithRawCallbackMethod_Health<
+                                      storage::v1::ObjectStorage::Service>>>>>>>> {
  public:
   // Tells `observer` (not owned) of every call's start and end.
   StorageService(Upstream& upstream, CallObserver& observer, StorageServiceOptions options);
@@ -65,6 +66,9 @@ class StorageService final
   grpc::ServerUnaryReactor* Stat(grpc::CallbackServerContext* context,
                                  const grpc::ByteBuffer* request,
                                  grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* Copy(grpc::CallbackServerContext* context,
+                                 const grpc::ByteBuffer* request,
+                                 grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
                                           grpc::ByteBuffer* response) override;
@@ -77,7 +81,7 @@ class StorageService final
   void BeginShutdown(absl::Time cutoff) { shutdown_.Set(cutoff); }
 
  private:
-  // Whether the call needs a tenant (Upload, Download, List, Delete, Stat) or not.
+  // Whether the call needs a tenant (Upload, Download, List, Delete, Stat, Copy) or not.
   enum class Scope { kObject, kServer };
 
   // The three shapes of RPC: each schedules `work` on the executor inside a ServiceCall
@@ -108,6 +112,8 @@ class StorageService final
   absl::Status DeleteObject(ServiceCall& call, const storage::v1::DeleteRequest& request);
   absl::Status DescribeObject(ServiceCall& call, const storage::v1::StatRequest& request,
                               storage::v1::ObjectInfo& response);
+  absl::Status CopyObject(ServiceCall& call, const storage::v1::CopyRequest& request,
+                          storage::v1::CopyResponse& response);
   absl::Status DescribeServer(ServiceCall& call, storage::v1::ServerInfo& response);
   absl::Status CheckUpstream(ServiceCall& call, storage::v1::HealthResponse& response);
 

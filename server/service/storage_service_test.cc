@@ -669,3 +669,99 @@ TEST_F(StorageServiceTest, ManyConcurrentCallsEachGetTheirOwnBytes) {
 
 }  // namespace
 }  // namespace objgate
+
+namespace objgate {
+namespace {
+
+TEST_F(StorageServiceTest, ConditionalUploadsPassTheirConditionsAndTheStoresAnswer) {
+  UploadOptions create;
+  create.if_none_match = "*";
+  EXPECT_TRUE(Upload(stub(), kTenant, "k", "one", create).status.ok());
+  UploadOutcome again = Upload(stub(), kTenant, "k", "two", create);
+  EXPECT_EQ(again.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(upstream_.Get(kTenant, "k")->data, "one");
+
+  UploadOptions replace;
+  replace.if_match = upstream_.Get(kTenant, "k")->etag;
+  EXPECT_TRUE(Upload(stub(), kTenant, "k", "three", replace).status.ok());
+  EXPECT_EQ(Upload(stub(), kTenant, "k", "four", replace).status.error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(upstream_.Get(kTenant, "k")->data, "three");
+  EXPECT_EQ(upstream_.calls().back().upload.if_match, replace.if_match);
+}
+
+TEST_F(StorageServiceTest, ConditionsThatDoNotParseAreInvalidAndStoreNothing) {
+  UploadOptions bad_create;
+  bad_create.if_none_match = "v1";
+  UploadOutcome outcome = Upload(stub(), kTenant, "k", "x", bad_create);
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(), HasSubstr("spec.if_none_match"));
+  UploadOptions both;
+  both.if_none_match = "*";
+  both.if_match = "v1";
+  outcome = Upload(stub(), kTenant, "k", "x", both);
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(), HasSubstr("exclude each other"));
+  UploadOptions quoted;
+  quoted.if_match = "\"v1\"";
+  EXPECT_EQ(Upload(stub(), kTenant, "k", "x", quoted).status.error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(upstream_.CallCount(Op::kUpload), 0);
+}
+
+TEST_F(StorageServiceTest, ConditionalDeleteDeletesOnlyTheVersionItNames) {
+  upstream_.Put(kTenant, "k", "v");
+  v1::DeleteRequest request;
+  request.set_key("k");
+  request.set_if_match("not-the-etag");
+  v1::DeleteResponse response;
+  EXPECT_EQ(stub().Delete(TenantContext(kTenant).get(), request, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(upstream_.Get(kTenant, "k").has_value());
+  request.set_if_match(upstream_.Get(kTenant, "k")->etag);
+  EXPECT_TRUE(stub().Delete(TenantContext(kTenant).get(), request, &response).ok());
+  EXPECT_FALSE(upstream_.Get(kTenant, "k").has_value());
+}
+
+TEST_F(StorageServiceTest, CopyAnswersWhatWasStoredAndItsErrors) {
+  upstream_.Put(kTenant, "src", "hello", "text/plain");
+  v1::CopyRequest request;
+  request.set_source_key("src");
+  request.set_destination_key("dst");
+  v1::CopyResponse response;
+  grpc::Status status = stub().Copy(TenantContext(kTenant).get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.key(), "dst");
+  EXPECT_EQ(response.size(), 5);
+  EXPECT_EQ(response.sha256(), Sha256::Hex("hello"));
+  EXPECT_EQ(response.etag(), upstream_.Get(kTenant, "dst")->etag);
+  EXPECT_EQ(upstream_.Get(kTenant, "dst")->content_type, "text/plain");
+  EXPECT_EQ(observer_.WaitForEnded(1).back().key, "dst");
+
+  request.set_source_if_match("stale");
+  EXPECT_EQ(stub().Copy(TenantContext(kTenant).get(), request, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  request.set_source_if_match("");
+  request.set_source_key("missing");
+  EXPECT_EQ(stub().Copy(TenantContext(kTenant).get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  request.set_source_key("");
+  status = stub().Copy(TenantContext(kTenant).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("source_key"));
+  request.set_source_key("src");
+  request.set_destination_key(std::string(1025, 'k'));
+  status = stub().Copy(TenantContext(kTenant).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("destination_key"));
+  EXPECT_EQ(stub().Copy(TenantContext("").get(), request, &response).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  // Another tenant's copy reads its own namespace only.
+  request.set_destination_key("dst2");
+  EXPECT_EQ(stub().Copy(TenantContext("t2").get(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_FALSE(upstream_.Get("t2", "dst2").has_value());
+}
+
+}  // namespace
+}  // namespace objgate

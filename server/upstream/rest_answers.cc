@@ -66,6 +66,18 @@ absl::StatusOr<UpstreamServerInfo> ParseServerInfo(absl::string_view body) {
   if (info.status.empty()) {
     return absl::InternalError("upstream server info answer has no \"status\"");
   }
+  // The store's own optional capabilities (rest_dialect.md), not the gateway's.
+  if (auto capabilities = json->find("capabilities"); capabilities != json->end()) {
+    if (!capabilities->is_array()) {
+      return absl::InternalError("upstream server info: \"capabilities\" is not an array");
+    }
+    for (const Json& capability : *capabilities) {
+      if (!capability.is_string()) {
+        return absl::InternalError("upstream server info: a capability is not a string");
+      }
+      info.capabilities.push_back(capability.get<std::string>());
+    }
+  }
   return info;
 }
 

@@ -14,7 +14,9 @@ namespace objgate {
 // any input without crashing and answers INTERNAL, naming what was wrong, for anything
 // that is not the documented shape.
 
-// `GET /` answer: {"status": "...", "version": "...", "performance": "..."}.
+// `GET /` answer: {"status": "...", "version": "...", "performance": "..."}, and where
+// the store has optional capabilities, "capabilities": ["conditional_writes", ...], which
+// land in UpstreamServerInfo::capabilities as the store named them.
 absl::StatusOr<UpstreamServerInfo> ParseServerInfo(absl::string_view body);
 
 // Upload answer: {"status":"uploaded","key":K,"size":N}; an empty body (201/204) is a

@@ -16,6 +16,7 @@
 #include "server/upstream/http_answers.h"
 #include "server/upstream/rest_answers.h"
 #include "server/upstream/status_mapping.h"
+#include "server/upstream/streamed_copy.h"
 
 namespace objgate {
 namespace {
@@ -33,6 +34,11 @@ absl::Status ErrorFromAnswer(int http_status, const HttpHeaders& headers, absl::
 absl::Status ErrorFromAnswer(const BufferedResponse& answer, absl::string_view what) {
   return ErrorFromAnswer(answer.status, answer.headers, answer.body, what);
 }
+
+// The store's own capability (rest_dialect.md) that conditional writes need.
+constexpr absl::string_view kConditionalWrites = "conditional_writes";
+// How long a store's "conditional_writes" is trusted before it is asked again.
+constexpr absl::Duration kCapabilityTrust = absl::Minutes(1);
 
 // Counts the bytes that pass, so the answer can be checked against what was sent.
 class CountingSource : public ByteSource {
@@ -53,13 +59,14 @@ class CountingSource : public ByteSource {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RestUpstream>> RestUpstream::Create(HttpClient& http,
-                                                                   std::string base_url) {
+                                                                   std::string base_url,
+                                                                   Clock& clock) {
   if (!absl::StartsWith(base_url, "http://") && !absl::StartsWith(base_url, "https://")) {
     return absl::InvalidArgumentError(
         absl::StrCat("upstream URL must start with http:// or https://, got \"", base_url, "\""));
   }
   while (absl::EndsWith(base_url, "/")) base_url.pop_back();
-  return std::unique_ptr<RestUpstream>(new RestUpstream(http, std::move(base_url)));
+  return std::unique_ptr<RestUpstream>(new RestUpstream(http, std::move(base_url), clock));
 }
 
 HttpRequest RestUpstream::NewRequest(
@@ -80,24 +87,62 @@ HttpRequest RestUpstream::NewRequest(
   return request;
 }
 
-absl::StatusOr<UpstreamServerInfo> RestUpstream::GetServerInfo(const CallContext& context) {
+absl::StatusOr<UpstreamServerInfo> RestUpstream::FetchServerInfo(const CallContext& context) {
   HttpRequest request = NewRequest(context, "GET", "/", {});
   absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) return ErrorFromAnswer(*answer, "server info");
-  absl::StatusOr<UpstreamServerInfo> info = ParseServerInfo(answer->body);
-  if (info.ok()) {
-    info->dialect = "rest";
-    // The dialect has no user metadata of its own (rest_dialect.md: X-Meta-* may be
-    // ignored), so none is promised.
-    info->capabilities = {"stat", "delimiter"};
+  return ParseServerInfo(answer->body);
+}
+
+absl::StatusOr<UpstreamServerInfo> RestUpstream::GetServerInfo(const CallContext& context) {
+  absl::StatusOr<UpstreamServerInfo> info = FetchServerInfo(context);
+  if (!info.ok()) return info;
+  const bool conditional_writes = std::find(info->capabilities.begin(), info->capabilities.end(),
+                                            kConditionalWrites) != info->capabilities.end();
+  info->dialect = "rest";
+  // The dialect has no user metadata of its own (rest_dialect.md: X-Meta-* may be
+  // ignored), so none is promised. Copies are streamed through the gateway.
+  info->capabilities = {"stat", "delimiter", "copy"};
+  if (conditional_writes) {
+    info->capabilities.insert(info->capabilities.end(),
+                              {"conditional_upload", "conditional_delete"});
   }
   return info;
 }
 
+absl::Status RestUpstream::RequireConditionalWrites(const CallContext& context,
+                                                    absl::string_view what) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (clock_.Now() < conditional_writes_until_) return absl::OkStatus();
+  }
+  absl::StatusOr<UpstreamServerInfo> info = FetchServerInfo(context);
+  if (!info.ok()) return info.status();
+  if (std::find(info->capabilities.begin(), info->capabilities.end(), kConditionalWrites) ==
+      info->capabilities.end()) {
+    return absl::UnimplementedError(
+        absl::StrCat(what,
+                     ": the upstream store does not enforce conditional writes (its server info "
+                     "does not declare \"conditional_writes\"), and the gateway does not emulate "
+                     "them with a check before the write, which another writer could race"));
+  }
+  absl::MutexLock lock(&mu_);
+  conditional_writes_until_ = clock_.Now() + kCapabilityTrust;
+  return absl::OkStatus();
+}
+
 absl::StatusOr<StoredObject> RestUpstream::Upload(const CallContext& context,
                                                   const UploadSpec& spec, ByteSource& body) {
+  const std::string what = absl::StrCat("upload of ", Quote(spec.key));
+  if (spec.conditional()) {
+    if (absl::Status offered = RequireConditionalWrites(context, what); !offered.ok()) {
+      return offered;
+    }
+  }
   HttpRequest request = NewRequest(context, "PUT", "/upload", {{"key", spec.key}});
+  if (!spec.if_none_match.empty()) request.headers.Add("If-None-Match", spec.if_none_match);
+  if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
   request.headers.Add("Content-Type",
                       spec.content_type.empty() ? "application/octet-stream" : spec.content_type);
   if (!spec.sha256.empty()) request.headers.Add("X-Checksum-SHA256", spec.sha256);
@@ -108,7 +153,6 @@ absl::StatusOr<StoredObject> RestUpstream::Upload(const CallContext& context,
   request.body = &counted;
   request.body_size = spec.size;
 
-  const std::string what = absl::StrCat("upload of ", Quote(spec.key));
   absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) return ErrorFromAnswer(*answer, what);
@@ -179,18 +223,29 @@ absl::StatusOr<ListPage> RestUpstream::ListKeys(const CallContext& context,
   return std::move(answer->page);
 }
 
-absl::Status RestUpstream::Delete(const CallContext& context, absl::string_view key) {
-  HttpRequest request = NewRequest(context, "DELETE", "/delete", {{"key", key}});
+absl::Status RestUpstream::Delete(const CallContext& context, const DeleteSpec& spec) {
+  const std::string what = absl::StrCat("delete of ", Quote(spec.key));
+  if (!spec.if_match.empty()) {
+    if (absl::Status offered = RequireConditionalWrites(context, what); !offered.ok()) {
+      return offered;
+    }
+  }
+  HttpRequest request = NewRequest(context, "DELETE", "/delete", {{"key", spec.key}});
+  if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
   request.count_sends = true;
   absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
   if (!answer.ok()) return answer.status();
   const absl::Status status =
-      IsSuccess(answer->status) ? absl::OkStatus()
-                                : ErrorFromAnswer(*answer, absl::StrCat("delete of ", Quote(key)));
+      IsSuccess(answer->status) ? absl::OkStatus() : ErrorFromAnswer(*answer, what);
   if (answer->requests_sent > 1 && context.stats != nullptr) {
     context.stats->retries += answer->requests_sent - 1;
   }
   return OutcomeOfDelete(status, answer->requests_sent > 1);
+}
+
+absl::StatusOr<StoredObject> RestUpstream::Copy(const CallContext& context, const CopySpec& spec) {
+  // The dialect has no copy: the bytes come through the gateway.
+  return StreamedCopy(*this, context, spec);
 }
 
 absl::Status RestUpstream::CheckLive(const CallContext& context) {

@@ -5,8 +5,12 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "common/clock.h"
 #include "server/http/http_client.h"
 #include "server/upstream/rest_answers.h"
 #include "server/upstream/upstream.h"
@@ -20,12 +24,16 @@ namespace objgate {
 // from the start and the unwanted bytes dropped; a store that does not paginate its
 // listings is asked for the whole listing, which List then answers as one page. Listings
 // with a delimiter, which the dialect lacks, are folded by the gateway
-// (delimiter_grouping.h).
+// (delimiter_grouping.h), and copies are streamed through it (streamed_copy.h).
+// Conditional writes (If-None-Match, If-Match on upload and delete) are sent only to a
+// store that declares "conditional_writes" in its server info, which it then enforces in
+// the write itself; to any other store a conditional write is refused (UNIMPLEMENTED),
+// since a store that ignored the header would silently overwrite.
 class RestUpstream : public Upstream {
  public:
   // `base_url` is scheme://host[:port][/path], e.g. "http://127.0.0.1:9000".
-  static absl::StatusOr<std::unique_ptr<RestUpstream>> Create(HttpClient& http,
-                                                              std::string base_url);
+  static absl::StatusOr<std::unique_ptr<RestUpstream>> Create(
+      HttpClient& http, std::string base_url, Clock& clock = RealClock::Instance());
 
   absl::StatusOr<UpstreamServerInfo> GetServerInfo(const CallContext& context) override;
   absl::StatusOr<StoredObject> Upload(const CallContext& context, const UploadSpec& spec,
@@ -33,13 +41,20 @@ class RestUpstream : public Upstream {
   absl::Status Download(const CallContext& context, const DownloadSpec& spec,
                         DownloadSink& sink) override;
   absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;
-  absl::Status Delete(const CallContext& context, absl::string_view key) override;
+  absl::Status Delete(const CallContext& context, const DeleteSpec& spec) override;
+  absl::StatusOr<StoredObject> Copy(const CallContext& context, const CopySpec& spec) override;
   absl::Status CheckLive(const CallContext& context) override;
   absl::Status CheckReady(const CallContext& context) override;
 
  private:
-  RestUpstream(HttpClient& http, std::string base_url)
-      : http_(http), base_url_(std::move(base_url)) {}
+  RestUpstream(HttpClient& http, std::string base_url, Clock& clock)
+      : http_(http), base_url_(std::move(base_url)), clock_(clock) {}
+
+  // The store's GET / answer, with its own capabilities as it named them.
+  absl::StatusOr<UpstreamServerInfo> FetchServerInfo(const CallContext& context);
+  // OK when the store enforces conditional writes; UNIMPLEMENTED, naming `what`, when it
+  // does not say so. A yes is remembered for a minute; a no is asked again next time.
+  absl::Status RequireConditionalWrites(const CallContext& context, absl::string_view what);
 
   HttpRequest NewRequest(const CallContext& context, absl::string_view method,
                          absl::string_view path,
@@ -53,6 +68,11 @@ class RestUpstream : public Upstream {
 
   HttpClient& http_;
   const std::string base_url_;
+  Clock& clock_;
+
+  absl::Mutex mu_;
+  // Until when the store's "conditional_writes" is taken as given.
+  absl::Time conditional_writes_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace objgate

@@ -353,7 +353,7 @@ TEST_F(RestUpstreamTest, MalformedListAnswersAreInternal) {
 
 TEST_F(RestUpstreamTest, DeleteSendsTheKeyAndCountsSends) {
   http_.Enqueue(Answer(204));
-  EXPECT_TRUE(upstream_->Delete(Context(), "d/k").ok());
+  EXPECT_TRUE(upstream_->Delete(Context(), {"d/k"}).ok());
   const RecordedHttpRequest request = OnlyRequest();
   EXPECT_EQ(request.method, "DELETE");
   EXPECT_EQ(request.url, "http://store.test:9000/delete?key=d%2Fk");
@@ -362,7 +362,7 @@ TEST_F(RestUpstreamTest, DeleteSendsTheKeyAndCountsSends) {
 
 TEST_F(RestUpstreamTest, DeleteOfMissingObjectIsNotFound) {
   http_.Enqueue(JsonAnswer(404, R"({"error":"Object not found"})"));
-  absl::Status status = upstream_->Delete(Context(), "k");
+  absl::Status status = upstream_->Delete(Context(), {"k"});
   EXPECT_TRUE(absl::IsNotFound(status));
   EXPECT_EQ(status.message(),
             "delete of \"k\": upstream answered HTTP 404 (not found): Object not found");
@@ -374,7 +374,7 @@ TEST_F(RestUpstreamTest, DeleteThatTheTransportSentTwiceAndFoundNothingSucceeded
   FakeHttpAnswer answer = JsonAnswer(404, R"({"error":"Object not found"})");
   answer.requests_sent = 2;
   http_.Enqueue(answer);
-  EXPECT_TRUE(upstream_->Delete(Context(), "k").ok());
+  EXPECT_TRUE(upstream_->Delete(Context(), {"k"}).ok());
   EXPECT_EQ(stats_.retries, 1);
 }
 
@@ -401,8 +401,93 @@ TEST_F(RestUpstreamTest, TransportErrorsPassThrough) {
   FakeHttpAnswer refused;
   refused.error = MarkRetryable(absl::UnavailableError("could not connect to the upstream"));
   http_.Enqueue(refused);
-  absl::Status status = upstream_->Delete(Context(), "k");
+  absl::Status status = upstream_->Delete(Context(), {"k"});
   EXPECT_EQ(status, refused.error);
+}
+
+}  // namespace
+}  // namespace objgate
+
+namespace objgate {
+namespace {
+
+constexpr char kInfoWithConditionalWrites[] =
+    R"({"status":"ok","version":"3","performance":"1x","capabilities":["conditional_writes"]})";
+constexpr char kInfoWithout[] = R"({"status":"ok","version":"3","performance":"1x"})";
+
+TEST_F(RestUpstreamTest, ServerInfoListsConditionalWritesOnlyWhereTheStoreDeclaresThem) {
+  http_.Enqueue(JsonAnswer(200, kInfoWithout));
+  absl::StatusOr<UpstreamServerInfo> info = upstream_->GetServerInfo(Context());
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_THAT(info->capabilities, ElementsAre("stat", "delimiter", "copy"));
+  http_.Enqueue(JsonAnswer(200, kInfoWithConditionalWrites));
+  info = upstream_->GetServerInfo(Context());
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_THAT(info->capabilities,
+              ElementsAre("stat", "delimiter", "copy", "conditional_upload", "conditional_delete"));
+}
+
+TEST_F(RestUpstreamTest, ConditionalUploadToAStoreThatDoesNotDeclareThemSendsNothing) {
+  http_.Enqueue(JsonAnswer(200, kInfoWithout));
+  UploadSpec spec{"k"};
+  spec.if_none_match = "*";
+  StringByteSource body("abc");
+  absl::StatusOr<StoredObject> stored = upstream_->Upload(Context(), spec, body);
+  EXPECT_TRUE(absl::IsUnimplemented(stored.status())) << stored.status();
+  EXPECT_THAT(stored.status().message(), HasSubstr("conditional_writes"));
+  EXPECT_EQ(OnlyRequest().url, "http://store.test:9000/");
+
+  http_.Enqueue(JsonAnswer(200, kInfoWithout));
+  absl::Status deleted = upstream_->Delete(Context(), {"k", "v1"});
+  EXPECT_TRUE(absl::IsUnimplemented(deleted)) << deleted;
+  EXPECT_THAT(http_.requests(), SizeIs(2));
+}
+
+TEST_F(RestUpstreamTest, ConditionalWritesCarryTheirHeadersAndTheCapabilityIsAskedOnce) {
+  http_.Enqueue(JsonAnswer(200, kInfoWithConditionalWrites));
+  http_.Enqueue(JsonAnswer(200, R"({"status":"uploaded","key":"k","size":3})"));
+  http_.Enqueue(JsonAnswer(412, R"({"error":"object \"k\" exists"})"));
+  http_.Enqueue(Answer(204));
+  UploadSpec create{"k"};
+  create.if_none_match = "*";
+  StringByteSource body("abc");
+  ASSERT_TRUE(upstream_->Upload(Context(), create, body).ok());
+  UploadSpec replace{"k"};
+  replace.if_match = "v1";
+  StringByteSource again("abc");
+  absl::StatusOr<StoredObject> refused = upstream_->Upload(Context(), replace, again);
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  ASSERT_TRUE(upstream_->Delete(Context(), {"k", "v2"}).ok());
+
+  const std::vector<RecordedHttpRequest> requests = http_.requests();
+  ASSERT_THAT(requests, SizeIs(4));
+  EXPECT_EQ(requests[0].url, "http://store.test:9000/");
+  EXPECT_EQ(requests[1].headers.Get("If-None-Match"), "*");
+  EXPECT_EQ(requests[1].headers.Get("If-Match"), std::nullopt);
+  EXPECT_EQ(requests[2].headers.Get("If-Match"), "\"v1\"");
+  EXPECT_EQ(requests[3].method, "DELETE");
+  EXPECT_EQ(requests[3].headers.Get("If-Match"), "\"v2\"");
+}
+
+TEST_F(RestUpstreamTest, CopyStreamsTheSourceThroughTheGateway) {
+  const std::string sha256 = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  http_.Enqueue(Answer(206, "abc",
+                       {{"ETag", "\"v1\""},
+                        {"Content-Range", "bytes 0-2/3"},
+                        {"Content-Type", "text/plain"},
+                        {"X-Checksum-SHA256", sha256}}));
+  http_.Enqueue(JsonAnswer(200, R"({"status":"uploaded","key":"dst","size":3})"));
+  absl::StatusOr<StoredObject> copied = upstream_->Copy(Context(), {"src", "dst", ""});
+  ASSERT_TRUE(copied.ok()) << copied.status();
+  EXPECT_EQ(copied->size, 3);
+  EXPECT_EQ(copied->sha256, sha256);
+  const std::vector<RecordedHttpRequest> requests = http_.requests();
+  ASSERT_THAT(requests, SizeIs(2));
+  EXPECT_EQ(requests[0].url, "http://store.test:9000/download?key=src");
+  EXPECT_EQ(requests[1].url, "http://store.test:9000/upload?key=dst");
+  EXPECT_EQ(requests[1].body, "abc");
+  EXPECT_EQ(requests[1].headers.Get("Content-Type"), "text/plain");
+  EXPECT_EQ(requests[1].headers.Get("X-Checksum-SHA256"), sha256);
 }
 
 }  // namespace

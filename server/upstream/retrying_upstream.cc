@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/retry/repeat_rules.h"
 #include "common/retry/retryable.h"
+#include "common/sha256.h"
+#include "server/upstream/object_head.h"
 #include "server/upstream/retry_call.h"
 
 namespace objgate {
@@ -44,6 +46,8 @@ class ReplayableSource : public ByteSource {
 
   bool replayable() const { return consumed_ <= capacity_; }
   size_t consumed() const { return consumed_; }
+  // The bytes kept so far: all of them while replayable().
+  absl::string_view kept() const { return kept_; }
   void Rewind() { replay_offset_ = 0; }
 
  private:
@@ -116,9 +120,13 @@ absl::StatusOr<UpstreamServerInfo> RetryingUpstream::GetServerInfo(const CallCon
 absl::StatusOr<StoredObject> RetryingUpstream::Upload(const CallContext& context,
                                                       const UploadSpec& spec, ByteSource& body) {
   ReplayableSource replayable(body, replay_buffer_bytes_);
+  int attempts = 0;
   return Retry(context, [&]() -> absl::StatusOr<StoredObject> {
     replayable.Rewind();
     absl::StatusOr<StoredObject> result = inner_.Upload(context, spec, replayable);
+    if (++attempts > 1 && spec.conditional() && absl::IsFailedPrecondition(result.status())) {
+      return OutcomeOfRepeatedConditionalUpload(context, spec, replayable.kept(), result.status());
+    }
     if (!result.ok() && IsRetryable(result.status()) && !replayable.replayable()) {
       return ClearRetryable(absl::Status(
           result.status().code(),
@@ -165,12 +173,26 @@ absl::StatusOr<ListPage> RetryingUpstream::List(const CallContext& context,
   return Retry(context, [&] { return inner_.List(context, query); });
 }
 
-absl::Status RetryingUpstream::Delete(const CallContext& context, absl::string_view key) {
+absl::StatusOr<StoredObject> RetryingUpstream::OutcomeOfRepeatedConditionalUpload(
+    const CallContext& context, const UploadSpec& spec, absl::string_view sent,
+    absl::Status refused) {
+  absl::StatusOr<DownloadHead> stored = ReadHead(inner_, context, spec.key);
+  const std::string sent_sha256 = Sha256::Hex(sent);
+  if (!stored.ok() || stored->object_sha256 != sent_sha256) return refused;
+  return StoredObject{spec.key, static_cast<int64_t>(sent.size()), stored->etag, sent_sha256};
+}
+
+absl::Status RetryingUpstream::Delete(const CallContext& context, const DeleteSpec& spec) {
   int attempts = 0;
   return Retry(context, [&]() -> absl::Status {
-    absl::Status status = inner_.Delete(context, key);
+    absl::Status status = inner_.Delete(context, spec);
     return OutcomeOfDelete(status, ++attempts > 1);
   });
+}
+
+absl::StatusOr<StoredObject> RetryingUpstream::Copy(const CallContext& context,
+                                                    const CopySpec& spec) {
+  return Retry(context, [&] { return inner_.Copy(context, spec); });
 }
 
 absl::Status RetryingUpstream::CheckLive(const CallContext& context) {

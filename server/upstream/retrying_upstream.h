@@ -10,11 +10,14 @@
 namespace objgate {
 
 // Wraps an Upstream with the retry policy, retrying only what is safe to repeat:
-//   - GetServerInfo, List and Delete are idempotent and retried as they are. A Delete
-//     whose retry finds no object counts as done: an earlier attempt deleted it.
+//   - GetServerInfo, List, Delete and Copy are idempotent and retried as they are. A
+//     Delete whose retry finds no object counts as done: an earlier attempt deleted it.
 //   - Upload is retried while its bytes can be replayed: the first `replay_buffer_bytes`
 //     are kept as they stream past; a larger upload that fails is UNAVAILABLE, for the
-//     caller to retry from its source.
+//     caller to retry from its source. A conditional upload whose repeat is refused
+//     (FAILED_PRECONDITION) may have been refused because an earlier attempt, whose answer
+//     was lost, stored it: when the object now stored has the SHA-256 of the bytes sent,
+//     the upload succeeded.
 //   - Download is resumed: after a break mid-body the next attempt asks for the bytes from
 //     the next one on (Range) of the same version (If-Match on the etag), and the caller's
 //     sink sees one unbroken stream. Whether a download may resume at all is
@@ -35,13 +38,20 @@ class RetryingUpstream : public Upstream {
   absl::Status Download(const CallContext& context, const DownloadSpec& spec,
                         DownloadSink& sink) override;
   absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;
-  absl::Status Delete(const CallContext& context, absl::string_view key) override;
+  absl::Status Delete(const CallContext& context, const DeleteSpec& spec) override;
+  absl::StatusOr<StoredObject> Copy(const CallContext& context, const CopySpec& spec) override;
   absl::Status CheckLive(const CallContext& context) override;
   absl::Status CheckReady(const CallContext& context) override;
 
  private:
   template <typename Attempt>
   auto Retry(const CallContext& context, Attempt&& attempt);
+  // A repeated conditional upload was `refused`: it succeeded after all if the object now
+  // stored is the bytes `sent` (an earlier attempt stored it and its answer was lost).
+  absl::StatusOr<StoredObject> OutcomeOfRepeatedConditionalUpload(const CallContext& context,
+                                                                  const UploadSpec& spec,
+                                                                  absl::string_view sent,
+                                                                  absl::Status refused);
 
   Upstream& inner_;
   const BackoffPolicy policy_;

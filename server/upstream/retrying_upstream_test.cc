@@ -187,7 +187,7 @@ TEST_F(RetryingUpstreamTest, DeleteWhoseRetryFindsNothingCountsAsDone) {
   // The first delete deletes, but its answer is lost.
   inner_.FailNext(Op::kDelete, {Retryable503(), 0, /*after_success=*/true});
   RetryingUpstream upstream = MakeUpstream();
-  EXPECT_TRUE(upstream.Delete(Context(), "k").ok());
+  EXPECT_TRUE(upstream.Delete(Context(), {"k"}).ok());
   EXPECT_EQ(inner_.CallCount(Op::kDelete), 2);
   EXPECT_THAT(inner_.outcomes(),
               ElementsAre(Retryable503(), absl::NotFoundError("object \"k\" not found")));
@@ -195,7 +195,52 @@ TEST_F(RetryingUpstreamTest, DeleteWhoseRetryFindsNothingCountsAsDone) {
 
 TEST_F(RetryingUpstreamTest, DeleteOfMissingObjectOnFirstAttemptIsNotFound) {
   RetryingUpstream upstream = MakeUpstream();
-  EXPECT_EQ(upstream.Delete(Context(), "k").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(upstream.Delete(Context(), {"k"}).code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace objgate
+
+namespace objgate {
+namespace {
+
+TEST_F(RetryingUpstreamTest, ConditionalUploadRefusedOnARepeatSucceedsWhenItsBytesAreStored) {
+  // The first attempt stores the object and loses its answer; the repeat is refused.
+  inner_.FailNext(Op::kUpload, {Retryable503(), 0, /*after_success=*/true});
+  RetryingUpstream upstream = MakeUpstream();
+  UploadSpec spec{"k"};
+  spec.if_none_match = "*";
+  StringByteSource body("hello");
+  absl::StatusOr<StoredObject> stored = upstream.Upload(Context(), spec, body);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->size, 5);
+  EXPECT_EQ(stored->etag, inner_.Get(kTenant, "k")->etag);
+  EXPECT_EQ(inner_.CallCount(Op::kUpload), 2);
+}
+
+TEST_F(RetryingUpstreamTest, ConditionalUploadRefusedOnARepeatStaysRefusedForOtherBytes) {
+  inner_.FailNext(Op::kUpload, {Retryable503()});
+  // Another writer creates the key between the two attempts.
+  inner_.SetBeforeCall([&](Op op, const CallContext&) {
+    if (op == Op::kUpload && inner_.CallCount(Op::kUpload) == 2) inner_.Put(kTenant, "k", "theirs");
+  });
+  RetryingUpstream upstream = MakeUpstream();
+  UploadSpec spec{"k"};
+  spec.if_none_match = "*";
+  StringByteSource body("hello");
+  absl::StatusOr<StoredObject> stored = upstream.Upload(Context(), spec, body);
+  EXPECT_TRUE(absl::IsFailedPrecondition(stored.status())) << stored.status();
+  EXPECT_EQ(inner_.Get(kTenant, "k")->data, "theirs");
+}
+
+TEST_F(RetryingUpstreamTest, CopyIsRetried) {
+  inner_.Put(kTenant, "src", "abc");
+  inner_.FailNext(Op::kCopy, {Retryable503()});
+  RetryingUpstream upstream = MakeUpstream();
+  absl::StatusOr<StoredObject> copied = upstream.Copy(Context(), {"src", "dst", ""});
+  ASSERT_TRUE(copied.ok()) << copied.status();
+  EXPECT_EQ(inner_.CallCount(Op::kCopy), 2);
+  EXPECT_EQ(inner_.Get(kTenant, "dst")->data, "abc");
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
 #include "server/upstream/s3_answers.h"
 
-#include <pugixml.hpp>
-
 #include <algorithm>
 #include <cstdint>
+#include <pugixml.hpp>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -289,23 +288,35 @@ std::string CompleteMultipartUploadBody(absl::Span<const CompletedPart> parts) {
   return body;
 }
 
-absl::StatusOr<CompleteMultipartUploadAnswer> ParseCompleteMultipartUpload(absl::string_view body) {
-  constexpr absl::string_view kWhat = "CompleteMultipartUpload";
+namespace {
+
+// A DeferredResult whose success is the element `result`.
+absl::StatusOr<DeferredResult> ParseDeferredResult(absl::string_view body, absl::string_view what,
+                                                   absl::string_view result) {
   pugi::xml_document document;
   // A body cut short after the 200, or none at all, says nothing: INTERNAL.
-  absl::StatusOr<pugi::xml_node> root = ParseDocument(document, body, kWhat);
+  absl::StatusOr<pugi::xml_node> root = ParseDocument(document, body, what);
   if (!root.ok()) return root.status();
-  CompleteMultipartUploadAnswer answer;
+  DeferredResult answer;
   if (IsElement(*root, "Error")) {
     answer.error = ErrorFromElement(*root);
-    if (!answer.error) return Malformed(kWhat, "an <Error> without a <Code>");
+    if (!answer.error) return Malformed(what, "an <Error> without a <Code>");
     return answer;
   }
-  absl::StatusOr<pugi::xml_node> complete =
-      ExpectRoot(*root, kWhat, "CompleteMultipartUploadResult");
-  if (!complete.ok()) return complete.status();
-  answer.etag = BareEtag(ChildText(*complete, "ETag"));
+  absl::StatusOr<pugi::xml_node> done = ExpectRoot(*root, what, result);
+  if (!done.ok()) return done.status();
+  answer.etag = BareEtag(ChildText(*done, "ETag"));
   return answer;
+}
+
+}  // namespace
+
+absl::StatusOr<DeferredResult> ParseCompleteMultipartUpload(absl::string_view body) {
+  return ParseDeferredResult(body, "CompleteMultipartUpload", "CompleteMultipartUploadResult");
+}
+
+absl::StatusOr<DeferredResult> ParseCopyObject(absl::string_view body) {
+  return ParseDeferredResult(body, "CopyObject", "CopyObjectResult");
 }
 
 absl::StatusOr<ListMultipartUploadsAnswer> ParseListMultipartUploads(absl::string_view body) {

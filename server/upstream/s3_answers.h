@@ -79,11 +79,12 @@ struct CompletedPart {
 // must not contain NUL (no header value does).
 std::string CompleteMultipartUploadBody(absl::Span<const CompletedPart> parts);
 
-// What a 200 answer to CompleteMultipartUpload says. S3 sends its 200 before it has
-// combined the parts, keeps the connection alive with whitespace while it works, and only
-// then writes either a CompleteMultipartUploadResult or an <Error>. So the status line
-// says nothing, and the body says whether the object was made.
-struct CompleteMultipartUploadAnswer {
+// What a 200 answer to CompleteMultipartUpload or CopyObject says. S3 sends its 200
+// before it has combined the parts or copied the bytes, keeps the connection alive with
+// whitespace while it works, and only then writes either a CompleteMultipartUploadResult
+// (CopyObjectResult) or an <Error>. So the status line says nothing, and the body says
+// whether the object was made.
+struct DeferredResult {
   // The new object's ETag without quotes; empty when `error` is set, or when the store
   // named none (Ceph RGW 16 answers <ETag></ETag>; a HEAD then gives it).
   std::string etag;
@@ -96,7 +97,8 @@ struct CompleteMultipartUploadAnswer {
   std::optional<S3Error> error;
 };
 // INTERNAL only for a body that is neither document: cut short, not XML, or another answer.
-absl::StatusOr<CompleteMultipartUploadAnswer> ParseCompleteMultipartUpload(absl::string_view body);
+absl::StatusOr<DeferredResult> ParseCompleteMultipartUpload(absl::string_view body);
+absl::StatusOr<DeferredResult> ParseCopyObject(absl::string_view body);
 
 // ListMultipartUploads' answer (ListMultipartUploadsResult): the uploads in progress, used
 // to check that no upload the gateway started is left behind. Keys and NextKeyMarker are

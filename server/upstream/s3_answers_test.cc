@@ -484,7 +484,7 @@ TEST(CompleteMultipartUploadBodyTest, WritesNoPartsForNone) {
 TEST(ParseCompleteMultipartUploadTest, ReadsTheEtagOfTheNewObject) {
   // The sample of the S3 API reference, CompleteMultipartUpload, after the whitespace S3
   // sends while it combines the parts.
-  absl::StatusOr<CompleteMultipartUploadAnswer> answer = ParseCompleteMultipartUpload(
+  absl::StatusOr<DeferredResult> answer = ParseCompleteMultipartUpload(
       R"(
    
 <?xml version="1.0" encoding="UTF-8"?>
@@ -500,7 +500,7 @@ TEST(ParseCompleteMultipartUploadTest, ReadsTheEtagOfTheNewObject) {
 }
 
 TEST(ParseCompleteMultipartUploadTest, CephRgwNamesNoEtag) {
-  absl::StatusOr<CompleteMultipartUploadAnswer> answer = ParseCompleteMultipartUpload(kRgwComplete);
+  absl::StatusOr<DeferredResult> answer = ParseCompleteMultipartUpload(kRgwComplete);
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_FALSE(answer->error.has_value());
   EXPECT_EQ(answer->etag, "");
@@ -508,7 +508,7 @@ TEST(ParseCompleteMultipartUploadTest, CephRgwNamesNoEtag) {
 
 TEST(ParseCompleteMultipartUploadTest, AnErrorAfterThe200IsAnAnswerWithTheError) {
   // The S3 API reference's example of an error embedded in a 200.
-  absl::StatusOr<CompleteMultipartUploadAnswer> answer = ParseCompleteMultipartUpload(
+  absl::StatusOr<DeferredResult> answer = ParseCompleteMultipartUpload(
       R"(        
 <?xml version="1.0" encoding="UTF-8"?>
 <Error>

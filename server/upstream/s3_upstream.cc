@@ -17,10 +17,12 @@
 #include "common/sha256.h"
 #include "common/url_encoding.h"
 #include "server/upstream/http_answers.h"
+#include "server/upstream/object_head.h"
 #include "server/upstream/retry_call.h"
 #include "server/upstream/s3_answers.h"
 #include "server/upstream/s3_request.h"
 #include "server/upstream/status_mapping.h"
+#include "server/upstream/streamed_copy.h"
 
 namespace objgate {
 
@@ -275,6 +277,17 @@ void S3Upstream::LogOperatorError(absl::string_view code, absl::string_view mess
   options_.log_error(message);
 }
 
+namespace {
+
+// A write's preconditions as S3 takes them. If-Match goes without quotes: Ceph RGW 16
+// compares the header with the bare ETag, and AWS S3 and MinIO take either.
+void AddConditionHeaders(const UploadSpec& spec, HttpHeaders& headers) {
+  if (!spec.if_none_match.empty()) headers.Add("If-None-Match", spec.if_none_match);
+  if (!spec.if_match.empty()) headers.Add("If-Match", spec.if_match);
+}
+
+}  // namespace
+
 HttpHeaders S3Upstream::ObjectHeaders(const UploadSpec& spec,
                                       absl::string_view stored_sha256) const {
   HttpHeaders headers;
@@ -299,6 +312,21 @@ absl::StatusOr<StoredObject> S3Upstream::Upload(const CallContext& context, cons
           "metadata key ", Quote(name), " is reserved: the gateway keeps the SHA-256 there"));
     }
   }
+  // Only PutObject's conditions are enforced by every store; a multipart upload's are
+  // checked at its completion, which not every store does.
+  const bool unenforceable_multipart =
+      spec.conditional() && !options_.store_enforces_all_conditions;
+  auto refuse_multipart = [&] {
+    return absl::UnimplementedError(absl::StrCat(
+        "upload of ", Quote(spec.key), ": a conditional upload larger than --s3_part_bytes (",
+        options_.part_bytes,
+        " bytes) is a multipart upload, and the gateway does not rely on "
+        "this store to enforce the condition when it completes one (Ceph RGW 16 does not); "
+        "if it does (AWS S3, MinIO), run the gateway with --s3_store_conditions=all"));
+  };
+  if (unenforceable_multipart && spec.size && *spec.size > options_.part_bytes) {
+    return refuse_multipart();
+  }
   PartReader parts(body, static_cast<size_t>(options_.part_bytes));
   std::string first;
   if (absl::Status read = parts.Next(first); !read.ok()) return read;
@@ -309,6 +337,7 @@ absl::StatusOr<StoredObject> S3Upstream::Upload(const CallContext& context, cons
     }
     return PutObject(context, *location, spec, first);
   }
+  if (unenforceable_multipart) return refuse_multipart();
   // A multipart upload starts only once the body is known to need one; the first part's
   // buffer serves every part.
   return MultipartUpload(context, *location, spec, parts, first);
@@ -323,14 +352,24 @@ absl::StatusOr<StoredObject> S3Upstream::PutObject(const CallContext& context,
   request.bucket = location.bucket;
   request.key = location.key;
   request.headers = ObjectHeaders(spec, sha256);
+  AddConditionHeaders(spec, request.headers);
   const std::string what = absl::StrCat("upload of ", Quote(spec.key));
+  int attempts = 0;
   return RetryCall(retry_, clock_, context, [&]() -> absl::StatusOr<StoredObject> {
+    ++attempts;
     absl::StatusOr<BufferedResponse> answer = Exchange(context, request, bytes, sha256);
     if (!answer.ok()) return answer.status();
+    StoredObject object{spec.key, static_cast<int64_t>(bytes.size()), "", sha256};
     if (!IsSuccess(answer->status)) {
-      return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
+      absl::Status error =
+          ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
+      if (attempts == 1 || !absl::IsFailedPrecondition(error)) return error;
+      // Refused on a repeat: an earlier attempt whose answer was lost may have stored it.
+      absl::StatusOr<std::string> etag = EtagIfStored(context, location, sha256, error);
+      if (!etag.ok()) return etag.status();
+      object.etag = *std::move(etag);
+      return object;
     }
-    StoredObject object{spec.key, static_cast<int64_t>(bytes.size()), ""};
     if (auto etag = answer->headers.Get("ETag")) object.etag = BareEtag(*etag);
     return object;
   });
@@ -394,7 +433,7 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
       return absl::InvalidArgumentError(
           absl::StrCat("upload declared ", *spec.size, " bytes but sent ", parts.bytes()));
     }
-    return CompleteMultipartUpload(context, location, upload_id, completed, what);
+    return CompleteMultipartUpload(context, location, spec, upload_id, completed, what);
   }();
   if (!stored.ok()) {
     AbortMultipartUpload(context, location, upload_id);
@@ -402,17 +441,19 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
   }
   stored->key = spec.key;
   stored->size = parts.bytes();
+  stored->sha256 = spec.sha256;
   return stored;
 }
 
 absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
-    const CallContext& context, const Location& location, const std::string& upload_id,
-    const std::vector<CompletedPart>& parts, absl::string_view what) {
+    const CallContext& context, const Location& location, const UploadSpec& spec,
+    const std::string& upload_id, const std::vector<CompletedPart>& parts, absl::string_view what) {
   S3Request request;
   request.method = "POST";
   request.bucket = location.bucket;
   request.key = location.key;
   request.query = {{"uploadId", upload_id}};
+  AddConditionHeaders(spec, request.headers);
   const std::string body = CompleteMultipartUploadBody(parts);
   // An attempt whose answer was lost may have completed the upload; the next then finds
   // no upload, and the object's ETag tells whether it is this upload's.
@@ -427,13 +468,14 @@ absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
         if (!IsSuccess(answer->status)) {
           absl::Status error =
               ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
-          if (outcome_unknown && absl::IsNotFound(error))
+          // A repeat finds the upload gone, or its condition refused by the object the
+          // lost attempt made.
+          if (outcome_unknown && (absl::IsNotFound(error) || absl::IsFailedPrecondition(error)))
             return EtagIfCompleted(context, location, parts, error);
           if (answer->status >= 500) outcome_unknown = true;
           return error;
         }
-        absl::StatusOr<CompleteMultipartUploadAnswer> completed =
-            ParseCompleteMultipartUpload(answer->body);
+        absl::StatusOr<DeferredResult> completed = ParseCompleteMultipartUpload(answer->body);
         if (!completed.ok()) return completed.status();
         if (completed->error.has_value()) {
           // S3 failed the completion after its 200; AWS documents handling it like a 500.
@@ -463,8 +505,8 @@ absl::StatusOr<std::string> S3Upstream::EtagIfCompleted(const CallContext& conte
   return not_found;
 }
 
-absl::StatusOr<std::string> S3Upstream::EtagOf(const CallContext& context,
-                                               const Location& location) {
+absl::StatusOr<std::string> S3Upstream::EtagOf(const CallContext& context, const Location& location,
+                                               absl::string_view sha256) {
   S3Request head;
   head.method = "HEAD";
   head.bucket = location.bucket;
@@ -475,7 +517,19 @@ absl::StatusOr<std::string> S3Upstream::EtagOf(const CallContext& context,
   if (!IsSuccess(answer->status) || !etag) {
     return absl::NotFoundError(absl::StrCat("no etag for ", Quote(location.key)));
   }
+  if (!sha256.empty() && answer->headers.Get(kChecksumHeader) != sha256) {
+    return absl::NotFoundError(absl::StrCat("another object is stored as ", Quote(location.key)));
+  }
   return BareEtag(*etag);
+}
+
+absl::StatusOr<std::string> S3Upstream::EtagIfStored(const CallContext& context,
+                                                     const Location& location,
+                                                     absl::string_view sha256,
+                                                     absl::Status refused) {
+  absl::StatusOr<std::string> etag = EtagOf(context, location, sha256);
+  if (!etag.ok()) return refused;
+  return etag;
 }
 
 void S3Upstream::AbortMultipartUpload(const CallContext& context, const Location& location,
@@ -590,10 +644,18 @@ absl::StatusOr<ListPage> S3Upstream::List(const CallContext& context, const List
   return page;
 }
 
-absl::Status S3Upstream::Delete(const CallContext& context, absl::string_view key) {
-  absl::StatusOr<Location> location = Locate(context.tenant_id, key);
+absl::Status S3Upstream::Delete(const CallContext& context, const DeleteSpec& spec) {
+  absl::StatusOr<Location> location = Locate(context.tenant_id, spec.key);
   if (!location.ok()) return location.status();
-  const std::string what = absl::StrCat("delete of ", Quote(key));
+  const std::string what = absl::StrCat("delete of ", Quote(spec.key));
+  if (!spec.if_match.empty() && !options_.store_enforces_all_conditions) {
+    return absl::UnimplementedError(
+        absl::StrCat(what,
+                     ": the gateway does not rely on this store to enforce If-Match on a delete "
+                     "(Ceph RGW 16 ignores it), and does not emulate it with a check before the "
+                     "delete, which another writer could race; if the store does (AWS S3), run the "
+                     "gateway with --s3_store_conditions=all"));
+  }
   // Does the object exist? A GET of its first byte, not a HEAD: an error answer to a GET
   // names the error (NoSuchKey, or NoSuchBucket or a refused signature, which a HEAD's
   // bare 404 or 403 would hide). An empty object answers 416 to the range.
@@ -601,6 +663,7 @@ absl::Status S3Upstream::Delete(const CallContext& context, absl::string_view ke
   request.bucket = location->bucket;
   request.key = location->key;
   request.headers.Add("Range", "bytes=0-0");
+  if (!spec.if_match.empty()) request.headers.Add("If-Match", Quote(spec.if_match));
   absl::StatusOr<BufferedResponse> probe = Exchange(context, request);
   if (!probe.ok()) return probe.status();
   if (!IsSuccess(probe->status) && probe->status != 416) {
@@ -608,12 +671,65 @@ absl::Status S3Upstream::Delete(const CallContext& context, absl::string_view ke
   }
   request.method = "DELETE";
   request.headers.Clear();
+  // The delete itself carries the condition, so that a write between the two requests
+  // cannot slip through.
+  if (!spec.if_match.empty()) request.headers.Add("If-Match", spec.if_match);
   absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
   if (!answer.ok()) return answer.status();
   if (!IsSuccess(answer->status)) {
     return ErrorFromAnswer(location->bucket, answer->status, answer->headers, answer->body, what);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<StoredObject> S3Upstream::Copy(const CallContext& context, const CopySpec& spec) {
+  absl::StatusOr<Location> source = Locate(context.tenant_id, spec.source_key);
+  if (!source.ok()) return source.status();
+  absl::StatusOr<Location> destination = Locate(context.tenant_id, spec.destination_key);
+  if (!destination.ok()) return destination.status();
+  // A source etag the store would not enforce is enforced by reading the source in ranges
+  // pinned to that version, which every store honours on GET.
+  if (!spec.source_if_match.empty() && !options_.store_enforces_all_conditions) {
+    return StreamedCopy(*this, context, spec);
+  }
+  absl::StatusOr<DownloadHead> head =
+      ReadHead(*this, context, spec.source_key, spec.source_if_match);
+  if (!head.ok()) return head.status();
+  if (head->object_size > options_.max_copy_object_bytes) {
+    return StreamedCopy(*this, context, spec);
+  }
+
+  S3Request request;
+  request.method = "PUT";
+  request.bucket = destination->bucket;
+  request.key = destination->key;
+  request.headers.Add("x-amz-copy-source",
+                      absl::StrCat("/", source->bucket, "/", EncodeS3KeyPath(source->key)));
+  request.headers.Add("x-amz-metadata-directive", "COPY");
+  // The version just read: its size and checksum are what the answer reports. Stores that
+  // ignore the header (Ceph RGW 16) copy whatever version is current.
+  if (!head->etag.empty()) request.headers.Add("x-amz-copy-source-if-match", Quote(head->etag));
+  const std::string what =
+      absl::StrCat("copy of ", Quote(spec.source_key), " to ", Quote(spec.destination_key));
+  absl::StatusOr<std::string> etag =
+      RetryCall(retry_, clock_, context, [&]() -> absl::StatusOr<std::string> {
+        absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+        if (!answer.ok()) return answer.status();
+        if (!IsSuccess(answer->status)) {
+          return ErrorFromAnswer(destination->bucket, answer->status, answer->headers, answer->body,
+                                 what);
+        }
+        absl::StatusOr<DeferredResult> copied = ParseCopyObject(answer->body);
+        if (!copied.ok()) return copied.status();
+        if (copied->error.has_value()) {
+          // As for CompleteMultipartUpload: an error after the 200 is handled like a 500.
+          return ErrorFromAnswer(destination->bucket, 500, answer->headers, answer->body, what);
+        }
+        return copied->etag;
+      });
+  if (!etag.ok()) return etag.status();
+  return StoredObject{spec.destination_key, head->object_size, *std::move(etag),
+                      head->object_sha256};
 }
 
 absl::StatusOr<BufferedResponse> S3Upstream::ProbeBucket(const CallContext& context) {
@@ -642,7 +758,8 @@ absl::StatusOr<UpstreamServerInfo> S3Upstream::GetServerInfo(const CallContext& 
   info.dialect = "s3";
   info.status = "ok";
   info.version = std::string(answer->headers.Get("Server").value_or(""));
-  info.capabilities = {"stat", "user_metadata", "delimiter"};
+  info.capabilities = {"stat", "user_metadata", "delimiter", "copy", "conditional_upload"};
+  if (options_.store_enforces_all_conditions) info.capabilities.push_back("conditional_delete");
   return info;
 }
 

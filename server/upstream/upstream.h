@@ -59,6 +59,14 @@ struct UploadSpec {
   // the bytes do not match, so the upstream never completes such an upload.
   std::string sha256;
   std::map<std::string, std::string> metadata;
+  // Preconditions the store must enforce in the write itself (storage.proto, ObjectSpec):
+  // "*" to create only, or the etag of the one version to replace; empty for none. An
+  // upstream that cannot enforce one refuses the upload (UNIMPLEMENTED) before storing
+  // anything.
+  std::string if_none_match;
+  std::string if_match;
+
+  bool conditional() const { return !if_none_match.empty() || !if_match.empty(); }
 };
 
 // What the upstream stored.
@@ -67,6 +75,23 @@ struct StoredObject {
   int64_t size = 0;
   // As the upstream reported it; empty when it did not.
   std::string etag;
+  // The SHA-256 stored with the object, where the layer that stored it knows it; empty
+  // otherwise.
+  std::string sha256;
+};
+
+struct DeleteSpec {
+  std::string key;
+  // Delete only if the object's etag is this one (If-Match); empty for any version.
+  std::string if_match;
+};
+
+// A copy from one key of the caller's tenant to another.
+struct CopySpec {
+  std::string source_key;
+  std::string destination_key;
+  // Copy only if the source's etag is this one; empty for any version.
+  std::string source_if_match;
 };
 
 struct DownloadSpec {
@@ -167,7 +192,11 @@ class Upstream {
 
   virtual absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) = 0;
 
-  virtual absl::Status Delete(const CallContext& context, absl::string_view key) = 0;
+  virtual absl::Status Delete(const CallContext& context, const DeleteSpec& spec) = 0;
+
+  // Copies an object with its content type, metadata and stored checksum; the destination
+  // appears whole or not at all.
+  virtual absl::StatusOr<StoredObject> Copy(const CallContext& context, const CopySpec& spec) = 0;
 
   // Liveness and readiness probes; OK when the upstream answered as healthy.
   virtual absl::Status CheckLive(const CallContext& context) = 0;

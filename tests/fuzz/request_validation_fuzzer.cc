@@ -2,6 +2,7 @@
 // and common/validation.h) the way requests arrive: serialized protobuf bytes,
 // parsed, then validated. Input: one letter picking the message, then its bytes:
 //   'U' ObjectSpec   'D' DownloadRequest   'L' ListRequest   'X' DeleteRequest
+//   'C' CopyRequest
 //   'T' a raw x-tenant-id value (gRPC metadata, not protobuf)
 
 #include <cstddef>
@@ -104,8 +105,20 @@ void CheckListRequest(absl::string_view bytes) {
 void CheckDeleteRequest(absl::string_view bytes) {
   storage::v1::DeleteRequest message;
   if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return;
-  const absl::Status status = ValidateDeleteRequest(message);
-  FUZZ_CHECK(status.ok() == IsValidKey(message.key()));
+  const absl::StatusOr<DeleteSpec> spec = ValidateDeleteRequest(message);
+  if (!spec.ok()) return;
+  FUZZ_CHECK(IsValidKey(spec->key));
+  // Sent upstream as If-Match: nothing may end the header or the quoted etag.
+  FUZZ_CHECK(spec->if_match.find_first_of("\r\n\"", 0) == std::string::npos);
+}
+
+void CheckCopyRequest(absl::string_view bytes) {
+  storage::v1::CopyRequest message;
+  if (!message.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) return;
+  const absl::StatusOr<CopySpec> spec = ValidateCopyRequest(message);
+  if (!spec.ok()) return;
+  FUZZ_CHECK(IsValidKey(spec->source_key) && IsValidKey(spec->destination_key));
+  FUZZ_CHECK(spec->source_if_match.find_first_of("\r\n\"", 0) == std::string::npos);
 }
 
 void CheckTenantId(absl::string_view tenant_id) {
@@ -141,6 +154,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 'L':
       objgate::CheckListRequest(bytes);
+      break;
+    case 'C':
+      objgate::CheckCopyRequest(bytes);
       break;
     case 'X':
       objgate::CheckDeleteRequest(bytes);

@@ -48,7 +48,7 @@ void CheckInitiate(absl::string_view body) {
 }
 
 void CheckComplete(absl::string_view body) {
-  absl::StatusOr<CompleteMultipartUploadAnswer> answer = ParseCompleteMultipartUpload(body);
+  absl::StatusOr<DeferredResult> answer = ParseCompleteMultipartUpload(body);
   if (!answer.ok()) return;
   if (answer->error) {
     FUZZ_CHECK(!answer->error->code.empty());

@@ -34,6 +34,8 @@ UploadOutcome Upload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
   spec->mutable_metadata()->insert(options.metadata.begin(), options.metadata.end());
   if (options.declared_size) spec->set_size(*options.declared_size);
   spec->set_sha256(options.sha256);
+  spec->set_if_none_match(options.if_none_match);
+  spec->set_if_match(options.if_match);
   bool open = writer->Write(message);
   for (size_t offset = 0; open && offset < data.size(); offset += options.chunk_bytes) {
     message.set_data(data.substr(offset, options.chunk_bytes));
@@ -94,8 +96,7 @@ ListOutcome List(v1::ObjectStorage::Stub& stub, const std::string& tenant,
       keys.push_back(entry.key());
       outcome.keys.push_back(entry.key());
     }
-    outcome.prefixes.insert(outcome.prefixes.end(), page.prefixes().begin(),
-                            page.prefixes().end());
+    outcome.prefixes.insert(outcome.prefixes.end(), page.prefixes().begin(), page.prefixes().end());
     outcome.page_items.push_back(page.entries_size() + page.prefixes_size());
     outcome.pages.push_back(std::move(keys));
   }

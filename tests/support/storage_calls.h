@@ -40,6 +40,9 @@ struct UploadOptions {
   std::string sha256;
   std::string content_type;
   std::map<std::string, std::string> metadata;
+  // ObjectSpec's conditions.
+  std::string if_none_match;
+  std::string if_match;
   // Ends the stream with finish_write, as a well-behaved caller does; false sends the data
   // and closes, as a stream that broke would look to the gateway.
   bool finish_write = true;

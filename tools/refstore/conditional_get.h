@@ -27,7 +27,8 @@ struct RangeDecision {
 // uses another unit or asks for several ranges is ignored and the whole object sent.
 RangeDecision DecideRange(std::optional<absl::string_view> range_header, uint64_t size);
 
-// True if the If-Match value admits an object whose ETag is `etag` (unquoted). Accepts
+// True if the If-Match value admits an object whose ETag is `etag` (unquoted); also the
+// If-Match of conditional uploads and deletes (ObjectStore). Accepts
 // "*", lists, and entity tags with or without quotes; weak tags never match.
 bool IfMatchAllows(absl::string_view if_match, absl::string_view etag);
 

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/sha256.h"
 #include "common/validation.h"
+#include "tools/refstore/conditional_get.h"
 
 namespace objgate::refstore {
 namespace {
@@ -113,6 +114,30 @@ absl::Status CheckPutOptions(const PutOptions& options) {
 
 absl::Status ObjectNotFound(absl::string_view key) {
   return absl::NotFoundError(absl::StrCat("object ", key, " not found"));
+}
+
+// Whether `if_match`, if given, admits the object `key` holds now (null when none).
+absl::Status CheckIfMatch(absl::string_view key, const ObjectInfo* current,
+                          const std::optional<std::string>& if_match) {
+  if (!if_match.has_value()) return absl::OkStatus();
+  if (current == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("If-Match: object ", key, " does not exist"));
+  }
+  if (!IfMatchAllows(*if_match, current->sha256)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "If-Match does not match the ETag \"", current->sha256, "\" of object ", key));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPutConditions(absl::string_view key, const ObjectInfo* current,
+                                const PutOptions& options) {
+  if (options.if_none_match_any && current != nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("If-None-Match: object ", key, " already exists"));
+  }
+  return CheckIfMatch(key, current, options.if_match);
 }
 
 absl::Status ValidateTenantAndKey(absl::string_view tenant, absl::string_view key) {
@@ -260,6 +285,14 @@ std::optional<uint64_t> ObjectStore::QuotaRoom(absl::string_view tenant,
   return used >= options_.quota_bytes ? 0 : options_.quota_bytes - used;
 }
 
+const ObjectInfo* ObjectStore::FindObject(absl::string_view tenant,
+                                          absl::string_view key) const {
+  auto tenant_it = tenants_.find(tenant);
+  if (tenant_it == tenants_.end()) return nullptr;
+  auto it = tenant_it->second.objects.find(key);
+  return it == tenant_it->second.objects.end() ? nullptr : &it->second;
+}
+
 absl::Status ObjectStore::CheckSize(absl::string_view tenant, absl::string_view key,
                                     uint64_t size) const {
   if (options_.max_object_bytes != 0 && size > options_.max_object_bytes) {
@@ -325,8 +358,11 @@ absl::StatusOr<ObjectInfo> ObjectStore::Put(absl::string_view tenant, absl::stri
 
   {
     absl::MutexLock lock(&mu_);
+    // Checked here, not before the body streamed, so that no other write of the key can
+    // come between the check and the rename.
+    status = CheckPutConditions(key, FindObject(tenant, key), options);
     // Other uploads may have used the quota while this one streamed.
-    status = CheckSize(tenant, key, size);
+    if (status.ok()) status = CheckSize(tenant, key, size);
     if (status.ok()) status = temp->Commit(ObjectPath(tenant, key));
     if (!status.ok()) return status;
     Tenant& entry = tenants_[tenant];
@@ -358,7 +394,8 @@ absl::StatusOr<ObjectReader> ObjectStore::Get(absl::string_view tenant,
   return ObjectReader(fd, it->second);
 }
 
-absl::Status ObjectStore::Delete(absl::string_view tenant, absl::string_view key) {
+absl::Status ObjectStore::Delete(absl::string_view tenant, absl::string_view key,
+                                const DeleteOptions& options) {
   absl::Status status = ValidateTenantAndKey(tenant, key);
   if (!status.ok()) return status;
   {
@@ -368,6 +405,8 @@ absl::Status ObjectStore::Delete(absl::string_view tenant, absl::string_view key
     Tenant& entry = tenant_it->second;
     auto it = entry.objects.find(key);
     if (it == entry.objects.end()) return ObjectNotFound(key);
+    status = CheckIfMatch(key, &it->second, options.if_match);
+    if (!status.ok()) return status;
     const std::string path = ObjectPath(tenant, key);
     if (unlink(path.c_str()) != 0) return ErrnoError("unlink", path);
     entry.bytes -= it->second.size;

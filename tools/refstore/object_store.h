@@ -40,6 +40,20 @@ struct PutOptions {
   // The size the sender announced, so that a too-large upload fails before its bytes
   // are read. The bytes that actually arrive are what counts.
   std::optional<uint64_t> declared_size;
+  // Conditional writes, checked against the version the upload would replace at the
+  // moment it commits, under the same lock, so that two creators of one key cannot both
+  // succeed. FAILED_PRECONDITION, and nothing stored, when one does not hold.
+  // Store only if the key holds no object (If-None-Match: *).
+  bool if_none_match_any = false;
+  // Store only if the key holds an object whose SHA-256 this If-Match value admits (see
+  // IfMatchAllows); a missing object fails it too.
+  std::optional<std::string> if_match;
+};
+
+struct DeleteOptions {
+  // Delete only if the object's SHA-256 is admitted by this If-Match value, checked
+  // atomically with the delete; FAILED_PRECONDITION otherwise. NOT_FOUND still comes first.
+  std::optional<std::string> if_match;
 };
 
 struct ListOptions {
@@ -89,11 +103,13 @@ class ObjectReader {
 // no partial object; the file carries its own key and metadata (see object_file.h).
 // Files are named by the SHA-256 of the key, so no key can name a path. A sorted index
 // per tenant, rebuilt from disk by Open, answers listings. With concurrent uploads of
-// one key, the last to finish wins.
+// one key, the last to finish wins, unless they are conditional (PutOptions), whose
+// conditions are checked against the version they would replace.
 //
 // Errors: INVALID_ARGUMENT for a bad tenant, key, listing option or checksum mismatch,
-// NOT_FOUND, RESOURCE_EXHAUSTED for the quota, OUT_OF_RANGE for the size limit, the
-// body's own error if it breaks, INTERNAL for the disk.
+// NOT_FOUND, FAILED_PRECONDITION for a condition that does not hold, RESOURCE_EXHAUSTED
+// for the quota, OUT_OF_RANGE for the size limit, the body's own error if it breaks,
+// INTERNAL for the disk.
 class ObjectStore {
  public:
   // Takes an exclusive lock on the directory, removes uploads that a crash interrupted
@@ -107,7 +123,8 @@ class ObjectStore {
   absl::StatusOr<ObjectInfo> Put(absl::string_view tenant, absl::string_view key,
                                  ByteSource& body, const PutOptions& options);
   absl::StatusOr<ObjectReader> Get(absl::string_view tenant, absl::string_view key) const;
-  absl::Status Delete(absl::string_view tenant, absl::string_view key);
+  absl::Status Delete(absl::string_view tenant, absl::string_view key,
+                      const DeleteOptions& options = {});
   absl::StatusOr<ListResult> List(absl::string_view tenant, const ListOptions& options) const;
   StoreStats Stats() const;
 
@@ -124,6 +141,9 @@ class ObjectStore {
   absl::Status EnsureTenant(absl::string_view tenant) ABSL_LOCKS_EXCLUDED(mu_);
   // Bytes the tenant may still add by writing `key`, or nullopt without a quota.
   std::optional<uint64_t> QuotaRoom(absl::string_view tenant, absl::string_view key) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The object `key` holds now, or null.
+  const ObjectInfo* FindObject(absl::string_view tenant, absl::string_view key) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status CheckSize(absl::string_view tenant, absl::string_view key, uint64_t size) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

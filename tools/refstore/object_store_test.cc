@@ -6,6 +6,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -380,6 +381,116 @@ TEST_F(ObjectStoreTest, ConcurrentWritersToOneKeyLeaveReadersOneWholeVersion) {
 
   EXPECT_EQ(torn_reads, 0);
   EXPECT_GT(reads, 0);
+  EXPECT_EQ(store->Stats().objects, 1u);
+  EXPECT_EQ(store->Stats().bytes, kObjectBytes);
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+}
+
+TEST_F(ObjectStoreTest, CreateOnlyPutStoresANewKeyAndRefusesAnExistingOne) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  PutOptions create_only;
+  create_only.if_none_match_any = true;
+  absl::StatusOr<ObjectInfo> created = Put(*store, "t1", "k", "first", create_only);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->sha256, Sha256::Hex("first"));
+
+  absl::Status refused = Put(*store, "t1", "k", "second", create_only).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("object k already exists"));
+  EXPECT_EQ(Download(*store, "t1", "k"), "first");
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+  EXPECT_EQ(store->Stats().bytes, 5u);
+  // The key is taken per tenant, and an unconditional upload still replaces it.
+  EXPECT_TRUE(Put(*store, "t2", "k", "other tenant", create_only).ok());
+  EXPECT_TRUE(Put(*store, "t1", "k", "third").ok());
+  EXPECT_EQ(Download(*store, "t1", "k"), "third");
+}
+
+TEST_F(ObjectStoreTest, IfMatchPutReplacesOnlyTheVersionItNames) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  PutOptions on_missing;
+  on_missing.if_match = "*";
+  absl::Status missing = Put(*store, "t1", "k", "never", on_missing).status();
+  EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(missing.message()), HasSubstr("does not exist"));
+  EXPECT_EQ(store->Get("t1", "k").status().code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(Put(*store, "t1", "k", "v1").ok());
+  PutOptions wrong;
+  wrong.if_match = absl::StrCat("\"", Sha256::Hex("v0"), "\"");
+  absl::Status refused = Put(*store, "t1", "k", "v2", wrong).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()), HasSubstr(Sha256::Hex("v1")));
+  EXPECT_EQ(Download(*store, "t1", "k"), "v1");
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+
+  // Quoted, bare, in a list, or "*": each admits the current version.
+  const std::vector<std::pair<std::string, std::string>> steps = {
+      {absl::StrCat("\"", Sha256::Hex("v1"), "\""), "v2"},
+      {Sha256::Hex("v2"), "v3"},
+      {absl::StrCat("\"", Sha256::Hex("v0"), "\", \"", Sha256::Hex("v3"), "\""), "v4"},
+      {"*", "v5"},
+  };
+  for (const auto& [if_match, bytes] : steps) {
+    PutOptions right;
+    right.if_match = if_match;
+    absl::StatusOr<ObjectInfo> replaced = Put(*store, "t1", "k", bytes, right);
+    EXPECT_TRUE(replaced.ok()) << if_match << ": " << replaced.status();
+  }
+  EXPECT_EQ(Download(*store, "t1", "k"), "v5");
+}
+
+TEST_F(ObjectStoreTest, DeleteIfMatchRemovesOnlyTheVersionItNames) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  DeleteOptions on_missing;
+  on_missing.if_match = "*";
+  EXPECT_EQ(store->Delete("t1", "k", on_missing).code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(Put(*store, "t1", "k", "v1").ok());
+  DeleteOptions wrong;
+  wrong.if_match = Sha256::Hex("v0");
+  EXPECT_EQ(store->Delete("t1", "k", wrong).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Download(*store, "t1", "k"), "v1");
+
+  DeleteOptions right;
+  right.if_match = absl::StrCat("\"", Sha256::Hex("v1"), "\"");
+  EXPECT_TRUE(store->Delete("t1", "k", right).ok());
+  EXPECT_EQ(store->Get("t1", "k").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->Delete("t1", "k", right).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->Stats().objects, 0u);
+}
+
+TEST_F(ObjectStoreTest, ConcurrentCreateOnlyPutsOfOneKeyHaveExactlyOneWinner) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  constexpr int kWriters = 8;
+  constexpr size_t kObjectBytes = 200000;
+  std::atomic<int> ready{0};
+  std::vector<absl::Status> results(kWriters);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      StringSource source(std::string(kObjectBytes, static_cast<char>('a' + w)), 8192);
+      PutOptions create_only;
+      create_only.if_none_match_any = true;
+      // All start together, so that their uploads overlap.
+      ++ready;
+      while (ready < kWriters) std::this_thread::yield();
+      results[w] = store->Put("t1", "new", source, create_only).status();
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+
+  std::vector<int> winners;
+  for (int w = 0; w < kWriters; ++w) {
+    if (results[w].ok()) {
+      winners.push_back(w);
+    } else {
+      EXPECT_EQ(results[w].code(), absl::StatusCode::kFailedPrecondition) << results[w];
+    }
+  }
+  ASSERT_EQ(winners.size(), 1u);
+  EXPECT_EQ(Download(*store, "t1", "new"),
+            std::string(kObjectBytes, static_cast<char>('a' + winners[0])));
   EXPECT_EQ(store->Stats().objects, 1u);
   EXPECT_EQ(store->Stats().bytes, kObjectBytes);
   EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());

@@ -35,6 +35,11 @@ ABSL_FLAG(bool, list_pagination, true,
           "them as the published reference server does, which the dialect allows: prefix and "
           "max_keys honoured, start_after ignored, nothing said of what follows; for testing "
           "clients against such stores.");
+ABSL_FLAG(bool, conditional_writes, true,
+          "Enforce If-None-Match: * and If-Match on uploads and If-Match on deletes (412 when "
+          "refused) and declare \"conditional_writes\" in GET /. false ignores those headers "
+          "and declares nothing, as the published reference server does; for testing that "
+          "clients refuse conditional writes to such stores.");
 ABSL_FLAG(int, max_connections, 256,
           "Connections served at once; more clients wait to be accepted. Each takes a "
           "thread.");
@@ -79,6 +84,7 @@ int Run() {
 
   RestHandlerOptions handler_options;
   handler_options.list_pagination = absl::GetFlag(FLAGS_list_pagination);
+  handler_options.conditional_writes = absl::GetFlag(FLAGS_conditional_writes);
   RestHandler handler(**store, handler_options);
   absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
       server_options, [&handler](const RequestHead& request, BodyReader& body,

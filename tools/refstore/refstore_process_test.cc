@@ -399,6 +399,92 @@ TEST_F(RefstoreProcessTest, ConcurrentWritersToOneKeyLeaveReadersOneWholeVersion
   EXPECT_EQ(Json(Get("/list"))["count"], 1);
 }
 
+TEST_F(RefstoreProcessTest, InfoDeclaresConditionalWrites) {
+  EXPECT_EQ(Json(Get("/", {}))["capabilities"], nlohmann::json::array({"conditional_writes"}));
+}
+
+TEST_F(RefstoreProcessTest, CreateOnlyUploadGets412WhenTheKeyExists) {
+  HeaderList create_only = Tenant();
+  create_only.emplace_back("If-None-Match", "*");
+  ASSERT_EQ(Put(Upload("once"), "first", create_only).status, 200);
+  HttpResponse refused = Put(Upload("once"), "second", create_only);
+  EXPECT_EQ(refused.status, 412);
+  EXPECT_THAT(Json(refused)["error"].get<std::string>(), HasSubstr("once already exists"));
+  HttpResponse posted = Call(HttpCall{"POST", Upload("once"), create_only, "third"});
+  EXPECT_EQ(posted.status, 412);
+  EXPECT_EQ(Get(Download("once")).body, "first");
+}
+
+TEST_F(RefstoreProcessTest, IfMatchUploadReplacesTheNamedVersionAndOtherwiseGets412) {
+  HeaderList any = Tenant();
+  any.emplace_back("If-Match", "*");
+  EXPECT_EQ(Put(Upload("k"), "never", any).status, 412);
+  EXPECT_EQ(Get(Download("k")).status, 404);
+
+  const std::string first_etag = Json(Put(Upload("k"), "v1"))["etag"];
+  HeaderList stale = Tenant();
+  stale.emplace_back("If-Match", "\"" + Sha256::Hex("v0") + "\"");
+  HttpResponse refused = Put(Upload("k"), "v2", stale);
+  EXPECT_EQ(refused.status, 412);
+  EXPECT_TRUE(Json(refused).contains("error"));
+  EXPECT_EQ(Get(Download("k")).body, "v1");
+
+  HeaderList current = Tenant();
+  current.emplace_back("If-Match", "\"" + first_etag + "\"");
+  EXPECT_EQ(Put(Upload("k"), "v2", current).status, 200);
+  EXPECT_EQ(Get(Download("k")).body, "v2");
+}
+
+TEST_F(RefstoreProcessTest, IfNoneMatchOtherThanStarGets400AndStoresNothing) {
+  for (const char* value : {"\"abc\"", "abc", "*, \"abc\""}) {
+    HeaderList headers = Tenant();
+    headers.emplace_back("If-None-Match", value);
+    HttpResponse refused = Put(Upload("k"), "bytes", headers);
+    EXPECT_EQ(refused.status, 400) << value;
+    EXPECT_TRUE(Json(refused).contains("error")) << refused.body;
+  }
+  EXPECT_EQ(Get(Download("k")).status, 404);
+}
+
+TEST_F(RefstoreProcessTest, IfMatchDeleteAnswers204WhenMatchedAnd412Otherwise) {
+  const std::string etag = Json(Put(Upload("k"), "v1"))["etag"];
+  HeaderList stale = Tenant();
+  stale.emplace_back("If-Match", "\"" + Sha256::Hex("v0") + "\"");
+  HttpResponse refused = Delete(DeleteTarget("k"), stale);
+  EXPECT_EQ(refused.status, 412);
+  EXPECT_TRUE(Json(refused).contains("error"));
+  EXPECT_EQ(Get(Download("k")).body, "v1");
+
+  HeaderList current = Tenant();
+  current.emplace_back("If-Match", "\"" + etag + "\"");
+  HttpResponse deleted = Delete(DeleteTarget("k"), current);
+  EXPECT_EQ(deleted.status, 204);
+  EXPECT_EQ(Get(Download("k")).status, 404);
+  EXPECT_EQ(Delete(DeleteTarget("k"), current).status, 404);
+}
+
+TEST_F(RefstoreProcessTest, WithoutConditionalWritesNothingIsDeclaredAndTheHeadersAreIgnored) {
+  Start({"--conditional_writes=false"});
+  const nlohmann::json info = Json(Get("/", {}));
+  EXPECT_EQ(info["status"], "ok");
+  EXPECT_FALSE(info.contains("capabilities")) << info.dump();
+
+  HeaderList create_only = Tenant();
+  create_only.emplace_back("If-None-Match", "*");
+  ASSERT_EQ(Put(Upload("k"), "first", create_only).status, 200);
+  EXPECT_EQ(Put(Upload("k"), "second", create_only).status, 200);
+  EXPECT_EQ(Get(Download("k")).body, "second");
+  HeaderList bad_if_none_match = Tenant();
+  bad_if_none_match.emplace_back("If-None-Match", "\"abc\"");
+  EXPECT_EQ(Put(Upload("k"), "third", bad_if_none_match).status, 200);
+  HeaderList stale = Tenant();
+  stale.emplace_back("If-Match", "\"" + Sha256::Hex("v0") + "\"");
+  EXPECT_EQ(Put(Upload("k"), "fourth", stale).status, 200);
+  EXPECT_EQ(Get(Download("k")).body, "fourth");
+  EXPECT_EQ(Delete(DeleteTarget("k"), stale).status, 204);
+  EXPECT_EQ(Get(Download("k")).status, 404);
+}
+
 TEST_F(RefstoreProcessTest, MetricsCountRequestsByRouteAndStatus) {
   ASSERT_EQ(Put(Upload("k"), "12345").status, 200);
   ASSERT_EQ(Get(Download("missing")).status, 404);
@@ -434,11 +520,13 @@ TEST(RefstoreEnvironmentTest, EnvironmentVariablesStandInForFlags) {
   options.binary = "tools/refstore/refstore";
   options.env = {{"REFSTORE_LISTEN", "127.0.0.1:0"},
                  {"REFSTORE_DATA_DIR", dir.Sub("from-env")},
-                 {"REFSTORE_MAX_OBJECT_BYTES", "3"}};
+                 {"REFSTORE_MAX_OBJECT_BYTES", "3"},
+                 {"REFSTORE_CONDITIONAL_WRITES", "false"}};
   absl::StatusOr<std::unique_ptr<Subprocess>> server = Subprocess::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   HttpClient client((*server)->address());
   EXPECT_EQ(client.Put(Upload("k"), "1234", Tenant())->status, 413);
+  EXPECT_FALSE(Json(*client.Get("/", {})).contains("capabilities"));
   EXPECT_TRUE(std::filesystem::is_directory(dir.Sub("from-env/tenants")));
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -97,6 +98,7 @@ int HttpStatusForError(absl::StatusCode code) {
   switch (code) {
     case absl::StatusCode::kInvalidArgument: return 400;
     case absl::StatusCode::kNotFound: return 404;
+    case absl::StatusCode::kFailedPrecondition: return 412;  // A conditional write refused.
     case absl::StatusCode::kResourceExhausted: return 403;  // The quota, as the API has it.
     case absl::StatusCode::kOutOfRange: return 413;
     case absl::StatusCode::kDeadlineExceeded: return 408;
@@ -135,8 +137,13 @@ void RestHandler::Handle(const RequestHead& request, BodyReader& body,
 }
 
 void RestHandler::ServeInfo(const RequestHead&, BodyReader&, ResponseWriter& response) {
-  SendJson(response, 200,
-           {{"status", "ok"}, {"version", "3.0.0-refstore"}, {"performance", "100x"}});
+  nlohmann::json info = {
+      {"status", "ok"}, {"version", "3.0.0-refstore"}, {"performance", "100x"}};
+  // Absent, as from the published server, when there is nothing to declare.
+  if (options_.conditional_writes) {
+    info["capabilities"] = nlohmann::json::array({"conditional_writes"});
+  }
+  SendJson(response, 200, info);
 }
 
 void RestHandler::ServeUpload(const RequestHead& request, BodyReader& body,
@@ -150,6 +157,17 @@ void RestHandler::ServeUpload(const RequestHead& request, BodyReader& body,
     options.expected_sha256 = std::string(*sha256);
   }
   options.declared_size = body.declared_size();
+  if (options_.conditional_writes) {
+    if (auto if_none_match = request.headers.Get("If-None-Match")) {
+      // Only "*" (create-only) makes sense for a write; an etag list would mean "replace
+      // unless it is this version", which the dialect does not offer.
+      if (absl::StripAsciiWhitespace(*if_none_match) != "*") {
+        return SendError(response, 400, "If-None-Match on an upload must be \"*\"");
+      }
+      options.if_none_match_any = true;
+    }
+    if (auto if_match = request.headers.Get("If-Match")) options.if_match = std::string(*if_match);
+  }
   absl::StatusOr<ObjectInfo> info = store_.Put(*tenant, *key, body, options);
   if (!info.ok()) return SendError(response, info.status());
   SendJson(response, 200,
@@ -216,7 +234,11 @@ void RestHandler::ServeDelete(const RequestHead& request, BodyReader&,
                               ResponseWriter& response) {
   absl::StatusOr<std::string> tenant = RequireTenant(request);
   absl::StatusOr<std::string> key = tenant.ok() ? RequireKey(request) : tenant.status();
-  absl::Status deleted = key.ok() ? store_.Delete(*tenant, *key) : key.status();
+  DeleteOptions options;
+  if (options_.conditional_writes) {
+    if (auto if_match = request.headers.Get("If-Match")) options.if_match = std::string(*if_match);
+  }
+  absl::Status deleted = key.ok() ? store_.Delete(*tenant, *key, options) : key.status();
   if (!deleted.ok()) return SendError(response, deleted);
   response.Send(204, {}, "").IgnoreError();
 }

@@ -16,15 +16,20 @@ struct RestHandlerOptions {
   // honours prefix and max_keys, ignores start_after, says nothing of what follows, and
   // answers the whole listing when no max_keys is given.
   bool list_pagination = true;
+  // Enforce If-None-Match: * and If-Match on uploads and If-Match on deletes, and declare
+  // "conditional_writes" in the server info. Without it, the store ignores those headers,
+  // as the published reference server does.
+  bool conditional_writes = true;
 };
 
 // Serves the REST dialect of server/upstream/rest_dialect.md, every optional capability
 // included, from an ObjectStore:
 //
-//   GET /                      server info
-//   PUT|POST /upload?key=K     Content-Length or chunked; X-Checksum-SHA256 verified
+//   GET /                      server info, "capabilities": ["conditional_writes"]
+//   PUT|POST /upload?key=K     Content-Length or chunked; X-Checksum-SHA256 verified;
+//                              If-None-Match: * and If-Match (412)
 //   GET|HEAD /download?key=K   Range (206/416), If-Match (412), ETag, X-Checksum-SHA256
-//   DELETE /delete?key=K       204
+//   DELETE /delete?key=K       204; If-Match (412)
 //   GET /list?prefix=&start_after=&max_keys=   paginated, max_keys at most 1000
 //   GET /minio/health/live, /minio/health/ready, /metrics
 //

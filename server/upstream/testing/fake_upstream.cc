@@ -199,7 +199,7 @@ absl::StatusOr<StoredObject> FakeUpstream::Upload(const CallContext& context,
     return End<Result>(absl::InvalidArgumentError(
         absl::StrCat("upload of ", Quoted(spec.key), ": the body does not match its SHA-256")));
   }
-  StoredObject stored{spec.key, static_cast<int64_t>(data.size()), sha256.substr(0, 16)};
+  StoredObject stored{spec.key, static_cast<int64_t>(data.size()), sha256.substr(0, 16), sha256};
   Object object;
   object.data = std::move(data);
   object.etag = stored.etag;
@@ -207,7 +207,10 @@ absl::StatusOr<StoredObject> FakeUpstream::Upload(const CallContext& context,
   object.content_type = spec.content_type.empty() ? "application/octet-stream" : spec.content_type;
   object.metadata = spec.metadata;
   object.last_modified = absl::Now();
-  PutObject(context.tenant_id, spec.key, std::move(object));
+  if (absl::Status stored_if = StoreIf(context.tenant_id, spec, std::move(object));
+      !stored_if.ok()) {
+    return End<Result>(stored_if);
+  }
   if (fault) return End<Result>(fault->status);
   bool etags;
   {
@@ -216,6 +219,24 @@ absl::StatusOr<StoredObject> FakeUpstream::Upload(const CallContext& context,
   }
   if (!etags) stored.etag.clear();
   return End<Result>(std::move(stored));
+}
+
+absl::Status FakeUpstream::StoreIf(absl::string_view tenant_id, const UploadSpec& spec,
+                                   Object object) {
+  absl::MutexLock lock(&mu_);
+  TenantObjects& objects = tenants_[tenant_id];
+  auto existing = objects.find(spec.key);
+  if (spec.if_none_match == "*" && existing != objects.end()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("upload of ", Quoted(spec.key), ": the key exists (if_none_match)"));
+  }
+  if (!spec.if_match.empty() &&
+      (existing == objects.end() || existing->second.etag != spec.if_match)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("upload of ", Quoted(spec.key), ": the etag differs (if_match)"));
+  }
+  objects[spec.key] = std::move(object);
+  return absl::OkStatus();
 }
 
 absl::Status FakeUpstream::Download(const CallContext& context, const DownloadSpec& spec,
@@ -318,21 +339,58 @@ ListPage FakeUpstream::ListStored(absl::string_view tenant_id, const ListQuery& 
   return page;
 }
 
-absl::Status FakeUpstream::Delete(const CallContext& context, absl::string_view key) {
+absl::Status FakeUpstream::Delete(const CallContext& context, const DeleteSpec& spec) {
   Call call{Op::kDelete};
-  call.key = std::string(key);
+  call.key = spec.key;
+  call.del = spec;
   std::optional<Fault> fault = Begin(std::move(call), context);
   if (fault && !fault->after_success) return End(fault->status);
   absl::Status status;
   {
     absl::MutexLock lock(&mu_);
     auto tenant = tenants_.find(context.tenant_id);
-    if (tenant == tenants_.end() || tenant->second.erase(std::string(key)) == 0) {
-      status = absl::NotFoundError(absl::StrCat("object ", Quoted(key), " not found"));
+    auto object =
+        tenant == tenants_.end() ? TenantObjects::iterator() : tenant->second.find(spec.key);
+    if (tenant == tenants_.end() || object == tenant->second.end()) {
+      status = absl::NotFoundError(absl::StrCat("object ", Quoted(spec.key), " not found"));
+    } else if (!spec.if_match.empty() && object->second.etag != spec.if_match) {
+      status = absl::FailedPreconditionError(
+          absl::StrCat("delete of ", Quoted(spec.key), ": the etag differs (if_match)"));
+    } else {
+      tenant->second.erase(object);
     }
   }
   if (fault) status = fault->status;
   return End(status);
+}
+
+absl::StatusOr<StoredObject> FakeUpstream::Copy(const CallContext& context, const CopySpec& spec) {
+  Call call{Op::kCopy};
+  call.key = spec.destination_key;
+  call.copy = spec;
+  std::optional<Fault> fault = Begin(std::move(call), context);
+  using Result = absl::StatusOr<StoredObject>;
+  if (fault && !fault->after_success) return End<Result>(fault->status);
+  Result stored = [&]() -> Result {
+    absl::MutexLock lock(&mu_);
+    TenantObjects& objects = tenants_[context.tenant_id];
+    auto source = objects.find(spec.source_key);
+    if (source == objects.end()) {
+      return absl::NotFoundError(absl::StrCat("object ", Quoted(spec.source_key), " not found"));
+    }
+    if (!spec.source_if_match.empty() && source->second.etag != spec.source_if_match) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("copy of ", Quoted(spec.source_key), ": the etag differs (if_match)"));
+    }
+    Object copy = source->second;
+    copy.last_modified = absl::Now();
+    StoredObject result{spec.destination_key, static_cast<int64_t>(copy.data.size()), copy.etag,
+                        copy.declared_sha256};
+    objects[spec.destination_key] = std::move(copy);
+    return result;
+  }();
+  if (stored.ok() && fault) return End<Result>(fault->status);
+  return End(std::move(stored));
 }
 
 absl::Status FakeUpstream::CheckLive(const CallContext& context) {

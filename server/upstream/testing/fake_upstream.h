@@ -32,7 +32,9 @@ namespace objgate {
 //   ... the download breaks after "he"; the retrying layer's resume asks for "llo".
 class FakeUpstream final : public Upstream {
  public:
-  enum class Op { kGetServerInfo, kUpload, kDownload, kList, kDelete, kCheckLive, kCheckReady };
+  enum class Op {
+    kGetServerInfo, kUpload, kDownload, kList, kDelete, kCopy, kCheckLive, kCheckReady
+  };
 
   // How one call fails.
   struct Fault {
@@ -60,11 +62,13 @@ class FakeUpstream final : public Upstream {
     Op op;
     std::string tenant_id;
     std::string request_id;
-    // Upload, Download and Delete.
+    // Upload, Download and Delete; Copy's destination.
     std::string key;
     UploadSpec upload;
     DownloadSpec download;
     ListQuery list;
+    DeleteSpec del;
+    CopySpec copy;
   };
 
   FakeUpstream() = default;
@@ -113,7 +117,8 @@ class FakeUpstream final : public Upstream {
   absl::Status Download(const CallContext& context, const DownloadSpec& spec,
                         DownloadSink& sink) override;
   absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;
-  absl::Status Delete(const CallContext& context, absl::string_view key) override;
+  absl::Status Delete(const CallContext& context, const DeleteSpec& spec) override;
+  absl::StatusOr<StoredObject> Copy(const CallContext& context, const CopySpec& spec) override;
   absl::Status CheckLive(const CallContext& context) override;
   absl::Status CheckReady(const CallContext& context) override;
 
@@ -127,6 +132,8 @@ class FakeUpstream final : public Upstream {
   T End(T result);
   // What the store holds for a listing query, paginated as the contract says.
   ListPage ListStored(absl::string_view tenant_id, const ListQuery& query) const;
+  // Stores `object` unless `spec`'s conditions refuse it, atomically.
+  absl::Status StoreIf(absl::string_view tenant_id, const UploadSpec& spec, Object object);
   absl::Status DoDownload(const CallContext& context, const DownloadSpec& spec, DownloadSink& sink,
                           const std::optional<Fault>& fault);
 
