@@ -247,6 +247,8 @@ absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key, Upl
     if (total) spec->set_size(*total);
     spec->set_sha256(body.sha256());
     for (const auto& [name, value] : options.metadata) (*spec->mutable_metadata())[name] = value;
+    spec->set_if_none_match(options.if_none_match);
+    spec->set_if_match(options.if_match);
 
     Sha256 hash;
     int64_t sent = 0;
@@ -272,6 +274,16 @@ absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key, Upl
       Report(options.progress, sent, total.value_or(-1));
     }
     absl::Status status = FromGrpc(writer->Finish());
+    if (absl::IsFailedPrecondition(status) && attempts > 1 &&
+        !(options.if_none_match.empty() && options.if_match.empty())) {
+      // A repeated conditional upload refused by what an earlier attempt, whose answer was
+      // lost, stored: it succeeded if the object now holds exactly these bytes.
+      const std::string sent_sha256 = hash.HexDigest();
+      absl::StatusOr<ObjectInfo> stored = Stat(key);
+      if (stored.ok() && stored->sha256 == sent_sha256 && stored->size == sent) {
+        return UploadResult{"uploaded", std::string(key), sent, sent_sha256, stored->etag};
+      }
+    }
     if (!status.ok()) return status;
     UploadResult result;
     result.key = response.key();
@@ -523,7 +535,7 @@ absl::StatusOr<ObjectInfo> Client::Stat(absl::string_view key) {
   });
 }
 
-absl::Status Client::Delete(absl::string_view key) {
+absl::Status Client::Delete(absl::string_view key, const DeleteOptions& options) {
   absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
   if (!stub.ok()) return stub.status();
   const absl::Time deadline = DeadlineFor(std::nullopt);
@@ -532,10 +544,32 @@ absl::Status Client::Delete(absl::string_view key) {
   return loop.Run([&]() -> absl::Status {
     v1::DeleteRequest request;
     request.set_key(std::string(key));
+    request.set_if_match(options.if_match);
     v1::DeleteResponse response;
     auto context = NewContext(deadline, /*with_tenant=*/true);
     absl::Status status = FromGrpc((*stub)->Delete(context.get(), request, &response));
     return OutcomeOfDelete(status, ++attempts > 1);
+  });
+}
+
+absl::StatusOr<CopyResult> Client::Copy(absl::string_view source_key,
+                                        absl::string_view destination_key,
+                                        const CopyOptions& options) {
+  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  const absl::Time deadline = DeadlineFor(std::nullopt);
+  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  // Repeating a copy writes the same destination again: safe to retry.
+  return loop.Run([&]() -> absl::StatusOr<CopyResult> {
+    v1::CopyRequest request;
+    request.set_source_key(std::string(source_key));
+    request.set_destination_key(std::string(destination_key));
+    request.set_source_if_match(options.source_if_match);
+    v1::CopyResponse response;
+    auto context = NewContext(deadline, /*with_tenant=*/true);
+    absl::Status status = FromGrpc((*stub)->Copy(context.get(), request, &response));
+    if (!status.ok()) return status;
+    return CopyResult{response.key(), response.size(), response.etag(), response.sha256()};
   });
 }
 

@@ -58,6 +58,33 @@ struct UploadOptions {
   ProgressCallback progress;
   // Overrides ClientConfig::timeout for this call.
   std::optional<absl::Duration> timeout;
+  // Conditional upload (ObjectSpec in proto/storage/v1/storage.proto): "*" stores the
+  // object only if the key is free; an etag replaces only that version. Refused with
+  // FAILED_PRECONDITION (IsFailedPrecondition), or UNIMPLEMENTED where the gateway's
+  // upstream cannot enforce it (ServerInfo::capabilities has "conditional_upload").
+  std::string if_none_match;
+  std::string if_match;
+};
+
+struct DeleteOptions {
+  // Delete only if the object's etag is this one (FAILED_PRECONDITION otherwise;
+  // UNIMPLEMENTED without the capability "conditional_delete").
+  std::string if_match;
+};
+
+struct CopyOptions {
+  // Copy only if the source's etag is this one (FAILED_PRECONDITION otherwise).
+  std::string source_if_match;
+};
+
+// What a copy stored.
+struct CopyResult {
+  std::string key;
+  int64_t size = 0;
+  std::string etag;
+  // The SHA-256 stored with the copy; empty when the source had none and the store copied
+  // it.
+  std::string sha256;
 };
 
 struct DownloadOptions {
@@ -123,7 +150,8 @@ struct ServerInfo {
   // What the gateway's upstream speaks: "rest" or "s3".
   std::string dialect;
   // What the gateway can do with its upstream beyond the basic calls: "stat",
-  // "user_metadata" (storage.proto, ServerInfo.capabilities).
+  // "user_metadata", "delimiter", "copy", "conditional_upload", "conditional_delete"
+  // (storage.proto, ServerInfo.capabilities).
   std::vector<std::string> capabilities;
 };
 
@@ -190,7 +218,12 @@ class Client {
   // content type, last modified, stored SHA-256 and user metadata.
   absl::StatusOr<ObjectInfo> Stat(absl::string_view key);
 
-  absl::Status Delete(absl::string_view key);
+  absl::Status Delete(absl::string_view key, const DeleteOptions& options = {});
+
+  // Copies an object to another key of this tenant, with its content type, metadata and
+  // stored SHA-256, without its bytes passing through the client (the Copy RPC).
+  absl::StatusOr<CopyResult> Copy(absl::string_view source_key, absl::string_view destination_key,
+                                  const CopyOptions& options = {});
 
   absl::StatusOr<ServerInfo> GetServerInfo();
 

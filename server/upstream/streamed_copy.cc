@@ -55,6 +55,11 @@ class WindowedSource : public ByteSource {
       first.length.reset();
       status = ReadWindow(first);
     }
+    if (absl::IsFailedPrecondition(status) && !spec_.source_if_match.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("copy of ", Quote(spec_.source_key), ": its etag is not ",
+                       Quote(spec_.source_if_match), " (source_if_match); nothing was copied"));
+    }
     if (!status.ok()) return status;
     head_ = *sink_head_;
     const bool one_window = head_.length == head_.object_size;
@@ -73,7 +78,7 @@ class WindowedSource : public ByteSource {
 
   absl::StatusOr<size_t> Read(absl::Span<char> buffer) override {
     if (used_ == window_.size()) {
-      if (position_ == head_.object_size) return Finish();
+      if (position_ == head_.object_size) return 0;
       const int64_t length = std::min(window_bytes_, head_.object_size - position_);
       DownloadSpec next{spec_.source_key, position_, length,
                         head_.etag.empty() ? spec_.source_if_match : head_.etag};
@@ -113,17 +118,20 @@ class WindowedSource : public ByteSource {
     }
     hash_.Update(window_);
     position_ += head.length;
+    // Checked before the last window's bytes go out: a consumer that stops at the size it
+    // was told never asks past them.
+    if (position_ == head_.object_size) return CheckWhole();
     return absl::OkStatus();
   }
 
-  absl::StatusOr<size_t> Finish() {
-    if (sha256_.empty()) sha256_ = hash_.HexDigest();
+  absl::Status CheckWhole() {
+    sha256_ = hash_.HexDigest();
     if (!head_.object_sha256.empty() && sha256_ != head_.object_sha256) {
       return absl::DataLossError(absl::StrCat(
           "copy of ", Quote(spec_.source_key), ": the source's bytes hash to ", sha256_,
           ", not to its stored SHA-256 ", head_.object_sha256, "; nothing was copied"));
     }
-    return 0;
+    return absl::OkStatus();
   }
 
   absl::Status Changed() const {

@@ -7,9 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -28,15 +28,14 @@ struct ShellRun {
 
 class CliTest : public SharedGatewayTest {
  protected:
-
   // Runs `script` in bash with $OBJGATE naming the CLI, and the gateway and a tenant of the
   // test's own in the environment.
   ShellRun Shell(const std::string& script) {
     const std::string tenant = TestTenant("cli-");
-    const std::string command = absl::StrCat(
-        "OBJGATE=", RunfilePath("tools/cli/objgate"), " OBJGATE_TARGET=",
-        harness().gateway().address(), " OBJGATE_TENANT=", tenant, " DIR=", dir_.path(),
-        " bash -o pipefail -c '", script, "' 2>&1");
+    const std::string command =
+        absl::StrCat("OBJGATE=", RunfilePath("tools/cli/objgate"),
+                     " OBJGATE_TARGET=", harness().gateway().address(), " OBJGATE_TENANT=", tenant,
+                     " DIR=", dir_.path(), " bash -o pipefail -c '", script, "' 2>&1");
     ShellRun run;
     FILE* pipe = popen(command.c_str(), "r");
     char buffer[4096];
@@ -101,8 +100,9 @@ TEST_F(CliTest, PutWithMetadataIsValidated) {
   ShellRun run = Shell("printf x | $OBJGATE put --metadata=oops - k");
   EXPECT_EQ(run.exit_code, 4) << run.output;
   EXPECT_THAT(run.output, HasSubstr("--metadata takes NAME=VALUE pairs, got \"oops\""));
-  run = Shell("printf x | $OBJGATE put --metadata=author=ada,run=42 - k 2>/dev/null && "
-              "$OBJGATE stat k");
+  run = Shell(
+      "printf x | $OBJGATE put --metadata=author=ada,run=42 - k 2>/dev/null && "
+      "$OBJGATE stat k");
   // The reference store keeps no metadata; it is accepted all the same.
   EXPECT_EQ(run.exit_code, 0) << run.output;
 }
@@ -119,7 +119,9 @@ TEST_F(CliTest, InfoAndHealth) {
   ShellRun run = Shell("$OBJGATE info && $OBJGATE health");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("Dialect:     rest\n"));
-  EXPECT_THAT(run.output, HasSubstr("Capabilities: stat delimiter\n"));
+  EXPECT_THAT(
+      run.output,
+      HasSubstr("Capabilities: stat delimiter copy conditional_upload conditional_delete\n"));
   EXPECT_THAT(run.output, HasSubstr("Status:      ok\n"));
   EXPECT_THAT(run.output, HasSubstr("Gateway:     "));
   EXPECT_THAT(run.output, HasSubstr("healthy\n"));
@@ -166,6 +168,29 @@ TEST_F(CliTest, EveryCommandHasHelp) {
   EXPECT_THAT(run.output, Not(HasSubstr("objgate: objgate")));
   EXPECT_THAT(run.output, Not(HasSubstr("No flags matched")));
   EXPECT_THAT(run.output, Not(HasSubstr("helpfull")));
+}
+
+TEST_F(CliTest, PutIfNoneMatchCreatesOnceThenExitsNine) {
+  ShellRun run = Shell(
+      "printf one | $OBJGATE put --if-none-match - k && "
+      "printf two | $OBJGATE put --if_none_match - k; echo exit=$? && $OBJGATE get k");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("exit=9"));
+  EXPECT_THAT(run.output, HasSubstr("precondition failed"));
+  EXPECT_THAT(run.output, HasSubstr("\none"));
+}
+
+TEST_F(CliTest, CpCopiesInsideTheStoreAndHonoursTheSourceEtag) {
+  ShellRun run = Shell(
+      "printf hello | $OBJGATE put --content-type=text/plain - a 2>/dev/null && "
+      "$OBJGATE cp a b && $OBJGATE get b && echo && $OBJGATE stat b | grep Content-Type && "
+      "$OBJGATE cp --if-match=stale a c; echo exit=$? && $OBJGATE get c; echo exit=$?");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr(absl::StrCat("copied a to b: 5 bytes, sha256 ", Sha256::Hex("hello"))));
+  EXPECT_THAT(run.output, HasSubstr("hello\nContent-Type:  text/plain\n"));
+  EXPECT_THAT(run.output, HasSubstr("exit=9"));
+  EXPECT_THAT(run.output, HasSubstr("exit=3"));
 }
 
 }  // namespace

@@ -1,12 +1,13 @@
 // objgate: the command line for the gateway, in the spirit of `mc` and `aws s3`.
 //
 //   objgate put FILE|- KEY      objgate get KEY [FILE|-]     objgate ls [PREFIX] [--long]
-//   objgate rm KEY...           objgate stat KEY             objgate info
-//   objgate health
+//   objgate rm KEY...           objgate stat KEY             objgate cp SRC DST
+//   objgate info                objgate health
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -42,6 +43,11 @@ ABSL_FLAG(std::string, delimiter, "",
 ABSL_FLAG(std::string, content_type, "", "put: the object's content type");
 ABSL_FLAG(std::vector<std::string>, metadata, {},
           "put: user metadata stored with the object, as NAME=VALUE,NAME=VALUE");
+ABSL_FLAG(bool, if_none_match, false,
+          "put: create only; fail (exit 9) if an object exists under the key");
+ABSL_FLAG(std::string, if_match, "",
+          "put, rm: only if the object's etag is this one; cp: only if the source's is "
+          "(exit 9 otherwise)");
 ABSL_FLAG(int64_t, offset, 0, "get: first byte to read");
 ABSL_FLAG(int64_t, limit, 0, "get: bytes to read; 0 reads to the end");
 
@@ -73,6 +79,7 @@ Commands:
   get KEY [FILE|-]      download to a file, or standard output
   ls [PREFIX]           list keys; --long adds size, date, etag; --delimiter=/ folders
   rm KEY...             delete objects
+  cp SRC DST            copy an object to another key, inside the store
   stat KEY              show an object's size, etag, type, date, SHA-256, metadata
   info                  show the server's dialect, status, versions, capabilities
   health                exit 0 if the store is live and ready, 7 if not
@@ -81,7 +88,8 @@ A progress bar with rate and ETA is drawn on a terminal; never when stderr is pi
 
 Exit status: 0 ok, 1 other error, 2 usage, 3 not found, 4 invalid argument,
 5 tenant refused, 6 quota exceeded, 7 unavailable or timed out (retry later),
-8 data failed its checksum.
+8 data failed its checksum, 9 a condition (--if_none_match, --if_match) not met.
+Flags may be written with - or _ (--if-none-match is --if_none_match).
 )";
 
 struct Command {
@@ -127,6 +135,8 @@ absl::Status Put(Client& client, const std::vector<std::string>& args) {
     }
     options.metadata[pair.substr(0, equals)] = pair.substr(equals + 1);
   }
+  if (absl::GetFlag(FLAGS_if_none_match)) options.if_none_match = "*";
+  options.if_match = absl::GetFlag(FLAGS_if_match);
   options.progress = progress.callback();
   absl::StatusOr<UploadResult> result = source == "-" ? client.UploadFrom(key, std::cin, options)
                                                       : client.UploadFile(key, source, options);
@@ -197,7 +207,7 @@ absl::Status Ls(Client& client, const std::vector<std::string>& args) {
 absl::Status Rm(Client& client, const std::vector<std::string>& args) {
   absl::Status first_failure;
   for (const std::string& key : args) {
-    absl::Status status = client.Delete(key);
+    absl::Status status = client.Delete(key, DeleteOptions{absl::GetFlag(FLAGS_if_match)});
     if (status.ok()) {
       std::fprintf(stderr, "removed %s\n", key.c_str());
     } else {
@@ -208,6 +218,16 @@ absl::Status Rm(Client& client, const std::vector<std::string>& args) {
   }
   // Reported above already; the status only sets the exit code.
   return first_failure.ok() ? first_failure : absl::Status(first_failure.code(), "");
+}
+
+absl::Status Cp(Client& client, const std::vector<std::string>& args) {
+  absl::StatusOr<CopyResult> copied =
+      client.Copy(args[0], args[1], CopyOptions{absl::GetFlag(FLAGS_if_match)});
+  if (!copied.ok()) return copied.status();
+  std::fprintf(stderr, "copied %s to %s: %lld bytes%s%s\n", args[0].c_str(), copied->key.c_str(),
+               static_cast<long long>(copied->size), copied->sha256.empty() ? "" : ", sha256 ",
+               copied->sha256.c_str());
+  return absl::OkStatus();
 }
 
 absl::Status Stat(Client& client, const std::vector<std::string>& args) {
@@ -254,8 +274,10 @@ const std::vector<Command>& Commands() {
        "put FILE|- KEY",
        "Uploads FILE, or standard input for -, under KEY. A file is retried if the gateway is\n"
        "unavailable; standard input cannot be read twice. --metadata=NAME=VALUE,... stores\n"
-       "user metadata with it, which stat shows where the store keeps it.",
-       {"content_type", "metadata"},
+       "user metadata with it, which stat shows where the store keeps it. --if_none_match\n"
+       "stores it only if KEY is free, --if_match=ETAG only over that version (exit 9\n"
+       "otherwise); info lists conditional_upload where the store enforces them.",
+       {"content_type", "metadata", "if_none_match", "if_match"},
        2,
        2,
        true,
@@ -279,7 +301,24 @@ const std::vector<Command>& Commands() {
        1,
        true,
        Ls},
-      {"rm", "rm KEY...", "Deletes each KEY; reports each one.", {}, 1, SIZE_MAX, true, Rm},
+      {"rm",
+       "rm KEY...",
+       "Deletes each KEY; reports each one. --if_match=ETAG deletes only that version\n"
+       "(where info lists conditional_delete).",
+       {"if_match"},
+       1,
+       SIZE_MAX,
+       true,
+       Rm},
+      {"cp",
+       "cp SRC DST",
+       "Copies SRC to DST with its content type, metadata and SHA-256; the bytes do not\n"
+       "pass through this machine. --if_match=ETAG copies only that version of SRC.",
+       {"if_match"},
+       2,
+       2,
+       true,
+       Cp},
       {"stat",
        "stat KEY",
        "Shows KEY's size, etag, content type, last-modified time, stored SHA-256 and user "
@@ -351,7 +390,20 @@ int Help(int argc, char** argv) {
   return kExitOk;
 }
 
+// --if-none-match reads as --if_none_match: the flag library knows only the underscores,
+// people type either.
+void UnderscoreFlagNames(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--") == 0) return;
+    if (std::strncmp(argv[i], "--", 2) != 0) continue;
+    for (char* c = argv[i] + 2; *c != '\0' && *c != '='; ++c) {
+      if (*c == '-') *c = '_';
+    }
+  }
+}
+
 int Run(int argc, char** argv) {
+  UnderscoreFlagNames(argc, argv);
   if (WantsHelp(argc, argv)) return Help(argc, argv);
   absl::SetProgramUsageMessage(kUsage);
   if (absl::Status env = ApplyEnvironmentFallbacks(kEnvPrefix, EnvironmentFlags()); !env.ok()) {

@@ -10,8 +10,9 @@ ExitCode ExitCodeFor(const absl::Status& status) {
       return kExitNotFound;
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kFailedPrecondition:
       return kExitInvalid;
+    case absl::StatusCode::kFailedPrecondition:
+      return kExitPrecondition;
     case absl::StatusCode::kPermissionDenied:
     case absl::StatusCode::kUnauthenticated:
       return kExitRefused;

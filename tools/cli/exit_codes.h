@@ -17,6 +17,8 @@ enum ExitCode : int {
   kExitQuota = 6,           // quota exceeded, or the object is too large
   kExitUnavailable = 7,     // gateway or store unreachable, or too slow: try again later
   kExitDataLoss = 8,        // bytes failed their length or checksum check
+  kExitPrecondition = 9,    // a condition (--if_none_match, --if_match) was not met, or the
+                            // gateway is misconfigured (the message says which)
 };
 
 ExitCode ExitCodeFor(const absl::Status& status);

@@ -20,7 +20,7 @@ TEST(ExitCodeForTest, EveryStatusCodeHasItsClass) {
       {absl::StatusCode::kAlreadyExists, kExitOtherError},
       {absl::StatusCode::kPermissionDenied, kExitRefused},
       {absl::StatusCode::kResourceExhausted, kExitQuota},
-      {absl::StatusCode::kFailedPrecondition, kExitInvalid},
+      {absl::StatusCode::kFailedPrecondition, kExitPrecondition},
       {absl::StatusCode::kAborted, kExitOtherError},
       {absl::StatusCode::kOutOfRange, kExitInvalid},
       {absl::StatusCode::kUnimplemented, kExitOtherError},
