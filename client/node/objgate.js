@@ -150,13 +150,20 @@ class ObjectStorageClient {
   // that is streamed as it is produced, waiting whenever the channel asks it to. `size` and
   // `sha256`, when given, make the gateway reject bytes that do not match them and store
   // nothing.
-  async upload(key, data, { contentType = '', sha256 = '', metadata = {}, size } = {}) {
+  //
+  // Conditions, at most one, enforced by the store in the write itself: `ifNoneMatch: '*'`
+  // stores the object only if `key` does not exist yet (create only); `ifMatch: etag` (as
+  // upload or stat returned it) only if the object under `key` is still that version.
+  // Either fails with FAILED_PRECONDITION otherwise, and with UNIMPLEMENTED where the
+  // gateway's capabilities lack 'conditional_upload'.
+  async upload(key, data, { contentType = '', sha256 = '', metadata = {}, size,
+                            ifNoneMatch = '', ifMatch = '' } = {}) {
     let chunks = data;
     if (Buffer.isBuffer(data)) {
       size ??= data.length;
       chunks = chunksOf(data, DEFAULT_CHUNK_BYTES);
     }
-    const spec = { key, contentType, sha256, metadata };
+    const spec = { key, contentType, sha256, metadata, ifNoneMatch, ifMatch };
     if (size !== undefined) spec.size = size;
 
     let call;
@@ -235,8 +242,19 @@ class ObjectStorageClient {
     return this.#unary('stat', { key }, this.#tenantMetadata);
   }
 
-  async delete(key) {
-    await this.#unary('delete', { key }, this.#tenantMetadata);
+  // Deletes `key`; with `ifMatch`, only if its etag is still that one (FAILED_PRECONDITION
+  // otherwise, UNIMPLEMENTED where the gateway's capabilities lack 'conditional_delete').
+  async delete(key, { ifMatch = '' } = {}) {
+    await this.#unary('delete', { key, ifMatch }, this.#tenantMetadata);
+  }
+
+  // Copies `sourceKey` to `destinationKey` within the tenant, with its content type, user
+  // metadata and stored SHA-256, without the bytes passing through the caller; with
+  // `sourceIfMatch`, only if the source's etag is still that one (FAILED_PRECONDITION
+  // otherwise). Resolves to the CopyResponse: the destination's key, size, etag and sha256.
+  copy(sourceKey, destinationKey, { sourceIfMatch = '' } = {}) {
+    return this.#unary('copy', { sourceKey, destinationKey, sourceIfMatch },
+                       this.#tenantMetadata);
   }
 
   getServerInfo() {

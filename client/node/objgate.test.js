@@ -204,6 +204,129 @@ describe('gateway', () => {
     assert.deepEqual(info.metadata, capabilities.includes('user_metadata') ? { author: 'ada' } : {});
   });
 
+  const capabilities = async (client) => (await client.getServerInfo()).capabilities;
+  const text = async (client, key) => (await client.download(key)).data.toString();
+
+  test('create-only upload stores a new key and refuses an existing one', async () => {
+    const client = newClient();
+    if (!(await capabilities(client)).includes('conditional_upload')) {
+      await assert.rejects(client.upload('once.txt', Buffer.from('first'), { ifNoneMatch: '*' }),
+                           withCode(grpc.status.UNIMPLEMENTED));
+      await assert.rejects(client.stat('once.txt'), withCode(grpc.status.NOT_FOUND));
+      return;
+    }
+
+    const first = await client.upload('once.txt', Buffer.from('first'), { ifNoneMatch: '*' });
+
+    assert.equal(first.size, 5);
+    await assert.rejects(client.upload('once.txt', Buffer.from('second'), { ifNoneMatch: '*' }),
+                         withCode(grpc.status.FAILED_PRECONDITION));
+    assert.equal(await text(client, 'once.txt'), 'first');
+    assert.equal((await client.stat('once.txt')).etag, first.etag);
+  });
+
+  test('upload with ifMatch replaces only the version named', async () => {
+    const client = newClient();
+    const first = await client.upload('v.txt', Buffer.from('version 1'));
+    if (!(await capabilities(client)).includes('conditional_upload')) {
+      await assert.rejects(client.upload('v.txt', Buffer.from('version 2'), { ifMatch: first.etag }),
+                           withCode(grpc.status.UNIMPLEMENTED));
+      assert.equal(await text(client, 'v.txt'), 'version 1');
+      return;
+    }
+    const current = (await client.stat('v.txt')).etag;
+    assert.equal(current, first.etag);
+
+    const second = await client.upload('v.txt', Buffer.from('version 2'), { ifMatch: current });
+
+    assert.equal(await text(client, 'v.txt'), 'version 2');
+    assert.notEqual(second.etag, first.etag);
+    await assert.rejects(client.upload('v.txt', Buffer.from('version 3'), { ifMatch: first.etag }),
+                         withCode(grpc.status.FAILED_PRECONDITION));
+    assert.equal(await text(client, 'v.txt'), 'version 2');
+    // No object at all is no match either.
+    await assert.rejects(client.upload('new.txt', Buffer.from('x'), { ifMatch: first.etag }),
+                         withCode(grpc.status.FAILED_PRECONDITION));
+    await assert.rejects(client.stat('new.txt'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('upload with both conditions is INVALID_ARGUMENT', async () => {
+    const client = newClient();
+
+    await assert.rejects(
+      client.upload('both.txt', Buffer.from('x'), { ifNoneMatch: '*', ifMatch: '0123abcd' }),
+      withCode(grpc.status.INVALID_ARGUMENT));
+    await assert.rejects(client.stat('both.txt'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('delete with ifMatch deletes only the version named', async () => {
+    const client = newClient();
+    const stale = (await client.upload('d.txt', Buffer.from('version 1'))).etag;
+    const current = (await client.upload('d.txt', Buffer.from('version 2'))).etag;
+    assert.notEqual(stale, current);
+
+    if (!(await capabilities(client)).includes('conditional_delete')) {
+      // Refused outright where the store cannot enforce it, whatever the etag.
+      await assert.rejects(client.delete('d.txt', { ifMatch: stale }),
+                           withCode(grpc.status.UNIMPLEMENTED));
+      await assert.rejects(client.delete('d.txt', { ifMatch: current }),
+                           withCode(grpc.status.UNIMPLEMENTED));
+      assert.equal(await text(client, 'd.txt'), 'version 2');
+      return;
+    }
+
+    await assert.rejects(client.delete('d.txt', { ifMatch: stale }),
+                         withCode(grpc.status.FAILED_PRECONDITION));
+    assert.equal(await text(client, 'd.txt'), 'version 2');
+
+    await client.delete('d.txt', { ifMatch: current });
+
+    await assert.rejects(client.stat('d.txt'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('copy copies bytes, content type and metadata', async () => {
+    const client = newClient();
+    const data = Buffer.from('id,total\n1,42\n');
+    const source = await client.upload('src/orders.csv', data,
+                                       { contentType: 'text/csv', metadata: { author: 'ada' } });
+
+    const copied = await client.copy('src/orders.csv', 'dst/orders.csv');
+
+    assert.equal(copied.key, 'dst/orders.csv');
+    assert.equal(copied.size, data.length);
+    assert.equal(copied.sha256, sha256(data));
+    assert.deepEqual((await client.download('dst/orders.csv')).data, data);
+    const info = await client.stat('dst/orders.csv');
+    assert.equal(info.etag, copied.etag);
+    assert.equal(info.contentType, 'text/csv');
+    assert.equal(info.sha256, copied.sha256);
+    const withMetadata = (await capabilities(client)).includes('user_metadata');
+    assert.deepEqual(info.metadata, withMetadata ? { author: 'ada' } : {});
+    // The source stays, and sourceIfMatch with its current etag copies too.
+    assert.deepEqual((await client.download('src/orders.csv')).data, data);
+    const again = await client.copy('src/orders.csv', 'dst/again.csv',
+                                    { sourceIfMatch: source.etag });
+    assert.equal(again.sha256, sha256(data));
+    assert.deepEqual((await client.download('dst/again.csv')).data, data);
+  });
+
+  test('copy of a missing source is NOT_FOUND', async () => {
+    const client = newClient();
+
+    await assert.rejects(client.copy('missing.txt', 'copy.txt'), withCode(grpc.status.NOT_FOUND));
+    await assert.rejects(client.stat('copy.txt'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('copy with a stale sourceIfMatch is FAILED_PRECONDITION', async () => {
+    const client = newClient();
+    const stale = (await client.upload('s.txt', Buffer.from('version 1'))).etag;
+    await client.upload('s.txt', Buffer.from('version 2'));
+
+    await assert.rejects(client.copy('s.txt', 'copy.txt', { sourceIfMatch: stale }),
+                         withCode(grpc.status.FAILED_PRECONDITION));
+    await assert.rejects(client.stat('copy.txt'), withCode(grpc.status.NOT_FOUND));
+  });
+
   test('call without tenant is UNAUTHENTICATED', async () => {
     const { ObjectStorage } = loadStorageProto();
     const stub = new ObjectStorage(target, grpc.credentials.createInsecure());

@@ -123,7 +123,8 @@ class Client:
     def upload(self, key: str, data: Union[bytes, Iterable[bytes]], *,
                content_type: str = "", sha256: str = "",
                metadata: Optional[Mapping[str, str]] = None,
-               size: Optional[int] = None) -> storage_pb2.UploadResponse:
+               size: Optional[int] = None, if_none_match: str = "",
+               if_match: str = "") -> storage_pb2.UploadResponse:
         """Stores ``data`` under ``key``.
 
         ``data`` is either the whole object as bytes, sent in DEFAULT_CHUNK_BYTES messages
@@ -131,6 +132,12 @@ class Client:
         that is streamed as it is produced, so no more than one chunk is held at a time.
         ``size`` and ``sha256``, when given, make the gateway reject bytes that do not match
         them and store nothing.
+
+        Conditions, at most one, enforced by the store in the write itself:
+        ``if_none_match="*"`` stores the object only if ``key`` does not exist yet (create
+        only); ``if_match=ETAG`` (as upload or stat returned it) only if the object under
+        ``key`` is still that version. Either fails with FAILED_PRECONDITION otherwise, and
+        with UNIMPLEMENTED where the gateway's capabilities lack "conditional_upload".
         """
         if isinstance(data, (bytes, bytearray, memoryview)):
             whole = memoryview(data)
@@ -138,7 +145,8 @@ class Client:
             data = (whole[i:i + DEFAULT_CHUNK_BYTES]
                     for i in range(0, len(whole), DEFAULT_CHUNK_BYTES))
         spec = storage_pb2.ObjectSpec(key=key, content_type=content_type, sha256=sha256,
-                                      metadata=metadata or {})
+                                      metadata=metadata or {}, if_none_match=if_none_match,
+                                      if_match=if_match)
         if size is not None:
             spec.size = size
 
@@ -198,9 +206,24 @@ class Client:
         return self._stub.Stat(storage_pb2.StatRequest(key=key), metadata=self._metadata,
                                timeout=self._timeout)
 
-    def delete(self, key: str) -> None:
-        self._stub.Delete(storage_pb2.DeleteRequest(key=key), metadata=self._metadata,
-                          timeout=self._timeout)
+    def delete(self, key: str, *, if_match: str = "") -> None:
+        """Deletes ``key``; with ``if_match``, only if its etag is still that one
+        (FAILED_PRECONDITION otherwise, UNIMPLEMENTED where the gateway's capabilities lack
+        "conditional_delete")."""
+        self._stub.Delete(storage_pb2.DeleteRequest(key=key, if_match=if_match),
+                          metadata=self._metadata, timeout=self._timeout)
+
+    def copy(self, source_key: str, destination_key: str, *,
+             source_if_match: str = "") -> storage_pb2.CopyResponse:
+        """Copies ``source_key`` to ``destination_key`` within the tenant, with its content
+        type, user metadata and stored SHA-256, without the bytes passing through the
+        caller; with ``source_if_match``, only if the source's etag is still that one
+        (FAILED_PRECONDITION otherwise). Returns the destination's key, size, etag and
+        sha256."""
+        request = storage_pb2.CopyRequest(source_key=source_key,
+                                          destination_key=destination_key,
+                                          source_if_match=source_if_match)
+        return self._stub.Copy(request, metadata=self._metadata, timeout=self._timeout)
 
     def get_server_info(self) -> storage_pb2.ServerInfo:
         return self._stub.GetServerInfo(storage_pb2.GetServerInfoRequest(),

@@ -187,6 +187,115 @@ class GatewayTest(unittest.TestCase):
         else:
             self.assertEqual(dict(info.metadata), {})
 
+    def capabilities(self):
+        return set(self.client.get_server_info().capabilities)
+
+    def test_create_only_upload_stores_a_new_key_and_refuses_an_existing_one(self):
+        if "conditional_upload" not in self.capabilities():
+            self.assertStatus(grpc.StatusCode.UNIMPLEMENTED, self.client.upload, "once.txt",
+                              b"first", if_none_match="*")
+            self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "once.txt")
+            return
+
+        first = self.client.upload("once.txt", b"first", if_none_match="*")
+
+        self.assertEqual(first.size, len(b"first"))
+        self.assertStatus(grpc.StatusCode.FAILED_PRECONDITION, self.client.upload, "once.txt",
+                          b"second", if_none_match="*")
+        self.assertEqual(self.client.download("once.txt"), b"first")
+        self.assertEqual(self.client.stat("once.txt").etag, first.etag)
+
+    def test_upload_if_match_replaces_only_the_version_named(self):
+        first = self.client.upload("v.txt", b"version 1")
+        if "conditional_upload" not in self.capabilities():
+            self.assertStatus(grpc.StatusCode.UNIMPLEMENTED, self.client.upload, "v.txt",
+                              b"version 2", if_match=first.etag)
+            self.assertEqual(self.client.download("v.txt"), b"version 1")
+            return
+        current = self.client.stat("v.txt").etag
+        self.assertEqual(current, first.etag)
+
+        second = self.client.upload("v.txt", b"version 2", if_match=current)
+
+        self.assertEqual(self.client.download("v.txt"), b"version 2")
+        self.assertNotEqual(second.etag, first.etag)
+        self.assertStatus(grpc.StatusCode.FAILED_PRECONDITION, self.client.upload, "v.txt",
+                          b"version 3", if_match=first.etag)
+        self.assertEqual(self.client.download("v.txt"), b"version 2")
+        # No object at all is no match either.
+        self.assertStatus(grpc.StatusCode.FAILED_PRECONDITION, self.client.upload, "new.txt",
+                          b"x", if_match=first.etag)
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "new.txt")
+
+    def test_upload_with_both_conditions_is_invalid_argument(self):
+        self.assertStatus(grpc.StatusCode.INVALID_ARGUMENT, self.client.upload, "both.txt",
+                          b"x", if_none_match="*", if_match="0123abcd")
+
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "both.txt")
+
+    def test_delete_if_match_deletes_only_the_version_named(self):
+        stale = self.client.upload("d.txt", b"version 1").etag
+        current = self.client.upload("d.txt", b"version 2").etag
+        self.assertNotEqual(stale, current)
+
+        if "conditional_delete" not in self.capabilities():
+            # Refused outright where the store cannot enforce it, whatever the etag.
+            self.assertStatus(grpc.StatusCode.UNIMPLEMENTED, self.client.delete, "d.txt",
+                              if_match=stale)
+            self.assertStatus(grpc.StatusCode.UNIMPLEMENTED, self.client.delete, "d.txt",
+                              if_match=current)
+            self.assertEqual(self.client.download("d.txt"), b"version 2")
+            return
+
+        self.assertStatus(grpc.StatusCode.FAILED_PRECONDITION, self.client.delete, "d.txt",
+                          if_match=stale)
+        self.assertEqual(self.client.download("d.txt"), b"version 2")
+
+        self.client.delete("d.txt", if_match=current)
+
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "d.txt")
+
+    def test_copy_copies_bytes_content_type_and_metadata(self):
+        data = b"id,total\n1,42\n"
+        source = self.client.upload("src/orders.csv", data, content_type="text/csv",
+                                    metadata={"author": "ada"})
+
+        copied = self.client.copy("src/orders.csv", "dst/orders.csv")
+
+        self.assertEqual(copied.key, "dst/orders.csv")
+        self.assertEqual(copied.size, len(data))
+        self.assertEqual(copied.sha256, hashlib.sha256(data).hexdigest())
+        self.assertEqual(self.client.download("dst/orders.csv"), data)
+        info = self.client.stat("dst/orders.csv")
+        self.assertEqual(info.etag, copied.etag)
+        self.assertEqual(info.content_type, "text/csv")
+        self.assertEqual(info.sha256, copied.sha256)
+        if "user_metadata" in self.capabilities():
+            self.assertEqual(dict(info.metadata), {"author": "ada"})
+        else:
+            self.assertEqual(dict(info.metadata), {})
+        # The source stays, and source_if_match with its current etag copies too.
+        self.assertEqual(self.client.download("src/orders.csv"), data)
+        again = self.client.copy("src/orders.csv", "dst/again.csv",
+                                 source_if_match=source.etag)
+        self.assertEqual(again.sha256, hashlib.sha256(data).hexdigest())
+        self.assertEqual(self.client.download("dst/again.csv"), data)
+
+    def test_copy_of_a_missing_source_is_not_found(self):
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.copy, "missing.txt",
+                          "copy.txt")
+
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "copy.txt")
+
+    def test_copy_with_stale_source_if_match_is_failed_precondition(self):
+        stale = self.client.upload("s.txt", b"version 1").etag
+        self.client.upload("s.txt", b"version 2")
+
+        self.assertStatus(grpc.StatusCode.FAILED_PRECONDITION, self.client.copy, "s.txt",
+                          "copy.txt", source_if_match=stale)
+
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "copy.txt")
+
     def test_call_without_tenant_is_unauthenticated(self):
         stub = storage_pb2_grpc.ObjectStorageStub(self.channel)
 
