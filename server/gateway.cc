@@ -122,6 +122,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   }
   gateway->limiter_ = std::make_unique<TenantLimiter>(opts.tenant_limits, RealClock::Instance());
   if (gateway->limiter_->enabled()) opts.service.tenants.limiter = gateway->limiter_.get();
+  // Resumable uploads go up in the dialect's parts: on S3 those of every other upload.
+  if (opts.dialect == UpstreamDialect::kS3) opts.service.resumable_part_bytes = opts.s3.part_bytes;
   gateway->service_ = std::make_unique<StorageService>(*gateway->upstream_,
                                                        *gateway->call_observers_, opts.service);
 

@@ -11,6 +11,7 @@
 #include "server/service/timestamps.h"
 #include "server/service/upload_stream.h"
 #include "server/upstream/object_head.h"
+#include "server/upstream/resumable_upload.h"
 
 namespace objgate {
 namespace {
@@ -46,6 +47,9 @@ absl::string_view KeyOf(const v1::ListRequest& request) { return request.prefix(
 absl::string_view KeyOf(const v1::DeleteRequest& request) { return request.key(); }
 absl::string_view KeyOf(const v1::StatRequest& request) { return request.key(); }
 absl::string_view KeyOf(const v1::CopyRequest& request) { return request.destination_key(); }
+absl::string_view KeyOf(const v1::StartResumableUploadRequest& request) {
+  return request.spec().key();
+}
 absl::string_view KeyOf(const google::protobuf::Message&) { return ""; }
 
 }  // namespace
@@ -190,6 +194,37 @@ grpc::ServerUnaryReactor* StorageService::Copy(grpc::CallbackServerContext* cont
       });
 }
 
+grpc::ServerUnaryReactor* StorageService::StartResumableUpload(grpc::CallbackServerContext* context,
+                                                               const grpc::ByteBuffer* request,
+                                                               grpc::ByteBuffer* response) {
+  return ServeUnary<v1::StartResumableUploadRequest, v1::StartResumableUploadResponse>(
+      context, "StartResumableUpload", Scope::kObject, request, response,
+      [this](ServiceCall& call, const v1::StartResumableUploadRequest& request,
+             v1::StartResumableUploadResponse& response) {
+        return StartUpload(call, request, response);
+      });
+}
+
+grpc::ServerUnaryReactor* StorageService::QueryUploadStatus(grpc::CallbackServerContext* context,
+                                                            const grpc::ByteBuffer* request,
+                                                            grpc::ByteBuffer* response) {
+  return ServeUnary<v1::QueryUploadStatusRequest, v1::QueryUploadStatusResponse>(
+      context, "QueryUploadStatus", Scope::kObject, request, response,
+      [this](ServiceCall& call, const v1::QueryUploadStatusRequest& request,
+             v1::QueryUploadStatusResponse& response) {
+        return QueryUpload(call, request, response);
+      });
+}
+
+grpc::ServerUnaryReactor* StorageService::CancelResumableUpload(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeUnary<v1::CancelResumableUploadRequest, v1::CancelResumableUploadResponse>(
+      context, "CancelResumableUpload", Scope::kObject, request, response,
+      [this](ServiceCall& call, const v1::CancelResumableUploadRequest& request,
+             v1::CancelResumableUploadResponse&) { return CancelUpload(call, request); });
+}
+
 grpc::ServerUnaryReactor* StorageService::GetServerInfo(grpc::CallbackServerContext* context,
                                                         const grpc::ByteBuffer* request,
                                                         grpc::ByteBuffer* response) {
@@ -219,8 +254,10 @@ absl::Status StorageService::StoreObject(ServiceCall& call,
                ? absl::CancelledError("caller cancelled the upload")
                : absl::InvalidArgumentError("upload stream ended before its spec message");
   }
+  if (first.has_upload_id()) return ContinueUpload(call, first, reader, response);
   if (!first.has_spec()) {
-    return absl::InvalidArgumentError("the first upload message must carry spec, not data");
+    return absl::InvalidArgumentError(
+        "the first upload message must carry spec or upload_id, not data");
   }
   absl::StatusOr<UploadSpec> spec = ValidateUploadSpec(first.spec());
   if (!spec.ok()) return spec.status();
@@ -237,6 +274,72 @@ absl::Status StorageService::StoreObject(ServiceCall& call,
   response.set_sha256(body.sha256());
   response.set_etag(stored->etag);
   return absl::OkStatus();
+}
+
+absl::Status StorageService::ContinueUpload(ServiceCall& call, const v1::UploadRequest& first,
+                                            grpc::ServerReaderInterface<v1::UploadRequest>& reader,
+                                            v1::UploadResponse& response) {
+  absl::StatusOr<ResumableUpload> upload = DecodeResumableUpload(first.upload_id());
+  if (!upload.ok()) return upload.status();
+  if (first.write_offset() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("write_offset must be >= 0, got ", first.write_offset()));
+  }
+  call.record().key = upload->key;
+  // A stream the caller closes without finish_write pauses the upload: it is not an error.
+  UploadStream body(reader, call.context().is_cancelled, std::nullopt, "",
+                    UploadStream::Unfinished::kPause);
+  if (first.finish_write()) body.FinishedWithFirstMessage();
+  absl::StatusOr<ResumableUploadStatus> status =
+      ContinueResumableUpload(upstream_, call.context(), *upload, first.write_offset(), body,
+                              [&body] { return body.finished(); });
+  call.record().bytes_received = body.bytes_received();
+  if (!status.ok()) return status.status();
+  response.set_key(upload->key);
+  response.set_persisted_size(status->persisted_size);
+  response.set_complete(status->complete);
+  if (status->complete) {
+    response.set_size(status->object.size);
+    response.set_etag(status->object.etag);
+    response.set_sha256(status->object.sha256);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status StorageService::StartUpload(ServiceCall& call,
+                                         const v1::StartResumableUploadRequest& request,
+                                         v1::StartResumableUploadResponse& response) {
+  absl::StatusOr<UploadSpec> spec = ValidateUploadSpec(request.spec());
+  if (!spec.ok()) return spec.status();
+  absl::StatusOr<ResumableUpload> upload = objgate::StartResumableUpload(
+      upstream_, call.context(), *spec, options_.resumable_part_bytes);
+  if (!upload.ok()) return upload.status();
+  response.set_upload_id(EncodeResumableUpload(*upload));
+  response.set_part_bytes(upload->part_bytes);
+  return absl::OkStatus();
+}
+
+absl::Status StorageService::QueryUpload(ServiceCall& call,
+                                         const v1::QueryUploadStatusRequest& request,
+                                         v1::QueryUploadStatusResponse& response) {
+  absl::StatusOr<ResumableUpload> upload = DecodeResumableUpload(request.upload_id());
+  if (!upload.ok()) return upload.status();
+  call.record().key = upload->key;
+  absl::StatusOr<ResumableUploadStatus> status =
+      QueryResumableUpload(upstream_, call.context(), *upload);
+  if (!status.ok()) return status.status();
+  response.set_persisted_size(status->persisted_size);
+  response.set_complete(status->complete);
+  response.set_key(upload->key);
+  return absl::OkStatus();
+}
+
+absl::Status StorageService::CancelUpload(ServiceCall& call,
+                                          const v1::CancelResumableUploadRequest& request) {
+  absl::StatusOr<ResumableUpload> upload = DecodeResumableUpload(request.upload_id());
+  if (!upload.ok()) return upload.status();
+  call.record().key = upload->key;
+  return upstream_.AbortMultipartUpload(call.context(), upload->key, upload->store_upload_id);
 }
 
 absl::Status StorageService::SendObject(ServiceCall& call, const v1::DownloadRequest& request,

@@ -20,6 +20,9 @@ namespace objgate {
 struct StorageServiceOptions {
   // Bytes per Download data message.
   size_t download_chunk_bytes = 1 << 20;
+  // Part size of resumable uploads started through this gateway; each stream of one holds
+  // a part in memory. At least S3's smallest part, 5 MiB.
+  int64_t resumable_part_bytes = 8 << 20;
   DownloadChecksums download_checksums = DownloadChecksums::kVerify;
   // Longest a Health call waits for each upstream probe.
   absl::Duration health_probe_timeout = absl::Seconds(5);
@@ -32,7 +35,7 @@ struct StorageServiceOptions {
 // and streams the bytes through. Knows nothing of HTTP; every upstream error arrives as an
 // absl::Status whose code is the gRPC code the caller gets.
 //
-// One threading model for every RPC. All eight run on gRPC's callback API, whose threads
+// One threading model for every RPC. All eleven run on gRPC's callback API, whose threads
 // must never block; each call's work is ordinary blocking code (the upstream request,
 // reading and writing the caller's messages) on a thread of a BlockingExecutor, joined to
 // gRPC's side by the bounded queues of reactor_streams.h, so backpressure runs between
@@ -47,9 +50,18 @@ class StorageService final
                   storage::v1::ObjectStorage::WithRawCallbackMethod_Delete<
                       storage::v1::ObjectStorage::WithRawCallbackMethod_Stat<
                           storage::v1::ObjectStorage::WithRawCallbackMethod_Copy<
-                              storage::v1::ObjectStorage::WithRawCallbackMethod_GetServerInfo<
-                                  storage::v1::ObjectStorage::WithRawCallbackMethod_Health<
-                                      storage::v1::ObjectStorage::Service>>>>>>>> {
+                              storage::v1::ObjectStorage::
+                                  WithRawCallbackMethod_StartResumableUpload<
+                                      storage::v1::ObjectStorage::
+                                          WithRawCallbackMethod_QueryUploadStatus<
+                                              storage::v1::ObjectStorage::
+                                                  WithRawCallbackMethod_CancelResumableUpload<
+                                                      storage::v1::ObjectStorage::
+                                                          WithRawCallbackMethod_GetServerInfo<
+                                                              storage::v1::ObjectStorage::
+                                                                  WithRawCallbackMethod_Health<
+                                                                      storage::v1::ObjectStorage::
+                                                                          Service>>>>>>>>>>> {
  public:
   // Tells `observer` (not owned) of every call's start and end.
   StorageService(Upstream& upstream, CallObserver& observer, StorageServiceOptions options);
@@ -69,6 +81,15 @@ class StorageService final
   grpc::ServerUnaryReactor* Copy(grpc::CallbackServerContext* context,
                                  const grpc::ByteBuffer* request,
                                  grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* StartResumableUpload(grpc::CallbackServerContext* context,
+                                                 const grpc::ByteBuffer* request,
+                                                 grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* QueryUploadStatus(grpc::CallbackServerContext* context,
+                                              const grpc::ByteBuffer* request,
+                                              grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* CancelResumableUpload(grpc::CallbackServerContext* context,
+                                                  const grpc::ByteBuffer* request,
+                                                  grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetServerInfo(grpc::CallbackServerContext* context,
                                           const grpc::ByteBuffer* request,
                                           grpc::ByteBuffer* response) override;
@@ -81,7 +102,7 @@ class StorageService final
   void BeginShutdown(absl::Time cutoff) { shutdown_.Set(cutoff); }
 
  private:
-  // Whether the call needs a tenant (Upload, Download, List, Delete, Stat, Copy) or not.
+  // Whether the call needs a tenant (every object call) or not (GetServerInfo, Health).
   enum class Scope { kObject, kServer };
 
   // The three shapes of RPC: each schedules `work` on the executor inside a ServiceCall
@@ -114,6 +135,17 @@ class StorageService final
                               storage::v1::ObjectInfo& response);
   absl::Status CopyObject(ServiceCall& call, const storage::v1::CopyRequest& request,
                           storage::v1::CopyResponse& response);
+  // Upload's work when its first message names a resumable upload.
+  absl::Status ContinueUpload(ServiceCall& call, const storage::v1::UploadRequest& first,
+                              grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
+                              storage::v1::UploadResponse& response);
+  absl::Status StartUpload(ServiceCall& call,
+                           const storage::v1::StartResumableUploadRequest& request,
+                           storage::v1::StartResumableUploadResponse& response);
+  absl::Status QueryUpload(ServiceCall& call, const storage::v1::QueryUploadStatusRequest& request,
+                           storage::v1::QueryUploadStatusResponse& response);
+  absl::Status CancelUpload(ServiceCall& call,
+                            const storage::v1::CancelResumableUploadRequest& request);
   absl::Status DescribeServer(ServiceCall& call, storage::v1::ServerInfo& response);
   absl::Status CheckUpstream(ServiceCall& call, storage::v1::HealthResponse& response);
 

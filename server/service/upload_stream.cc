@@ -8,12 +8,13 @@
 namespace objgate {
 
 UploadStream::UploadStream(grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
-                           std::function<bool()> is_cancelled,
-                           std::optional<int64_t> declared_size, std::string expected_sha256)
+                           std::function<bool()> is_cancelled, std::optional<int64_t> declared_size,
+                           std::string expected_sha256, Unfinished unfinished)
     : reader_(reader),
       is_cancelled_(std::move(is_cancelled)),
       declared_size_(declared_size),
-      expected_sha256_(std::move(expected_sha256)) {}
+      expected_sha256_(std::move(expected_sha256)),
+      unfinished_(unfinished) {}
 
 absl::Status UploadStream::Prime() {
   if (primed_) return absl::OkStatus();
@@ -59,24 +60,26 @@ absl::StatusOr<bool> UploadStream::ReceiveNext() {
       // A stream that breaks ends here just like one the caller closed, and cancellation
       // may not be visible yet: only finish_write or the declared size marks a whole body.
       if (is_cancelled_()) {
-        return absl::CancelledError(absl::StrCat("caller cancelled the upload after ",
-                                                 bytes_received_, " bytes"));
+        return absl::CancelledError(
+            absl::StrCat("caller cancelled the upload after ", bytes_received_, " bytes"));
       }
       if (declared_size_) return false;  // VerifyComplete checks the size
-      return absl::InvalidArgumentError(absl::StrCat(
-          "upload stream ended after ", bytes_received_,
-          " bytes without finish_write or a declared size; nothing was stored"));
+      if (unfinished_ == Unfinished::kPause) return false;
+      return absl::InvalidArgumentError(
+          absl::StrCat("upload stream ended after ", bytes_received_,
+                       " bytes without finish_write or a declared size; nothing was stored"));
     }
-    if (message_.has_spec()) {
-      return absl::InvalidArgumentError("upload stream carries a second spec message");
+    if (message_.has_spec() || message_.has_upload_id()) {
+      return absl::InvalidArgumentError(
+          "upload stream carries spec or upload_id after its first message");
     }
     finish_seen_ = message_.finish_write();
     std::string* data = message_.mutable_data();
     if (data->empty()) continue;
     bytes_received_ += static_cast<int64_t>(data->size());
     if (declared_size_ && bytes_received_ > *declared_size_) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "upload sent more than the declared size of ", *declared_size_, " bytes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("upload sent more than the declared size of ", *declared_size_, " bytes"));
     }
     hash_.Update(*data);
     held_.swap(*data);
@@ -88,12 +91,12 @@ absl::StatusOr<bool> UploadStream::ReceiveNext() {
 absl::Status UploadStream::VerifyComplete() {
   sha256_ = hash_.HexDigest();
   if (declared_size_ && bytes_received_ != *declared_size_) {
-    return absl::InvalidArgumentError(absl::StrCat("upload declared ", *declared_size_,
-                                                   " bytes but sent ", bytes_received_));
+    return absl::InvalidArgumentError(
+        absl::StrCat("upload declared ", *declared_size_, " bytes but sent ", bytes_received_));
   }
   if (!expected_sha256_.empty() && expected_sha256_ != sha256_) {
-    return absl::InvalidArgumentError(absl::StrCat("upload's SHA-256 is ", sha256_,
-                                                   ", not the declared ", expected_sha256_));
+    return absl::InvalidArgumentError(
+        absl::StrCat("upload's SHA-256 is ", sha256_, ", not the declared ", expected_sha256_));
   }
   return absl::OkStatus();
 }

@@ -24,11 +24,22 @@ namespace objgate {
 // declared size reached when the stream ends) and checked out against the declared size
 // and SHA-256. A body that fails a check, or a stream that breaks, therefore never reaches
 // the upstream complete, and nothing is stored.
+//
+// A resumable upload's stream (Unfinished::kPause) may end without finish_write: that
+// pauses the upload, and the body ends cleanly with finished() false.
 class UploadStream : public ByteSource {
  public:
+  // What a stream that the caller closes without finish_write means.
+  enum class Unfinished { kError, kPause };
+
   UploadStream(grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
                std::function<bool()> is_cancelled, std::optional<int64_t> declared_size,
-               std::string expected_sha256);
+               std::string expected_sha256, Unfinished unfinished = Unfinished::kError);
+
+  // The first message, which carried no data, set finish_write: nothing more is read.
+  void FinishedWithFirstMessage() { finish_seen_ = true; }
+  // The caller marked its last message with finish_write.
+  bool finished() const { return finish_seen_; }
 
   absl::StatusOr<size_t> Read(absl::Span<char> buffer) override;
 
@@ -51,6 +62,7 @@ class UploadStream : public ByteSource {
   const std::function<bool()> is_cancelled_;
   const std::optional<int64_t> declared_size_;
   const std::string expected_sha256_;
+  const Unfinished unfinished_;
 
   storage::v1::UploadRequest message_;
   std::string ready_;  // bytes the upstream may have

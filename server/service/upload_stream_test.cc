@@ -128,7 +128,7 @@ TEST(UploadStreamTest, SecondSpecIsRejected) {
   UploadStream stream(reader, NotCancelled(), std::nullopt, "");
   absl::StatusOr<std::string> body = Drain(stream);
   EXPECT_EQ(body.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(body.status().message()), HasSubstr("second spec"));
+  EXPECT_THAT(std::string(body.status().message()), HasSubstr("spec or upload_id after its first message"));
 }
 
 TEST(UploadStreamTest, CancelledCallerIsNotAnEndOfBody) {

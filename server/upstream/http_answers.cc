@@ -118,7 +118,11 @@ absl::Status DownloadAnswerSink::OnHead(const HttpResponseHead& head) {
   for (const auto& [name, value] : head.headers.entries()) {
     if (names_.metadata_prefix.empty() || name.size() <= names_.metadata_prefix.size() ||
         !absl::StartsWithIgnoreCase(name, names_.metadata_prefix) ||
-        absl::EqualsIgnoreCase(name, names_.checksum)) {
+        absl::EqualsIgnoreCase(name, names_.checksum) ||
+        std::any_of(names_.reserved.begin(), names_.reserved.end(),
+                    [&](const std::string& reserved) {
+                      return absl::EqualsIgnoreCase(name, reserved);
+                    })) {
       continue;
     }
     download.metadata[absl::AsciiStrToLower(name.substr(names_.metadata_prefix.size()))] =

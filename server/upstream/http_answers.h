@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -69,6 +70,8 @@ class DownloadAnswerSink : public ResponseSink {
     // Starts each header of user metadata ("x-amz-meta-"); the checksum header is not
     // user metadata even when it starts so.
     std::string metadata_prefix;
+    // Headers that start so but are the gateway's own, not the user's.
+    std::vector<std::string> reserved;
   };
 
   DownloadAnswerSink(const DownloadSpec& spec, DownloadSink& sink, HeaderNames names,

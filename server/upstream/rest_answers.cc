@@ -1,8 +1,7 @@
 #include "server/upstream/rest_answers.h"
 
-#include <nlohmann/json.hpp>
-
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -11,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
+#include "common/sha256.h"
 
 namespace objgate {
 namespace {
@@ -37,8 +37,7 @@ absl::StatusOr<std::string> StringField(const Json& object, const char* name,
   return it->get<std::string>();
 }
 
-absl::StatusOr<int64_t> SizeField(const Json& object, const char* name,
-                                  absl::string_view what) {
+absl::StatusOr<int64_t> SizeField(const Json& object, const char* name, absl::string_view what) {
   auto it = object.find(name);
   if (it == object.end() || !it->is_number_integer() ||
       (it->is_number_unsigned() &&
@@ -56,8 +55,7 @@ absl::StatusOr<UpstreamServerInfo> ParseServerInfo(absl::string_view body) {
   absl::StatusOr<Json> json = ParseObject(body, "server info");
   if (!json.ok()) return json.status();
   UpstreamServerInfo info;
-  for (auto [name, field] : {std::pair{"status", &info.status},
-                             std::pair{"version", &info.version},
+  for (auto [name, field] : {std::pair{"status", &info.status}, std::pair{"version", &info.version},
                              std::pair{"performance", &info.performance}}) {
     absl::StatusOr<std::string> value = StringField(*json, name, "server info");
     if (!value.ok()) return value.status();
@@ -91,8 +89,8 @@ absl::StatusOr<StoredObject> ParseUploadAnswer(absl::string_view body, absl::str
     absl::StatusOr<int64_t> size = SizeField(*json, "size", "upload");
     if (!size.ok()) return size.status();
     if (*size != bytes_sent) {
-      return absl::DataLossError(absl::StrCat("upstream stored ", *size, " bytes of ",
-                                              bytes_sent, " sent"));
+      return absl::DataLossError(
+          absl::StrCat("upstream stored ", *size, " bytes of ", bytes_sent, " sent"));
     }
   }
   absl::StatusOr<std::string> stored_key = StringField(*json, "key", "upload");
@@ -103,6 +101,10 @@ absl::StatusOr<StoredObject> ParseUploadAnswer(absl::string_view body, absl::str
   absl::StatusOr<std::string> etag = StringField(*json, "etag", "upload");
   if (!etag.ok()) return etag.status();
   result.etag = *std::move(etag);
+  // The reference store reports the SHA-256 it computed; others may not.
+  absl::StatusOr<std::string> sha256 = StringField(*json, "sha256", "upload");
+  if (!sha256.ok()) return sha256.status();
+  if (IsSha256Hex(*sha256)) result.sha256 = absl::AsciiStrToLower(*sha256);
   return result;
 }
 
@@ -134,9 +136,8 @@ absl::StatusOr<ListAnswer> ParseListAnswer(absl::string_view body) {
       std::string parse_error;
       if (!modified->empty() &&
           !absl::ParseTime(absl::RFC3339_full, *modified, &entry.last_modified, &parse_error)) {
-        return absl::InternalError(absl::StrCat(
-            "upstream list answer: last_modified \"", modified->substr(0, 64),
-            "\" is not RFC 3339"));
+        return absl::InternalError(absl::StrCat("upstream list answer: last_modified \"",
+                                                modified->substr(0, 64), "\" is not RFC 3339"));
       }
       absl::StatusOr<std::string> etag = StringField(item, "etag", "list");
       if (!etag.ok()) return etag.status();
@@ -160,6 +161,77 @@ absl::StatusOr<ListAnswer> ParseListAnswer(absl::string_view body) {
     page.next_start_after = next->empty() ? page.entries.back().key : *std::move(next);
   }
   return answer;
+}
+
+absl::StatusOr<std::string> ParseUploadStartAnswer(absl::string_view body) {
+  absl::StatusOr<Json> json = ParseObject(body, "multipart upload start");
+  if (!json.ok()) return json.status();
+  absl::StatusOr<std::string> upload_id = StringField(*json, "upload_id", "multipart upload start");
+  if (!upload_id.ok()) return upload_id.status();
+  if (upload_id->empty()) {
+    return absl::InternalError("upstream multipart upload start answer has no \"upload_id\"");
+  }
+  return upload_id;
+}
+
+namespace {
+
+absl::StatusOr<UploadedPart> PartOf(const Json& object, absl::string_view what) {
+  if (!object.is_object())
+    return absl::InternalError(absl::StrCat("upstream ", what, ": not an object"));
+  UploadedPart part;
+  absl::StatusOr<int64_t> number = SizeField(object, "part_number", what);
+  if (!number.ok()) return number.status();
+  if (*number < 1 || *number > 10000) {
+    return absl::InternalError(absl::StrCat("upstream ", what, ": part_number out of range"));
+  }
+  part.number = static_cast<int>(*number);
+  absl::StatusOr<int64_t> size = SizeField(object, "size", what);
+  if (!size.ok()) return size.status();
+  part.size = *size;
+  absl::StatusOr<std::string> etag = StringField(object, "etag", what);
+  if (!etag.ok()) return etag.status();
+  part.etag = *std::move(etag);
+  return part;
+}
+
+}  // namespace
+
+absl::StatusOr<UploadedPart> ParsePartAnswer(absl::string_view body) {
+  absl::StatusOr<Json> json = ParseObject(body, "part upload");
+  if (!json.ok()) return json.status();
+  return PartOf(*json, "part upload answer");
+}
+
+absl::StatusOr<MultipartUploadState> ParsePartsAnswer(absl::string_view body,
+                                                      absl::string_view key) {
+  constexpr absl::string_view kWhat = "parts listing";
+  absl::StatusOr<Json> json = ParseObject(body, kWhat);
+  if (!json.ok()) return json.status();
+  MultipartUploadState state;
+  auto complete = json->find("complete");
+  state.complete = complete != json->end() && complete->is_boolean() && complete->get<bool>();
+  if (state.complete) {
+    absl::StatusOr<int64_t> size = SizeField(*json, "size", kWhat);
+    if (!size.ok()) return size.status();
+    absl::StatusOr<std::string> etag = StringField(*json, "etag", kWhat);
+    if (!etag.ok()) return etag.status();
+    state.object = StoredObject{std::string(key), *size, *std::move(etag), ""};
+    return state;
+  }
+  auto parts = json->find("parts");
+  if (parts == json->end() || !parts->is_array()) {
+    return absl::InternalError("upstream parts listing answer has no \"parts\" array");
+  }
+  for (const Json& item : *parts) {
+    absl::StatusOr<UploadedPart> part = PartOf(item, "parts listing answer");
+    if (!part.ok()) return part.status();
+    if (!state.parts.empty() && part->number <= state.parts.back().number) {
+      return absl::InternalError("upstream parts listing answer: parts out of order");
+    }
+    state.parts.push_back(*std::move(part));
+  }
+  return state;
 }
 
 }  // namespace objgate

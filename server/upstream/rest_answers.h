@@ -19,7 +19,8 @@ namespace objgate {
 // land in UpstreamServerInfo::capabilities as the store named them.
 absl::StatusOr<UpstreamServerInfo> ParseServerInfo(absl::string_view body);
 
-// Upload answer: {"status":"uploaded","key":K,"size":N}; an empty body (201/204) is a
+// Upload answer: {"status":"uploaded","key":K,"size":N}, and where the store says them
+// "etag" and "sha256"; an empty body (201/204) is a
 // success that reports nothing, so `key` and `size` are filled from what was sent.
 absl::StatusOr<StoredObject> ParseUploadAnswer(absl::string_view body, absl::string_view key,
                                                int64_t bytes_sent);
@@ -35,6 +36,16 @@ struct ListAnswer {
 // List answer: {"objects":[{"key","size","last_modified","etag","content_type"}], "count",
 // and, from a store that paginates, "is_truncated" and "next_start_after"}.
 absl::StatusOr<ListAnswer> ParseListAnswer(absl::string_view body);
+
+// Multipart uploads (rest_dialect.md, "multipart_uploads").
+// `POST /uploads` answer: {"upload_id": U, "key": K}; the id, never empty.
+absl::StatusOr<std::string> ParseUploadStartAnswer(absl::string_view body);
+// `PUT /uploads/part` answer: {"part_number": N, "size": S, "etag": E}.
+absl::StatusOr<UploadedPart> ParsePartAnswer(absl::string_view body);
+// `GET /uploads/parts` answer: {"parts": [{"part_number","size","etag"}...], "complete":
+// false}, or once complete {"parts": [], "complete": true, "size": N, "etag": E}.
+absl::StatusOr<MultipartUploadState> ParsePartsAnswer(absl::string_view body,
+                                                      absl::string_view key);
 
 }  // namespace objgate
 

@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "common/retry/repeat_rules.h"
 #include "common/retry/retryable.h"
+#include "common/sha256.h"
 #include "common/url_encoding.h"
 #include "server/upstream/delimiter_grouping.h"
 #include "server/upstream/http_answers.h"
@@ -37,6 +38,7 @@ absl::Status ErrorFromAnswer(const BufferedResponse& answer, absl::string_view w
 
 // The store's own capability (rest_dialect.md) that conditional writes need.
 constexpr absl::string_view kConditionalWrites = "conditional_writes";
+constexpr absl::string_view kMultipartUploads = "multipart_uploads";
 // How long a store's "conditional_writes" is trusted before it is asked again.
 constexpr absl::Duration kCapabilityTrust = absl::Minutes(1);
 
@@ -103,33 +105,49 @@ absl::StatusOr<UpstreamServerInfo> RestUpstream::GetServerInfo(const CallContext
   info->dialect = "rest";
   // The dialect has no user metadata of its own (rest_dialect.md: X-Meta-* may be
   // ignored), so none is promised. Copies are streamed through the gateway.
+  const bool multipart_uploads = std::find(info->capabilities.begin(), info->capabilities.end(),
+                                           kMultipartUploads) != info->capabilities.end();
   info->capabilities = {"stat", "delimiter", "copy"};
   if (conditional_writes) {
     info->capabilities.insert(info->capabilities.end(),
                               {"conditional_upload", "conditional_delete"});
   }
+  if (multipart_uploads) info->capabilities.push_back("resumable_upload");
   return info;
+}
+
+absl::Status RestUpstream::RequireCapability(const CallContext& context,
+                                             absl::string_view capability, absl::string_view what,
+                                             absl::string_view consequence) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto until = capability_until_.find(capability);
+    if (until != capability_until_.end() && clock_.Now() < until->second) return absl::OkStatus();
+  }
+  absl::StatusOr<UpstreamServerInfo> info = FetchServerInfo(context);
+  if (!info.ok()) return info.status();
+  if (std::find(info->capabilities.begin(), info->capabilities.end(), capability) ==
+      info->capabilities.end()) {
+    return absl::UnimplementedError(absl::StrCat(what, ": the upstream store does not declare \"",
+                                                 capability, "\" in its server info, ",
+                                                 consequence));
+  }
+  absl::MutexLock lock(&mu_);
+  capability_until_[capability] = clock_.Now() + kCapabilityTrust;
+  return absl::OkStatus();
 }
 
 absl::Status RestUpstream::RequireConditionalWrites(const CallContext& context,
                                                     absl::string_view what) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (clock_.Now() < conditional_writes_until_) return absl::OkStatus();
-  }
-  absl::StatusOr<UpstreamServerInfo> info = FetchServerInfo(context);
-  if (!info.ok()) return info.status();
-  if (std::find(info->capabilities.begin(), info->capabilities.end(), kConditionalWrites) ==
-      info->capabilities.end()) {
-    return absl::UnimplementedError(
-        absl::StrCat(what,
-                     ": the upstream store does not enforce conditional writes (its server info "
-                     "does not declare \"conditional_writes\"), and the gateway does not emulate "
-                     "them with a check before the write, which another writer could race"));
-  }
-  absl::MutexLock lock(&mu_);
-  conditional_writes_until_ = clock_.Now() + kCapabilityTrust;
-  return absl::OkStatus();
+  return RequireCapability(context, kConditionalWrites, what,
+                           "and the gateway does not emulate conditional writes with a check "
+                           "before the write, which another writer could race");
+}
+
+absl::Status RestUpstream::RequireMultipartUploads(const CallContext& context,
+                                                   absl::string_view what) {
+  return RequireCapability(context, kMultipartUploads, what,
+                           "so resumable uploads cannot keep their parts there");
 }
 
 absl::StatusOr<StoredObject> RestUpstream::Upload(const CallContext& context,
@@ -246,6 +264,119 @@ absl::Status RestUpstream::Delete(const CallContext& context, const DeleteSpec& 
 absl::StatusOr<StoredObject> RestUpstream::Copy(const CallContext& context, const CopySpec& spec) {
   // The dialect has no copy: the bytes come through the gateway.
   return StreamedCopy(*this, context, spec);
+}
+
+namespace {
+
+void AddObjectHeaders(const UploadSpec& spec, HttpHeaders& headers) {
+  headers.Add("Content-Type",
+              spec.content_type.empty() ? "application/octet-stream" : spec.content_type);
+  if (!spec.sha256.empty()) headers.Add("X-Checksum-SHA256", spec.sha256);
+  for (const auto& [name, value] : spec.metadata) headers.Add(absl::StrCat("X-Meta-", name), value);
+  if (!spec.if_none_match.empty()) headers.Add("If-None-Match", spec.if_none_match);
+  if (!spec.if_match.empty()) headers.Add("If-Match", Quote(spec.if_match));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> RestUpstream::CreateMultipartUpload(const CallContext& context,
+                                                                const UploadSpec& spec) {
+  const std::string what = absl::StrCat("resumable upload of ", Quote(spec.key));
+  if (absl::Status offered = RequireMultipartUploads(context, what); !offered.ok()) {
+    return offered;
+  }
+  if (spec.conditional()) {
+    if (absl::Status offered = RequireConditionalWrites(context, what); !offered.ok()) {
+      return offered;
+    }
+  }
+  HttpRequest request = NewRequest(context, "POST", "/uploads", {{"key", spec.key}});
+  AddObjectHeaders(spec, request.headers);
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) return ErrorFromAnswer(*answer, what);
+  return ParseUploadStartAnswer(answer->body);
+}
+
+absl::StatusOr<UploadedPart> RestUpstream::UploadPart(const CallContext& context,
+                                                      const std::string& key,
+                                                      const std::string& upload_id, int number,
+                                                      absl::string_view bytes) {
+  const std::string number_text = absl::StrCat(number);
+  HttpRequest request =
+      NewRequest(context, "PUT", "/uploads/part",
+                 {{"key", key}, {"upload_id", upload_id}, {"part_number", number_text}});
+  // The store checks the part's bytes against it.
+  request.headers.Add("X-Checksum-SHA256", Sha256::Hex(bytes));
+  StringByteSource body(bytes);
+  request.body = &body;
+  request.body_size = static_cast<int64_t>(bytes.size());
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(
+        *answer, absl::StrCat("part ", number, " of the resumable upload of ", Quote(key)));
+  }
+  absl::StatusOr<UploadedPart> part = ParsePartAnswer(answer->body);
+  if (part.ok() && (part->number != number || part->size != static_cast<int64_t>(bytes.size()))) {
+    return absl::DataLossError(absl::StrCat("upstream stored part ", part->number, " of ",
+                                            part->size, " bytes for part ", number, " of ",
+                                            bytes.size()));
+  }
+  return part;
+}
+
+absl::StatusOr<MultipartUploadState> RestUpstream::ListParts(const CallContext& context,
+                                                             const std::string& key,
+                                                             const std::string& upload_id) {
+  HttpRequest request =
+      NewRequest(context, "GET", "/uploads/parts", {{"key", key}, {"upload_id", upload_id}});
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(*answer, absl::StrCat("parts of the resumable upload of ", Quote(key)));
+  }
+  return ParsePartsAnswer(answer->body, key);
+}
+
+absl::StatusOr<StoredObject> RestUpstream::CompleteMultipartUpload(
+    const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
+    const std::vector<UploadedPart>& parts) {
+  // The store assembles every part it holds, which must be `parts`, and enforces the
+  // conditions it recorded at the start.
+  HttpRequest request = NewRequest(context, "POST", "/uploads/complete",
+                                   {{"key", spec.key}, {"upload_id", upload_id}});
+  StringByteSource empty("");
+  request.body = &empty;
+  request.body_size = 0;
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(*answer,
+                           absl::StrCat("completion of the resumable upload of ", Quote(spec.key)));
+  }
+  int64_t size = 0;
+  for (const UploadedPart& part : parts) size += part.size;
+  absl::StatusOr<StoredObject> stored = ParseUploadAnswer(answer->body, spec.key, size);
+  if (!stored.ok()) return stored;
+  if (stored->etag.empty()) {
+    if (auto etag = answer->headers.Get("ETag")) stored->etag = BareEtag(*etag);
+  }
+  return stored;
+}
+
+absl::Status RestUpstream::AbortMultipartUpload(const CallContext& context, const std::string& key,
+                                                const std::string& upload_id) {
+  HttpRequest request =
+      NewRequest(context, "DELETE", "/uploads", {{"key", key}, {"upload_id", upload_id}});
+  absl::StatusOr<BufferedResponse> answer = PerformBuffered(http_, request, kMaxAnswerBytes);
+  if (!answer.ok()) return answer.status();
+  if (IsSuccess(answer->status)) return absl::OkStatus();
+  absl::Status error =
+      ErrorFromAnswer(*answer, absl::StrCat("cancel of the resumable upload of ", Quote(key)));
+  // 409: the store says the upload completed.
+  if (answer->status == 409) return absl::FailedPreconditionError(error.message());
+  return error;
 }
 
 absl::Status RestUpstream::CheckLive(const CallContext& context) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -28,7 +29,8 @@ namespace objgate {
 // Conditional writes (If-None-Match, If-Match on upload and delete) are sent only to a
 // store that declares "conditional_writes" in its server info, which it then enforces in
 // the write itself; to any other store a conditional write is refused (UNIMPLEMENTED),
-// since a store that ignored the header would silently overwrite.
+// since a store that ignored the header would silently overwrite. Multipart uploads, which
+// resumable uploads are built on, likewise need the store's "multipart_uploads".
 class RestUpstream : public Upstream {
  public:
   // `base_url` is scheme://host[:port][/path], e.g. "http://127.0.0.1:9000".
@@ -43,6 +45,19 @@ class RestUpstream : public Upstream {
   absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;
   absl::Status Delete(const CallContext& context, const DeleteSpec& spec) override;
   absl::StatusOr<StoredObject> Copy(const CallContext& context, const CopySpec& spec) override;
+  absl::StatusOr<std::string> CreateMultipartUpload(const CallContext& context,
+                                                    const UploadSpec& spec) override;
+  absl::StatusOr<UploadedPart> UploadPart(const CallContext& context, const std::string& key,
+                                          const std::string& upload_id, int number,
+                                          absl::string_view bytes) override;
+  absl::StatusOr<MultipartUploadState> ListParts(const CallContext& context,
+                                                 const std::string& key,
+                                                 const std::string& upload_id) override;
+  absl::StatusOr<StoredObject> CompleteMultipartUpload(
+      const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
+      const std::vector<UploadedPart>& parts) override;
+  absl::Status AbortMultipartUpload(const CallContext& context, const std::string& key,
+                                    const std::string& upload_id) override;
   absl::Status CheckLive(const CallContext& context) override;
   absl::Status CheckReady(const CallContext& context) override;
 
@@ -52,9 +67,13 @@ class RestUpstream : public Upstream {
 
   // The store's GET / answer, with its own capabilities as it named them.
   absl::StatusOr<UpstreamServerInfo> FetchServerInfo(const CallContext& context);
-  // OK when the store enforces conditional writes; UNIMPLEMENTED, naming `what`, when it
-  // does not say so. A yes is remembered for a minute; a no is asked again next time.
+  // OK when the store declares `capability` ("conditional_writes", "multipart_uploads");
+  // UNIMPLEMENTED, naming `what` and `consequence`, when it does not. A yes is remembered
+  // for a minute; a no is asked again next time.
+  absl::Status RequireCapability(const CallContext& context, absl::string_view capability,
+                                 absl::string_view what, absl::string_view consequence);
   absl::Status RequireConditionalWrites(const CallContext& context, absl::string_view what);
+  absl::Status RequireMultipartUploads(const CallContext& context, absl::string_view what);
 
   HttpRequest NewRequest(const CallContext& context, absl::string_view method,
                          absl::string_view path,
@@ -71,8 +90,8 @@ class RestUpstream : public Upstream {
   Clock& clock_;
 
   absl::Mutex mu_;
-  // Until when the store's "conditional_writes" is taken as given.
-  absl::Time conditional_writes_until_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Until when each capability the store declared is taken as given.
+  absl::flat_hash_map<std::string, absl::Time> capability_until_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace objgate

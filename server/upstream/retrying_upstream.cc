@@ -195,6 +195,55 @@ absl::StatusOr<StoredObject> RetryingUpstream::Copy(const CallContext& context,
   return Retry(context, [&] { return inner_.Copy(context, spec); });
 }
 
+absl::StatusOr<std::string> RetryingUpstream::CreateMultipartUpload(const CallContext& context,
+                                                                    const UploadSpec& spec) {
+  // A create whose answer was lost leaves an upload nobody names; the store's expiry (or
+  // the bucket's lifecycle rule) removes it.
+  return Retry(context, [&] { return inner_.CreateMultipartUpload(context, spec); });
+}
+
+absl::StatusOr<UploadedPart> RetryingUpstream::UploadPart(const CallContext& context,
+                                                          const std::string& key,
+                                                          const std::string& upload_id, int number,
+                                                          absl::string_view bytes) {
+  return Retry(context, [&] { return inner_.UploadPart(context, key, upload_id, number, bytes); });
+}
+
+absl::StatusOr<MultipartUploadState> RetryingUpstream::ListParts(const CallContext& context,
+                                                                 const std::string& key,
+                                                                 const std::string& upload_id) {
+  return Retry(context, [&] { return inner_.ListParts(context, key, upload_id); });
+}
+
+absl::StatusOr<StoredObject> RetryingUpstream::CompleteMultipartUpload(
+    const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
+    const std::vector<UploadedPart>& parts) {
+  int attempts = 0;
+  return Retry(context, [&]() -> absl::StatusOr<StoredObject> {
+    absl::StatusOr<StoredObject> result =
+        inner_.CompleteMultipartUpload(context, spec, upload_id, parts);
+    if (++attempts == 1 || result.ok() ||
+        !(absl::IsNotFound(result.status()) || absl::IsFailedPrecondition(result.status()))) {
+      return result;
+    }
+    // Gone, or refused by its own object: did the attempt whose answer was lost complete it?
+    absl::StatusOr<MultipartUploadState> state = inner_.ListParts(context, spec.key, upload_id);
+    if (state.ok() && state->complete) return state->object;
+    return result;
+  });
+}
+
+absl::Status RetryingUpstream::AbortMultipartUpload(const CallContext& context,
+                                                    const std::string& key,
+                                                    const std::string& upload_id) {
+  int attempts = 0;
+  return Retry(context, [&]() -> absl::Status {
+    absl::Status status = inner_.AbortMultipartUpload(context, key, upload_id);
+    // As with deletes: gone on a repeat means an earlier attempt removed it.
+    return OutcomeOfDelete(status, ++attempts > 1);
+  });
+}
+
 absl::Status RetryingUpstream::CheckLive(const CallContext& context) {
   return inner_.CheckLive(context);
 }

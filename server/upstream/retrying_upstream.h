@@ -24,6 +24,9 @@ namespace objgate {
 //     CanResumeDownload's rule (common/retry/repeat_rules.h), which the client library
 //     follows too; where it may not, the download fails with UNAVAILABLE rather than risk
 //     wrong bytes.
+//   - The multipart calls are retried as they are (a part is in memory and replaced
+//     whole). A completion or abort whose repeat finds no upload asks the store whether
+//     an earlier attempt completed or removed it.
 //   - The health probes are not retried: they report what they see now.
 // Attempts end with the caller's deadline (CallContext::deadline) and are counted in
 // CallContext::stats.
@@ -40,6 +43,19 @@ class RetryingUpstream : public Upstream {
   absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;
   absl::Status Delete(const CallContext& context, const DeleteSpec& spec) override;
   absl::StatusOr<StoredObject> Copy(const CallContext& context, const CopySpec& spec) override;
+  absl::StatusOr<std::string> CreateMultipartUpload(const CallContext& context,
+                                                    const UploadSpec& spec) override;
+  absl::StatusOr<UploadedPart> UploadPart(const CallContext& context, const std::string& key,
+                                          const std::string& upload_id, int number,
+                                          absl::string_view bytes) override;
+  absl::StatusOr<MultipartUploadState> ListParts(const CallContext& context,
+                                                 const std::string& key,
+                                                 const std::string& upload_id) override;
+  absl::StatusOr<StoredObject> CompleteMultipartUpload(
+      const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
+      const std::vector<UploadedPart>& parts) override;
+  absl::Status AbortMultipartUpload(const CallContext& context, const std::string& key,
+                                    const std::string& upload_id) override;
   absl::Status CheckLive(const CallContext& context) override;
   absl::Status CheckReady(const CallContext& context) override;
 

@@ -258,16 +258,16 @@ absl::StatusOr<std::string> ParseInitiateMultipartUpload(absl::string_view body)
   return upload_id;
 }
 
-std::string CompleteMultipartUploadBody(absl::Span<const CompletedPart> parts) {
+std::string CompleteMultipartUploadBody(absl::Span<const UploadedPart> parts) {
   pugi::xml_document document;
   pugi::xml_node declaration = document.append_child(pugi::node_declaration);
   declaration.append_attribute("version").set_value("1.0");
   declaration.append_attribute("encoding").set_value("UTF-8");
   pugi::xml_node complete = document.append_child("CompleteMultipartUpload");
   complete.append_attribute("xmlns").set_value("http://s3.amazonaws.com/doc/2006-03-01/");
-  for (const CompletedPart& part : parts) {
+  for (const UploadedPart& part : parts) {
     pugi::xml_node element = complete.append_child("Part");
-    element.append_child("PartNumber").text().set(part.part_number);
+    element.append_child("PartNumber").text().set(part.number);
     // pugixml escapes what XML needs escaped.
     element.append_child("ETag").text().set(absl::StrCat("\"", BareEtag(part.etag), "\"").c_str());
   }
@@ -317,6 +317,38 @@ absl::StatusOr<DeferredResult> ParseCompleteMultipartUpload(absl::string_view bo
 
 absl::StatusOr<DeferredResult> ParseCopyObject(absl::string_view body) {
   return ParseDeferredResult(body, "CopyObject", "CopyObjectResult");
+}
+
+absl::StatusOr<ListPartsAnswer> ParseListParts(absl::string_view body) {
+  constexpr absl::string_view kWhat = "ListParts";
+  pugi::xml_document document;
+  absl::StatusOr<pugi::xml_node> root = ParseRoot(document, body, kWhat, "ListPartsResult");
+  if (!root.ok()) return root.status();
+  absl::StatusOr<bool> truncated = IsTruncated(*root, kWhat);
+  if (!truncated.ok()) return truncated.status();
+  ListPartsAnswer answer;
+  answer.is_truncated = *truncated;
+  for (pugi::xml_node child : root->children()) {
+    if (!IsElement(child, "Part")) continue;
+    const std::optional<int64_t> number = ParseSize(ChildText(child, "PartNumber"));
+    const std::optional<int64_t> size = ParseSize(ChildText(child, "Size"));
+    if (!number || *number < 1 || *number > 10000 || !size) {
+      return Malformed(kWhat, "a <Part> without a valid <PartNumber> and <Size>");
+    }
+    if (!answer.parts.empty() && *number <= answer.parts.back().number) {
+      return Malformed(kWhat, "parts out of order");
+    }
+    answer.parts.push_back(
+        UploadedPart{static_cast<int>(*number), *size, BareEtag(ChildText(child, "ETag"))});
+  }
+  if (answer.is_truncated) {
+    const std::optional<int64_t> marker = ParseSize(ChildText(*root, "NextPartNumberMarker"));
+    if (!marker || *marker < 1 || *marker > 10000) {
+      return Malformed(kWhat, "truncated without a valid <NextPartNumberMarker>");
+    }
+    answer.next_part_number_marker = static_cast<int>(*marker);
+  }
+  return answer;
 }
 
 absl::StatusOr<ListMultipartUploadsAnswer> ParseListMultipartUploads(absl::string_view body) {

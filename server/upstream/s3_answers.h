@@ -67,17 +67,12 @@ absl::StatusOr<ListObjectsV2Answer> ParseListObjectsV2(absl::string_view body);
 // CreateMultipartUpload's answer (InitiateMultipartUploadResult): its UploadId, never empty.
 absl::StatusOr<std::string> ParseInitiateMultipartUpload(absl::string_view body);
 
-struct CompletedPart {
-  int part_number = 0;
-  // As UploadPart's ETag header gave it, with or without its quotes.
-  std::string etag;
-};
 
 // CompleteMultipartUpload's request body:
 // <CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"..."</ETag></Part>...
 // The parts go in the order given, which S3 requires to be ascending part numbers. An etag
 // must not contain NUL (no header value does).
-std::string CompleteMultipartUploadBody(absl::Span<const CompletedPart> parts);
+std::string CompleteMultipartUploadBody(absl::Span<const UploadedPart> parts);
 
 // What a 200 answer to CompleteMultipartUpload or CopyObject says. S3 sends its 200
 // before it has combined the parts or copied the bytes, keeps the connection alive with
@@ -99,6 +94,15 @@ struct DeferredResult {
 // INTERNAL only for a body that is neither document: cut short, not XML, or another answer.
 absl::StatusOr<DeferredResult> ParseCompleteMultipartUpload(absl::string_view body);
 absl::StatusOr<DeferredResult> ParseCopyObject(absl::string_view body);
+
+// ListParts' answer (ListPartsResult): the parts of a multipart upload, in ascending order.
+struct ListPartsAnswer {
+  std::vector<UploadedPart> parts;
+  bool is_truncated = false;
+  // Where the next page starts (part-number-marker); set when is_truncated.
+  int next_part_number_marker = 0;
+};
+absl::StatusOr<ListPartsAnswer> ParseListParts(absl::string_view body);
 
 // ListMultipartUploads' answer (ListMultipartUploadsResult): the uploads in progress, used
 // to check that no upload the gateway started is left behind. Keys and NextKeyMarker are

@@ -1,7 +1,6 @@
 #include "server/upstream/s3_answers.h"
 
 #include <pugixml.hpp>
-
 #include <string>
 #include <vector>
 
@@ -437,25 +436,25 @@ TEST(ParseInitiateMultipartUploadTest, RefusesAnswersWithoutUploadId) {
 }
 
 // The parts of a CompleteMultipartUpload body, read back with pugixml.
-std::vector<CompletedPart> ReadBack(const std::string& body) {
+std::vector<UploadedPart> ReadBack(const std::string& body) {
   pugi::xml_document document;
   EXPECT_TRUE(document.load_buffer(body.data(), body.size())) << body;
   pugi::xml_node root = document.document_element();
   EXPECT_STREQ(root.name(), "CompleteMultipartUpload");
   EXPECT_STREQ(root.attribute("xmlns").value(), "http://s3.amazonaws.com/doc/2006-03-01/");
-  std::vector<CompletedPart> parts;
+  std::vector<UploadedPart> parts;
   for (pugi::xml_node part : root.children("Part")) {
-    parts.push_back({part.child("PartNumber").text().as_int(), part.child_value("ETag")});
+    parts.push_back({part.child("PartNumber").text().as_int(), 0, part.child_value("ETag")});
   }
   return parts;
 }
 
-MATCHER_P2(IsPart, number, etag, "") { return arg.part_number == number && arg.etag == etag; }
+MATCHER_P2(IsPart, number, etag, "") { return arg.number == number && arg.etag == etag; }
 
 TEST(CompleteMultipartUploadBodyTest, WritesTheDocumentedShape) {
   EXPECT_EQ(
-      CompleteMultipartUploadBody(
-          {{1, "a54357aff0632cce46d942af68356b38"}, {2, "\"0c78aef83f66abc1fa1e8477f296d394\""}}),
+      CompleteMultipartUploadBody({{1, 0, "a54357aff0632cce46d942af68356b38"},
+                                   {2, 0, "\"0c78aef83f66abc1fa1e8477f296d394\""}}),
       R"(<?xml version="1.0" encoding="UTF-8"?>)"
       R"(<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">)"
       R"(<Part><PartNumber>1</PartNumber><ETag>"a54357aff0632cce46d942af68356b38"</ETag></Part>)"
@@ -464,8 +463,8 @@ TEST(CompleteMultipartUploadBodyTest, WritesTheDocumentedShape) {
 }
 
 TEST(CompleteMultipartUploadBodyTest, EscapesXmlSpecialCharacters) {
-  const std::string body =
-      CompleteMultipartUploadBody({{1, "a&b"}, {2, "<c>"}, {3, "d\"e'f"}, {10000, "]]>&amp;"}});
+  const std::string body = CompleteMultipartUploadBody(
+      {{1, 0, "a&b"}, {2, 0, "<c>"}, {3, 0, "d\"e'f"}, {10000, 0, "]]>&amp;"}});
   EXPECT_THAT(body, HasSubstr("<ETag>\"a&amp;b\"</ETag>"));
   EXPECT_THAT(body, HasSubstr("<ETag>\"&lt;c&gt;\"</ETag>"));
   EXPECT_THAT(ReadBack(body), ElementsAre(IsPart(1, "\"a&b\""), IsPart(2, "\"<c>\""),
@@ -473,7 +472,8 @@ TEST(CompleteMultipartUploadBodyTest, EscapesXmlSpecialCharacters) {
 }
 
 TEST(CompleteMultipartUploadBodyTest, QuotesEachEtagOnce) {
-  EXPECT_THAT(ReadBack(CompleteMultipartUploadBody({{1, "abc"}, {2, "\"abc\""}, {3, "W/\"abc\""}})),
+  EXPECT_THAT(ReadBack(CompleteMultipartUploadBody(
+                  {{1, 0, "abc"}, {2, 0, "\"abc\""}, {3, 0, "W/\"abc\""}})),
               ElementsAre(IsPart(1, "\"abc\""), IsPart(2, "\"abc\""), IsPart(3, "\"abc\"")));
 }
 

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
+#include <random>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
@@ -89,6 +91,10 @@ namespace {
 
 constexpr absl::string_view kChecksumMetadata = "objgate-sha256";
 constexpr absl::string_view kChecksumHeader = "x-amz-meta-objgate-sha256";
+// Set on an object made by a resumable upload to a nonce kept in its upload id, so that a
+// query after the completion (when S3 has forgotten the upload) can tell it completed.
+constexpr absl::string_view kUploadMarkerMetadata = "objgate-upload";
+constexpr absl::string_view kUploadMarkerHeader = "x-amz-meta-objgate-upload";
 constexpr absl::string_view kTenantPlaceholder = "{tenant}";
 // How long an abort may take once the upload has failed (the caller may be gone).
 constexpr absl::Duration kAbortTimeout = absl::Seconds(10);
@@ -111,9 +117,9 @@ bool IsValidBucketName(absl::string_view name) {
 
 // The ETag S3 gives a completed multipart upload: the MD5 of the parts' MD5s, then "-N".
 // Lets a completion whose answer was lost be recognised by a HEAD of the object.
-std::optional<std::string> MultipartEtag(const std::vector<CompletedPart>& parts) {
+std::optional<std::string> MultipartEtag(const std::vector<UploadedPart>& parts) {
   std::string digests;
-  for (const CompletedPart& part : parts) {
+  for (const UploadedPart& part : parts) {
     const std::string etag = BareEtag(part.etag);
     if (etag.size() != 32 || !std::all_of(etag.begin(), etag.end(), absl::ascii_isxdigit)) {
       return std::nullopt;
@@ -288,6 +294,17 @@ void AddConditionHeaders(const UploadSpec& spec, HttpHeaders& headers) {
 
 }  // namespace
 
+absl::Status S3Upstream::CheckReservedMetadata(const UploadSpec& spec) const {
+  for (const auto& [name, value] : spec.metadata) {
+    if (absl::EqualsIgnoreCase(name, kChecksumMetadata) ||
+        absl::EqualsIgnoreCase(name, kUploadMarkerMetadata)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "metadata key ", Quote(name), " is reserved: the gateway keeps its own data there"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 HttpHeaders S3Upstream::ObjectHeaders(const UploadSpec& spec,
                                       absl::string_view stored_sha256) const {
   HttpHeaders headers;
@@ -306,12 +323,7 @@ absl::StatusOr<StoredObject> S3Upstream::Upload(const CallContext& context, cons
                                                 ByteSource& body) {
   absl::StatusOr<Location> location = Locate(context.tenant_id, spec.key);
   if (!location.ok()) return location.status();
-  for (const auto& [name, value] : spec.metadata) {
-    if (absl::EqualsIgnoreCase(name, kChecksumMetadata)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "metadata key ", Quote(name), " is reserved: the gateway keeps the SHA-256 there"));
-    }
-  }
+  if (absl::Status reserved = CheckReservedMetadata(spec); !reserved.ok()) return reserved;
   // Only PutObject's conditions are enforced by every store; a multipart upload's are
   // checked at its completion, which not every store does.
   const bool unenforceable_multipart =
@@ -381,51 +393,23 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
                                                          std::string& part) {
   const std::string what = absl::StrCat("upload of ", Quote(spec.key));
 
-  S3Request request;
-  request.method = "POST";
-  request.bucket = location.bucket;
-  request.key = location.key;
-  request.headers = ObjectHeaders(spec, spec.sha256);
-  request.query = {{"uploads", ""}};
-  absl::StatusOr<std::string> created =
-      RetryCall(retry_, clock_, context, [&]() -> absl::StatusOr<std::string> {
-        absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
-        if (!answer.ok()) return answer.status();
-        if (!IsSuccess(answer->status)) {
-          return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
-                                 what);
-        }
-        return ParseInitiateMultipartUpload(answer->body);
-      });
+  absl::StatusOr<std::string> created = RetryCall(retry_, clock_, context, [&] {
+    return StartUpload(context, location, ObjectHeaders(spec, spec.sha256), what);
+  });
   if (!created.ok()) return created.status();
   const std::string upload_id = *std::move(created);
 
   // From here on every failure aborts the upload, so that no part outlives it.
-  std::vector<CompletedPart> completed;
+  std::vector<UploadedPart> completed;
   absl::StatusOr<StoredObject> stored = [&]() -> absl::StatusOr<StoredObject> {
     while (true) {
       const int number = static_cast<int>(completed.size()) + 1;
       const std::string sha256 = Sha256::Hex(part);
-      S3Request upload_part;
-      upload_part.method = "PUT";
-      upload_part.bucket = location.bucket;
-      upload_part.key = location.key;
-      upload_part.query = {{"partNumber", absl::StrCat(number)}, {"uploadId", upload_id}};
-      const std::string part_what = absl::StrCat("part ", number, " of the ", what);
-      absl::StatusOr<std::string> etag =
-          RetryCall(retry_, clock_, context, [&]() -> absl::StatusOr<std::string> {
-            absl::StatusOr<BufferedResponse> answer = Exchange(context, upload_part, part, sha256);
-            if (!answer.ok()) return answer.status();
-            if (!IsSuccess(answer->status)) {
-              return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
-                                     part_what);
-            }
-            std::optional<absl::string_view> value = answer->headers.Get("ETag");
-            if (!value) return absl::InternalError(absl::StrCat(part_what, ": answer has no ETag"));
-            return BareEtag(*value);
-          });
+      absl::StatusOr<std::string> etag = RetryCall(retry_, clock_, context, [&] {
+        return PutPart(context, location, upload_id, number, part, sha256, what);
+      });
       if (!etag.ok()) return etag.status();
-      completed.push_back({number, *std::move(etag)});
+      completed.push_back({number, static_cast<int64_t>(part.size()), *std::move(etag)});
       if (parts.last()) break;
       if (absl::Status read = parts.Next(part); !read.ok()) return read;
     }
@@ -433,10 +417,10 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
       return absl::InvalidArgumentError(
           absl::StrCat("upload declared ", *spec.size, " bytes but sent ", parts.bytes()));
     }
-    return CompleteMultipartUpload(context, location, spec, upload_id, completed, what);
+    return Complete(context, location, spec, upload_id, completed, what);
   }();
   if (!stored.ok()) {
-    AbortMultipartUpload(context, location, upload_id);
+    AbortAfterFailure(context, location, upload_id);
     return stored.status();
   }
   stored->key = spec.key;
@@ -445,9 +429,11 @@ absl::StatusOr<StoredObject> S3Upstream::MultipartUpload(const CallContext& cont
   return stored;
 }
 
-absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
-    const CallContext& context, const Location& location, const UploadSpec& spec,
-    const std::string& upload_id, const std::vector<CompletedPart>& parts, absl::string_view what) {
+absl::StatusOr<StoredObject> S3Upstream::Complete(const CallContext& context,
+                                                  const Location& location, const UploadSpec& spec,
+                                                  const std::string& upload_id,
+                                                  const std::vector<UploadedPart>& parts,
+                                                  absl::string_view what) {
   S3Request request;
   request.method = "POST";
   request.bucket = location.bucket;
@@ -496,7 +482,7 @@ absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
 
 absl::StatusOr<std::string> S3Upstream::EtagIfCompleted(const CallContext& context,
                                                         const Location& location,
-                                                        const std::vector<CompletedPart>& parts,
+                                                        const std::vector<UploadedPart>& parts,
                                                         absl::Status not_found) {
   std::optional<std::string> expected = MultipartEtag(parts);
   if (!expected) return not_found;
@@ -507,11 +493,7 @@ absl::StatusOr<std::string> S3Upstream::EtagIfCompleted(const CallContext& conte
 
 absl::StatusOr<std::string> S3Upstream::EtagOf(const CallContext& context, const Location& location,
                                                absl::string_view sha256) {
-  S3Request head;
-  head.method = "HEAD";
-  head.bucket = location.bucket;
-  head.key = location.key;
-  absl::StatusOr<BufferedResponse> answer = Exchange(context, head);
+  absl::StatusOr<BufferedResponse> answer = HeadObject(context, location);
   if (!answer.ok()) return answer.status();
   std::optional<absl::string_view> etag = answer->headers.Get("ETag");
   if (!IsSuccess(answer->status) || !etag) {
@@ -523,6 +505,223 @@ absl::StatusOr<std::string> S3Upstream::EtagOf(const CallContext& context, const
   return BareEtag(*etag);
 }
 
+absl::StatusOr<BufferedResponse> S3Upstream::HeadObject(const CallContext& context,
+                                                        const Location& location) {
+  S3Request head;
+  head.method = "HEAD";
+  head.bucket = location.bucket;
+  head.key = location.key;
+  return Exchange(context, head);
+}
+
+absl::StatusOr<std::string> S3Upstream::StartUpload(const CallContext& context,
+                                                    const Location& location, HttpHeaders headers,
+                                                    absl::string_view what) {
+  S3Request request;
+  request.method = "POST";
+  request.bucket = location.bucket;
+  request.key = location.key;
+  request.headers = std::move(headers);
+  request.query = {{"uploads", ""}};
+  absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body, what);
+  }
+  return ParseInitiateMultipartUpload(answer->body);
+}
+
+absl::StatusOr<std::string> S3Upstream::PutPart(const CallContext& context,
+                                                const Location& location,
+                                                const std::string& upload_id, int number,
+                                                absl::string_view bytes, absl::string_view sha256,
+                                                absl::string_view what) {
+  S3Request request;
+  request.method = "PUT";
+  request.bucket = location.bucket;
+  request.key = location.key;
+  request.query = {{"partNumber", absl::StrCat(number)}, {"uploadId", upload_id}};
+  const std::string part_what = absl::StrCat("part ", number, " of the ", what);
+  absl::StatusOr<BufferedResponse> answer = Exchange(context, request, bytes, sha256);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(location.bucket, answer->status, answer->headers, answer->body,
+                           part_what);
+  }
+  std::optional<absl::string_view> etag = answer->headers.Get("ETag");
+  if (!etag) return absl::InternalError(absl::StrCat(part_what, ": answer has no ETag"));
+  return BareEtag(*etag);
+}
+
+namespace {
+
+// The upload id S3UpstreamOptions gives out: S3's own, and the marker its object will carry.
+struct StoreUploadId {
+  std::string s3_upload_id;
+  std::string marker;
+};
+
+std::string JoinUploadId(absl::string_view s3_upload_id, absl::string_view marker) {
+  return absl::StrCat(s3_upload_id, "\n", marker);
+}
+
+absl::StatusOr<StoreUploadId> SplitUploadId(absl::string_view upload_id) {
+  const size_t newline = upload_id.rfind('\n');
+  if (newline == absl::string_view::npos || newline == 0 || newline + 1 == upload_id.size()) {
+    return absl::InvalidArgumentError("upload_id does not name an S3 multipart upload");
+  }
+  return StoreUploadId{std::string(upload_id.substr(0, newline)),
+                       std::string(upload_id.substr(newline + 1))};
+}
+
+std::string NewMarker() {
+  std::random_device random;
+  return absl::StrCat(absl::Hex(random(), absl::kZeroPad8), absl::Hex(random(), absl::kZeroPad8),
+                      absl::Hex(random(), absl::kZeroPad8), absl::Hex(random(), absl::kZeroPad8));
+}
+
+}  // namespace
+
+absl::Status S3Upstream::RequireEnforcedConditions(const UploadSpec& spec,
+                                                   absl::string_view what) const {
+  if (!spec.conditional() || options_.store_enforces_all_conditions) return absl::OkStatus();
+  return absl::UnimplementedError(absl::StrCat(
+      what,
+      ": a resumable upload is a multipart upload, and the gateway does not rely on this "
+      "store to enforce conditions when it completes one (Ceph RGW 16 does not); if it "
+      "does (AWS S3, MinIO), run the gateway with --s3_store_conditions=all"));
+}
+
+absl::StatusOr<std::string> S3Upstream::CreateMultipartUpload(const CallContext& context,
+                                                              const UploadSpec& spec) {
+  absl::StatusOr<Location> location = Locate(context.tenant_id, spec.key);
+  if (!location.ok()) return location.status();
+  const std::string what = absl::StrCat("resumable upload of ", Quote(spec.key));
+  if (absl::Status reserved = CheckReservedMetadata(spec); !reserved.ok()) return reserved;
+  if (absl::Status enforced = RequireEnforcedConditions(spec, what); !enforced.ok()) {
+    return enforced;
+  }
+  const std::string marker = NewMarker();
+  HttpHeaders headers = ObjectHeaders(spec, spec.sha256);
+  headers.Add(std::string(kUploadMarkerHeader), marker);
+  absl::StatusOr<std::string> upload_id = StartUpload(context, *location, std::move(headers), what);
+  if (!upload_id.ok()) return upload_id.status();
+  return JoinUploadId(*upload_id, marker);
+}
+
+absl::StatusOr<UploadedPart> S3Upstream::UploadPart(const CallContext& context,
+                                                    const std::string& key,
+                                                    const std::string& upload_id, int number,
+                                                    absl::string_view bytes) {
+  absl::StatusOr<Location> location = Locate(context.tenant_id, key);
+  if (!location.ok()) return location.status();
+  absl::StatusOr<StoreUploadId> id = SplitUploadId(upload_id);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<std::string> etag =
+      PutPart(context, *location, id->s3_upload_id, number, bytes, Sha256::Hex(bytes),
+              absl::StrCat("resumable upload of ", Quote(key)));
+  if (!etag.ok()) return etag.status();
+  return UploadedPart{number, static_cast<int64_t>(bytes.size()), *std::move(etag)};
+}
+
+absl::StatusOr<MultipartUploadState> S3Upstream::ListParts(const CallContext& context,
+                                                           const std::string& key,
+                                                           const std::string& upload_id) {
+  absl::StatusOr<Location> location = Locate(context.tenant_id, key);
+  if (!location.ok()) return location.status();
+  absl::StatusOr<StoreUploadId> id = SplitUploadId(upload_id);
+  if (!id.ok()) return id.status();
+  const std::string what = absl::StrCat("parts of the resumable upload of ", Quote(key));
+  MultipartUploadState state;
+  int marker = 0;
+  while (true) {
+    S3Request request;
+    request.bucket = location->bucket;
+    request.key = location->key;
+    request.query = {{"uploadId", id->s3_upload_id}};
+    if (marker > 0) request.query.emplace_back("part-number-marker", absl::StrCat(marker));
+    absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+    if (!answer.ok()) return answer.status();
+    if (!IsSuccess(answer->status)) {
+      absl::Status error =
+          ErrorFromAnswer(location->bucket, answer->status, answer->headers, answer->body, what);
+      if (!absl::IsNotFound(error)) return error;
+      // S3 forgets a completed upload; its object remembers the marker.
+      absl::StatusOr<BufferedResponse> head = HeadObject(context, *location);
+      if (!head.ok()) return head.status();
+      if (!IsSuccess(head->status) || head->headers.Get(kUploadMarkerHeader) != id->marker) {
+        return absl::NotFoundError(absl::StrCat(
+            what, ": no such upload (cancelled, expired, or never started for this tenant)"));
+      }
+      state.complete = true;
+      state.object.key = key;
+      int64_t size = 0;
+      if (absl::SimpleAtoi(head->headers.Get("Content-Length").value_or(""), &size)) {
+        state.object.size = size;
+      }
+      state.object.etag = BareEtag(head->headers.Get("ETag").value_or(""));
+      state.object.sha256 = std::string(head->headers.Get(kChecksumHeader).value_or(""));
+      return state;
+    }
+    absl::StatusOr<ListPartsAnswer> page = ParseListParts(answer->body);
+    if (!page.ok()) return page.status();
+    state.parts.insert(state.parts.end(), page->parts.begin(), page->parts.end());
+    if (!page->is_truncated) return state;
+    if (page->next_part_number_marker <= marker) {
+      return absl::InternalError(absl::StrCat(what, ": the listing does not move forward"));
+    }
+    marker = page->next_part_number_marker;
+  }
+}
+
+absl::StatusOr<StoredObject> S3Upstream::CompleteMultipartUpload(
+    const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
+    const std::vector<UploadedPart>& parts) {
+  absl::StatusOr<Location> location = Locate(context.tenant_id, spec.key);
+  if (!location.ok()) return location.status();
+  absl::StatusOr<StoreUploadId> id = SplitUploadId(upload_id);
+  if (!id.ok()) return id.status();
+  const std::string what = absl::StrCat("resumable upload of ", Quote(spec.key));
+  if (absl::Status enforced = RequireEnforcedConditions(spec, what); !enforced.ok()) {
+    return enforced;
+  }
+  absl::StatusOr<StoredObject> stored =
+      Complete(context, *location, spec, id->s3_upload_id, parts, what);
+  if (!stored.ok()) return stored.status();
+  stored->key = spec.key;
+  stored->size = spec.size.value_or(0);
+  return stored;
+}
+
+absl::Status S3Upstream::AbortMultipartUpload(const CallContext& context, const std::string& key,
+                                              const std::string& upload_id) {
+  absl::StatusOr<Location> location = Locate(context.tenant_id, key);
+  if (!location.ok()) return location.status();
+  absl::StatusOr<StoreUploadId> id = SplitUploadId(upload_id);
+  if (!id.ok()) return id.status();
+  S3Request request;
+  request.method = "DELETE";
+  request.bucket = location->bucket;
+  request.key = location->key;
+  request.query = {{"uploadId", id->s3_upload_id}};
+  const std::string what = absl::StrCat("cancel of the resumable upload of ", Quote(key));
+  absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+  if (!answer.ok()) return answer.status();
+  if (IsSuccess(answer->status)) return absl::OkStatus();
+  absl::Status error =
+      ErrorFromAnswer(location->bucket, answer->status, answer->headers, answer->body, what);
+  if (!absl::IsNotFound(error)) return error;
+  absl::StatusOr<BufferedResponse> head = HeadObject(context, *location);
+  if (head.ok() && IsSuccess(head->status) &&
+      head->headers.Get(kUploadMarkerHeader) == id->marker) {
+    return absl::FailedPreconditionError(absl::StrCat(what, ": the upload is complete"));
+  }
+  return absl::NotFoundError(
+      absl::StrCat(what,
+                   ": no such upload (cancelled, expired, or never started for this "
+                   "tenant)"));
+}
+
 absl::StatusOr<std::string> S3Upstream::EtagIfStored(const CallContext& context,
                                                      const Location& location,
                                                      absl::string_view sha256,
@@ -532,8 +731,8 @@ absl::StatusOr<std::string> S3Upstream::EtagIfStored(const CallContext& context,
   return etag;
 }
 
-void S3Upstream::AbortMultipartUpload(const CallContext& context, const Location& location,
-                                      const std::string& upload_id) {
+void S3Upstream::AbortAfterFailure(const CallContext& context, const Location& location,
+                                   const std::string& upload_id) {
   // The caller may be gone: the abort runs on its own deadline, uncancelled.
   CallContext abort_context;
   abort_context.tenant_id = context.tenant_id;
@@ -571,7 +770,7 @@ absl::Status S3Upstream::Download(const CallContext& context, const DownloadSpec
   AddDownloadHeaders(spec, request.headers);
   HttpRequest http = Sign(context, request, Sha256::Hex(""));
   DownloadAnswerSink answer(
-      spec, sink, {std::string(kChecksumHeader), "x-amz-meta-"},
+      spec, sink, {std::string(kChecksumHeader), "x-amz-meta-", {std::string(kUploadMarkerHeader)}},
       [this, bucket = location->bucket](int http_status, const HttpHeaders& headers,
                                         absl::string_view body, absl::string_view what) {
         return ErrorFromAnswer(bucket, http_status, headers, body, what);
@@ -758,7 +957,8 @@ absl::StatusOr<UpstreamServerInfo> S3Upstream::GetServerInfo(const CallContext& 
   info.dialect = "s3";
   info.status = "ok";
   info.version = std::string(answer->headers.Get("Server").value_or(""));
-  info.capabilities = {"stat", "user_metadata", "delimiter", "copy", "conditional_upload"};
+  info.capabilities = {"stat", "user_metadata",      "delimiter",
+                       "copy", "conditional_upload", "resumable_upload"};
   if (options_.store_enforces_all_conditions) info.capabilities.push_back("conditional_delete");
   return info;
 }

@@ -96,6 +96,18 @@ class S3Upstream : public Upstream {
   absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;
   absl::Status Delete(const CallContext& context, const DeleteSpec& spec) override;
   absl::StatusOr<StoredObject> Copy(const CallContext& context, const CopySpec& spec) override;
+  absl::StatusOr<std::string> CreateMultipartUpload(const CallContext& context,
+                                                    const UploadSpec& spec) override;
+  absl::StatusOr<UploadedPart> UploadPart(const CallContext& context, const std::string& key,
+                                          const std::string& upload_id, int number,
+                                          absl::string_view bytes) override;
+  absl::StatusOr<MultipartUploadState> ListParts(const CallContext& context, const std::string& key,
+                                                 const std::string& upload_id) override;
+  absl::StatusOr<StoredObject> CompleteMultipartUpload(
+      const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
+      const std::vector<UploadedPart>& parts) override;
+  absl::Status AbortMultipartUpload(const CallContext& context, const std::string& key,
+                                    const std::string& upload_id) override;
   absl::Status CheckLive(const CallContext& context) override;
   absl::Status CheckReady(const CallContext& context) override;
 
@@ -138,12 +150,25 @@ class S3Upstream : public Upstream {
   absl::StatusOr<StoredObject> MultipartUpload(const CallContext& context, const Location& location,
                                                const UploadSpec& spec, class PartReader& parts,
                                                std::string& part);
-  absl::StatusOr<StoredObject> CompleteMultipartUpload(const CallContext& context,
-                                                       const Location& location,
-                                                       const UploadSpec& spec,
-                                                       const std::string& upload_id,
-                                                       const std::vector<CompletedPart>& parts,
-                                                       absl::string_view what);
+  // One CreateMultipartUpload request for an object described by `headers`: S3's upload id.
+  absl::StatusOr<std::string> StartUpload(const CallContext& context, const Location& location,
+                                          HttpHeaders headers, absl::string_view what);
+  // One UploadPart request; the part's ETag.
+  absl::StatusOr<std::string> PutPart(const CallContext& context, const Location& location,
+                                      const std::string& upload_id, int number,
+                                      absl::string_view bytes, absl::string_view sha256,
+                                      absl::string_view what);
+  // CompleteMultipartUpload, retried, with `spec`'s conditions.
+  absl::StatusOr<StoredObject> Complete(const CallContext& context, const Location& location,
+                                        const UploadSpec& spec, const std::string& upload_id,
+                                        const std::vector<UploadedPart>& parts,
+                                        absl::string_view what);
+  absl::StatusOr<BufferedResponse> HeadObject(const CallContext& context, const Location& location);
+  // INVALID_ARGUMENT for user metadata under a name the gateway keeps for itself.
+  absl::Status CheckReservedMetadata(const UploadSpec& spec) const;
+  // UNIMPLEMENTED when `spec` has conditions this store is not relied on to enforce at a
+  // multipart completion.
+  absl::Status RequireEnforcedConditions(const UploadSpec& spec, absl::string_view what) const;
   // The stored object's ETag (HEAD); NOT_FOUND when it has none, or when `sha256` is
   // given and the object's stored SHA-256 is another.
   absl::StatusOr<std::string> EtagOf(const CallContext& context, const Location& location,
@@ -151,7 +176,7 @@ class S3Upstream : public Upstream {
   // The object's ETag when a completion whose answer was lost did complete the upload of
   // `parts`; otherwise `not_found`.
   absl::StatusOr<std::string> EtagIfCompleted(const CallContext& context, const Location& location,
-                                              const std::vector<CompletedPart>& parts,
+                                              const std::vector<UploadedPart>& parts,
                                               absl::Status not_found);
   // Whether the object at `location` is the one whose SHA-256 is `sha256`, with its ETag:
   // what a repeated conditional write that was refused left there.
@@ -159,8 +184,9 @@ class S3Upstream : public Upstream {
                                            absl::string_view sha256, absl::Status refused);
   // The headers that describe a new object: content type and user metadata.
   HttpHeaders ObjectHeaders(const UploadSpec& spec, absl::string_view stored_sha256) const;
-  void AbortMultipartUpload(const CallContext& context, const Location& location,
-                            const std::string& upload_id);
+  // Aborts an upload that failed, on its own deadline; logs what it could not abort.
+  void AbortAfterFailure(const CallContext& context, const Location& location,
+                         const std::string& upload_id);
   void LogOperatorError(absl::string_view code, absl::string_view message);
 
   HttpClient& http_;

@@ -1278,16 +1278,17 @@ TEST_F(S3UpstreamTest, CapabilitiesFollowWhatTheStoreEnforces) {
   http_.Enqueue(ListAnswer({}));
   absl::StatusOr<UpstreamServerInfo> info = upstream_->GetServerInfo(Context());
   ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_THAT(info->capabilities,
-              ElementsAre("stat", "user_metadata", "delimiter", "copy", "conditional_upload"));
+  EXPECT_THAT(info->capabilities, ElementsAre("stat", "user_metadata", "delimiter", "copy",
+                                              "conditional_upload", "resumable_upload"));
   S3UpstreamOptions options = Options();
   options.store_enforces_all_conditions = true;
   upstream_ = MakeUpstream(options);
   http_.Enqueue(ListAnswer({}));
   info = upstream_->GetServerInfo(Context());
   ASSERT_TRUE(info.ok()) << info.status();
-  EXPECT_THAT(info->capabilities, ElementsAre("stat", "user_metadata", "delimiter", "copy",
-                                              "conditional_upload", "conditional_delete"));
+  EXPECT_THAT(info->capabilities,
+              ElementsAre("stat", "user_metadata", "delimiter", "copy", "conditional_upload",
+                          "resumable_upload", "conditional_delete"));
 }
 
 // Copy.

@@ -169,6 +169,23 @@ struct ListPage {
   std::vector<std::string> common_prefixes;
 };
 
+// One part of a multipart upload, as the store holds it.
+struct UploadedPart {
+  // From 1.
+  int number = 0;
+  int64_t size = 0;
+  std::string etag;
+};
+
+// What the store holds of a multipart upload.
+struct MultipartUploadState {
+  // Every part stored, in ascending order of number.
+  std::vector<UploadedPart> parts;
+  // The upload completed; `object` is what it made (as far as the store remembers).
+  bool complete = false;
+  StoredObject object;
+};
+
 // The object store, one method per operation: the seam between the gRPC service and the
 // store's dialect. Implementations: RestUpstream speaks the REST dialect and S3Upstream
 // S3, each over an HttpClient; RetryingUpstream wraps another Upstream with the retry policy;
@@ -197,6 +214,30 @@ class Upstream {
   // Copies an object with its content type, metadata and stored checksum; the destination
   // appears whole or not at all.
   virtual absl::StatusOr<StoredObject> Copy(const CallContext& context, const CopySpec& spec) = 0;
+
+  // Multipart uploads held by the store, which resumable uploads (resumable_upload.h) are
+  // built on: the state lives in the store, so any gateway can continue one. Each call names
+  // the upload by the object's key and the store's `upload_id`, and the store scopes both
+  // to the tenant, so another tenant's calls find no such upload (NOT_FOUND). Upstreams
+  // without them answer UNIMPLEMENTED. `spec` as for Upload; its conditions, size and
+  // checksum apply at completion.
+  virtual absl::StatusOr<std::string> CreateMultipartUpload(const CallContext& context,
+                                                            const UploadSpec& spec) = 0;
+  // Stores `bytes` as part `number` (1 to 10000), replacing an earlier part of that number.
+  virtual absl::StatusOr<UploadedPart> UploadPart(const CallContext& context,
+                                                  const std::string& key,
+                                                  const std::string& upload_id, int number,
+                                                  absl::string_view bytes) = 0;
+  virtual absl::StatusOr<MultipartUploadState> ListParts(const CallContext& context,
+                                                         const std::string& key,
+                                                         const std::string& upload_id) = 0;
+  // Makes the object of `parts`, which must be the upload's parts from 1 without a gap.
+  // `spec` names the key, the object's size and the conditions to enforce now.
+  virtual absl::StatusOr<StoredObject> CompleteMultipartUpload(
+      const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
+      const std::vector<UploadedPart>& parts) = 0;
+  virtual absl::Status AbortMultipartUpload(const CallContext& context, const std::string& key,
+                                            const std::string& upload_id) = 0;
 
   // Liveness and readiness probes; OK when the upstream answered as healthy.
   virtual absl::Status CheckLive(const CallContext& context) = 0;

@@ -119,9 +119,8 @@ TEST_F(CliTest, InfoAndHealth) {
   ShellRun run = Shell("$OBJGATE info && $OBJGATE health");
   ASSERT_EQ(run.exit_code, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("Dialect:     rest\n"));
-  EXPECT_THAT(
-      run.output,
-      HasSubstr("Capabilities: stat delimiter copy conditional_upload conditional_delete\n"));
+  EXPECT_THAT(run.output, HasSubstr("Capabilities: stat delimiter copy conditional_upload "
+                                    "conditional_delete resumable_upload\n"));
   EXPECT_THAT(run.output, HasSubstr("Status:      ok\n"));
   EXPECT_THAT(run.output, HasSubstr("Gateway:     "));
   EXPECT_THAT(run.output, HasSubstr("healthy\n"));

@@ -3,11 +3,10 @@
 // CompleteMultipartUpload, 'M' ListMultipartUploads), then the body as S3 would send it;
 // or 'B' then ETags one per line, written with CompleteMultipartUploadBody and read back.
 
-#include <pugixml.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 
@@ -72,22 +71,22 @@ void CheckListMultipartUploads(absl::string_view body) {
 }
 
 // The parts as pugixml reads them back; nullopt when the body is not the documented shape.
-std::optional<std::vector<CompletedPart>> ReadBack(const std::string& body) {
+std::optional<std::vector<UploadedPart>> ReadBack(const std::string& body) {
   pugi::xml_document document;
   if (!document.load_buffer(body.data(), body.size())) return std::nullopt;
   pugi::xml_node root = document.document_element();
   if (std::string(root.name()) != "CompleteMultipartUpload") return std::nullopt;
-  std::vector<CompletedPart> parts;
+  std::vector<UploadedPart> parts;
   for (pugi::xml_node child : root.children()) {
     if (child.type() != pugi::node_element) continue;
     if (std::string(child.name()) != "Part") return std::nullopt;
-    parts.push_back({child.child("PartNumber").text().as_int(), child.child_value("ETag")});
+    parts.push_back({child.child("PartNumber").text().as_int(), 0, child.child_value("ETag")});
   }
   return parts;
 }
 
 void CheckCompleteBody(absl::string_view lines) {
-  std::vector<CompletedPart> parts;
+  std::vector<UploadedPart> parts;
   int i = 0;
   for (absl::string_view etag : absl::StrSplit(lines, '\n')) {
     // What no header value holds: NUL, which C strings (and so pugixml) cannot carry, and
@@ -95,15 +94,15 @@ void CheckCompleteBody(absl::string_view lines) {
     if (etag.find('\0') != absl::string_view::npos || etag.find('\r') != absl::string_view::npos) {
       return;
     }
-    parts.push_back({i * 7919 - 10000, std::string(etag)});
+    parts.push_back({i * 7919 - 10000, 0, std::string(etag)});
     ++i;
   }
   const std::string body = CompleteMultipartUploadBody(parts);
-  std::optional<std::vector<CompletedPart>> read = ReadBack(body);
+  std::optional<std::vector<UploadedPart>> read = ReadBack(body);
   FUZZ_CHECK(read.has_value());
   FUZZ_CHECK(read->size() == parts.size());
   for (size_t p = 0; p < parts.size(); ++p) {
-    FUZZ_CHECK((*read)[p].part_number == parts[p].part_number);
+    FUZZ_CHECK((*read)[p].number == parts[p].number);
     // Quoted once: read back and written again, the body is the same.
     const std::string& etag = (*read)[p].etag;
     FUZZ_CHECK(etag.size() >= 2 && etag.front() == '"' && etag.back() == '"');

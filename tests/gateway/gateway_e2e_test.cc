@@ -416,12 +416,12 @@ TEST_P(GatewayE2ETest, GetServerInfoReportsUpstreamAndGateway) {
   EXPECT_EQ(info.dialect(), DialectName(GetParam()));
   if (GetParam() == Dialect::kS3) {
     // Ceph RGW 16 enforces PutObject's conditions only (--s3_store_conditions=put_object).
-    EXPECT_THAT(info.capabilities(),
-                ElementsAre("stat", "user_metadata", "delimiter", "copy", "conditional_upload"));
+    EXPECT_THAT(info.capabilities(), ElementsAre("stat", "user_metadata", "delimiter", "copy",
+                                                 "conditional_upload", "resumable_upload"));
   } else {
-    // The reference store declares conditional writes.
+    // The reference store declares conditional writes and multipart uploads.
     EXPECT_THAT(info.capabilities(), ElementsAre("stat", "delimiter", "copy", "conditional_upload",
-                                                 "conditional_delete"));
+                                                 "conditional_delete", "resumable_upload"));
   }
   if (GetParam() == Dialect::kRest) {
     EXPECT_FALSE(info.version().empty());

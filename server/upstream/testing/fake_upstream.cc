@@ -393,6 +393,166 @@ absl::StatusOr<StoredObject> FakeUpstream::Copy(const CallContext& context, cons
   return End(std::move(stored));
 }
 
+absl::StatusOr<FakeUpstream::MultipartUpload*> FakeUpstream::FindUpload(
+    const CallContext& context, const std::string& key, const std::string& upload_id) {
+  auto upload = uploads_.find(upload_id);
+  if (upload == uploads_.end() || upload->second.tenant_id != context.tenant_id ||
+      upload->second.spec.key != key) {
+    return absl::NotFoundError(
+        absl::StrCat("no multipart upload ", Quoted(upload_id), " of ", Quoted(key)));
+  }
+  return &upload->second;
+}
+
+absl::StatusOr<std::string> FakeUpstream::CreateMultipartUpload(const CallContext& context,
+                                                                const UploadSpec& spec) {
+  Call call{Op::kCreateMultipartUpload};
+  call.key = spec.key;
+  call.upload = spec;
+  std::optional<Fault> fault = Begin(std::move(call), context);
+  using Result = absl::StatusOr<std::string>;
+  if (fault && !fault->after_success) return End<Result>(fault->status);
+  std::string upload_id;
+  {
+    absl::MutexLock lock(&mu_);
+    upload_id = absl::StrCat("upload-", next_upload_++);
+    uploads_[upload_id] = MultipartUpload{context.tenant_id, spec, {}, false, {}};
+  }
+  if (fault) return End<Result>(fault->status);
+  return End<Result>(upload_id);
+}
+
+absl::StatusOr<UploadedPart> FakeUpstream::UploadPart(const CallContext& context,
+                                                      const std::string& key,
+                                                      const std::string& upload_id, int number,
+                                                      absl::string_view bytes) {
+  Call call{Op::kUploadPart};
+  call.key = key;
+  call.upload_id = upload_id;
+  call.part_number = number;
+  std::optional<Fault> fault = Begin(std::move(call), context);
+  using Result = absl::StatusOr<UploadedPart>;
+  if (fault && !fault->after_success) return End<Result>(fault->status);
+  Result result = [&]() -> Result {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<MultipartUpload*> upload = FindUpload(context, key, upload_id);
+    if (!upload.ok()) return upload.status();
+    if ((*upload)->complete) return absl::NotFoundError("the upload is complete");
+    (*upload)->parts[number] = std::string(bytes);
+    bytes_read_ += static_cast<int64_t>(bytes.size());
+    return UploadedPart{number, static_cast<int64_t>(bytes.size()),
+                        Sha256::Hex(bytes).substr(0, 16)};
+  }();
+  if (result.ok() && fault) return End<Result>(fault->status);
+  return End(std::move(result));
+}
+
+absl::StatusOr<MultipartUploadState> FakeUpstream::ListParts(const CallContext& context,
+                                                             const std::string& key,
+                                                             const std::string& upload_id) {
+  Call call{Op::kListParts};
+  call.key = key;
+  call.upload_id = upload_id;
+  std::optional<Fault> fault = Begin(std::move(call), context);
+  using Result = absl::StatusOr<MultipartUploadState>;
+  if (fault) return End<Result>(fault->status);
+  return End([&]() -> Result {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<MultipartUpload*> upload = FindUpload(context, key, upload_id);
+    if (!upload.ok()) return upload.status();
+    MultipartUploadState state;
+    state.complete = (*upload)->complete;
+    state.object = (*upload)->object;
+    for (const auto& [number, bytes] : (*upload)->parts) {
+      state.parts.push_back(UploadedPart{number, static_cast<int64_t>(bytes.size()),
+                                         Sha256::Hex(bytes).substr(0, 16)});
+    }
+    return state;
+  }());
+}
+
+absl::StatusOr<StoredObject> FakeUpstream::CompleteMultipartUpload(
+    const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
+    const std::vector<UploadedPart>& parts) {
+  Call call{Op::kCompleteMultipartUpload};
+  call.key = spec.key;
+  call.upload = spec;
+  call.upload_id = upload_id;
+  std::optional<Fault> fault = Begin(std::move(call), context);
+  using Result = absl::StatusOr<StoredObject>;
+  if (fault && !fault->after_success) return End<Result>(fault->status);
+  absl::StatusOr<MultipartUpload*> upload;
+  Object object;
+  UploadSpec stored_spec;
+  {
+    absl::MutexLock lock(&mu_);
+    upload = FindUpload(context, spec.key, upload_id);
+    if (upload.ok() && (*upload)->complete) upload = absl::NotFoundError("already complete");
+    if (upload.ok()) {
+      for (size_t i = 0; i < parts.size() && upload.ok(); ++i) {
+        auto part = (*upload)->parts.find(parts[i].number);
+        if (parts[i].number != static_cast<int>(i) + 1 || part == (*upload)->parts.end()) {
+          upload = absl::InvalidArgumentError("the parts are not the upload's, in order");
+        } else {
+          object.data += part->second;
+        }
+      }
+    }
+    if (upload.ok()) stored_spec = (*upload)->spec;
+  }
+  if (!upload.ok()) return End<Result>(upload.status());
+  const std::string sha256 = Sha256::Hex(object.data);
+  if (!stored_spec.sha256.empty() && stored_spec.sha256 != sha256) {
+    return End<Result>(absl::InvalidArgumentError("the parts do not match the declared SHA-256"));
+  }
+  object.declared_sha256 = sha256;
+  object.etag = absl::StrCat(sha256.substr(0, 14), "-", parts.size());
+  object.content_type =
+      stored_spec.content_type.empty() ? "application/octet-stream" : stored_spec.content_type;
+  object.metadata = stored_spec.metadata;
+  object.last_modified = absl::Now();
+  StoredObject stored{spec.key, static_cast<int64_t>(object.data.size()), object.etag, sha256};
+  UploadSpec conditions = spec;
+  if (absl::Status put = StoreIf(context.tenant_id, conditions, std::move(object)); !put.ok()) {
+    return End<Result>(put);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    MultipartUpload& done = uploads_[upload_id];
+    done.complete = true;
+    done.parts.clear();
+    done.object = stored;
+  }
+  if (fault) return End<Result>(fault->status);
+  return End<Result>(std::move(stored));
+}
+
+absl::Status FakeUpstream::AbortMultipartUpload(const CallContext& context, const std::string& key,
+                                                const std::string& upload_id) {
+  Call call{Op::kAbortMultipartUpload};
+  call.key = key;
+  call.upload_id = upload_id;
+  std::optional<Fault> fault = Begin(std::move(call), context);
+  if (fault && !fault->after_success) return End(fault->status);
+  absl::Status status = [&]() -> absl::Status {
+    absl::MutexLock lock(&mu_);
+    absl::StatusOr<MultipartUpload*> upload = FindUpload(context, key, upload_id);
+    if (!upload.ok()) return upload.status();
+    if ((*upload)->complete) return absl::FailedPreconditionError("the upload is complete");
+    uploads_.erase(upload_id);
+    return absl::OkStatus();
+  }();
+  if (status.ok() && fault) status = fault->status;
+  return End(status);
+}
+
+int FakeUpstream::MultipartUploadCount() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(std::count_if(uploads_.begin(), uploads_.end(), [](const auto& upload) {
+    return !upload.second.complete;
+  }));
+}
+
 absl::Status FakeUpstream::CheckLive(const CallContext& context) {
   std::optional<Fault> fault = Begin({Op::kCheckLive}, context);
   if (fault) return End(fault->status);

@@ -33,7 +33,19 @@ namespace objgate {
 class FakeUpstream final : public Upstream {
  public:
   enum class Op {
-    kGetServerInfo, kUpload, kDownload, kList, kDelete, kCopy, kCheckLive, kCheckReady
+    kGetServerInfo,
+    kUpload,
+    kDownload,
+    kList,
+    kDelete,
+    kCopy,
+    kCreateMultipartUpload,
+    kUploadPart,
+    kListParts,
+    kCompleteMultipartUpload,
+    kAbortMultipartUpload,
+    kCheckLive,
+    kCheckReady
   };
 
   // How one call fails.
@@ -69,6 +81,9 @@ class FakeUpstream final : public Upstream {
     ListQuery list;
     DeleteSpec del;
     CopySpec copy;
+    // The multipart calls: the store's upload id and the part's number.
+    std::string upload_id;
+    int part_number = 0;
   };
 
   FakeUpstream() = default;
@@ -119,6 +134,21 @@ class FakeUpstream final : public Upstream {
   absl::StatusOr<ListPage> List(const CallContext& context, const ListQuery& query) override;
   absl::Status Delete(const CallContext& context, const DeleteSpec& spec) override;
   absl::StatusOr<StoredObject> Copy(const CallContext& context, const CopySpec& spec) override;
+  absl::StatusOr<std::string> CreateMultipartUpload(const CallContext& context,
+                                                    const UploadSpec& spec) override;
+  absl::StatusOr<UploadedPart> UploadPart(const CallContext& context, const std::string& key,
+                                          const std::string& upload_id, int number,
+                                          absl::string_view bytes) override;
+  absl::StatusOr<MultipartUploadState> ListParts(const CallContext& context,
+                                                 const std::string& key,
+                                                 const std::string& upload_id) override;
+  absl::StatusOr<StoredObject> CompleteMultipartUpload(
+      const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
+      const std::vector<UploadedPart>& parts) override;
+  absl::Status AbortMultipartUpload(const CallContext& context, const std::string& key,
+                                    const std::string& upload_id) override;
+  // Multipart uploads in progress, for tests that check none is left behind.
+  int MultipartUploadCount() const;
   absl::Status CheckLive(const CallContext& context) override;
   absl::Status CheckReady(const CallContext& context) override;
 
@@ -137,8 +167,23 @@ class FakeUpstream final : public Upstream {
   absl::Status DoDownload(const CallContext& context, const DownloadSpec& spec, DownloadSink& sink,
                           const std::optional<Fault>& fault);
 
+  // A multipart upload in progress, or completed (then `parts` is empty).
+  struct MultipartUpload {
+    std::string tenant_id;
+    UploadSpec spec;
+    std::map<int, std::string> parts;
+    bool complete = false;
+    StoredObject object;
+  };
+  // The upload `upload_id` of `key` for the tenant, or NOT_FOUND.
+  absl::StatusOr<MultipartUpload*> FindUpload(const CallContext& context, const std::string& key,
+                                              const std::string& upload_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, TenantObjects> tenants_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, MultipartUpload> uploads_ ABSL_GUARDED_BY(mu_);
+  int next_upload_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<Op, std::deque<Fault>> faults_ ABSL_GUARDED_BY(mu_);
   std::function<void(Op, const CallContext&)> before_call_ ABSL_GUARDED_BY(mu_);
   bool etags_ ABSL_GUARDED_BY(mu_) = true;
