@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "client/client_internal.h"
 #include "common/clock.h"
 #include "common/retry/repeat_rules.h"
 #include "common/retry/retry_loop.h"
@@ -17,21 +18,8 @@ namespace objgate {
 
 namespace v1 = ::storage::v1;
 
-namespace {
-
-// The gateway's answer as the library's error: gRPC and absl codes match one to one.
-// UNAVAILABLE is the gateway's word for "safe to try again".
-absl::Status FromGrpc(const grpc::Status& status) {
-  absl::Status converted(static_cast<absl::StatusCode>(status.error_code()),
-                         status.error_message());
-  return absl::IsUnavailable(converted) ? MarkRetryable(std::move(converted)) : converted;
-}
-
-void Report(const ProgressCallback& progress, int64_t done, int64_t total) {
-  if (progress) progress(TransferProgress{done, total});
-}
-
-}  // namespace
+using client_internal::FromGrpc;
+using client_internal::Report;
 
 // The bytes of an upload: a ByteSource that can start again from its first byte where
 // the source allows, for a retry.

@@ -87,6 +87,30 @@ struct CopyResult {
   std::string sha256;
 };
 
+// Where a resumable upload stands (Client::QueryUploadStatus).
+struct ResumableUploadStatus {
+  std::string upload_id;
+  std::string key;
+  // Bytes the store holds; an Upload continues from here.
+  int64_t persisted_size = 0;
+  bool complete = false;
+};
+
+struct ResumableUploadOptions {
+  // Content type, metadata, conditions, progress (which starts at the bytes already
+  // stored when an upload continues) and timeout, as for Upload.
+  UploadOptions upload;
+  // The file that keeps the upload's id between runs, so that a run killed mid-way
+  // continues where it stopped when it is run again. Empty: a file of its own under
+  // $XDG_CACHE_HOME/objgate/uploads (~/.cache when unset), named after the tenant, key
+  // and file (not the gateway: any in front of the store continues it). Removed once the
+  // upload completes.
+  std::string state_file;
+  // Called once, before any byte is sent, when the upload continues one that a killed or
+  // interrupted run began: with the bytes the store already holds.
+  std::function<void(int64_t persisted_size)> on_resume;
+};
+
 struct DownloadOptions {
   // The byte range [offset, offset + limit); limit 0 reads to the end.
   int64_t offset = 0;
@@ -195,6 +219,23 @@ class Client {
                                           const UploadOptions& options = {});
   absl::StatusOr<UploadResult> UploadFile(absl::string_view key, const std::string& path,
                                           const UploadOptions& options = {});
+
+  // Resumable uploads (storage.proto, StartResumableUpload): the store keeps the parts, so
+  // an upload survives the caller, the network and the gateway. `size` and `sha256` (hex)
+  // of the whole object are checked at completion where given. Returns the upload's id.
+  absl::StatusOr<std::string> StartResumableUpload(absl::string_view key,
+                                                   const UploadOptions& options,
+                                                   std::optional<int64_t> size,
+                                                   const std::string& sha256);
+  absl::StatusOr<ResumableUploadStatus> QueryUploadStatus(const std::string& upload_id);
+  absl::Status CancelResumableUpload(const std::string& upload_id);
+  // Uploads the file at `path` resumably: hashes it, starts an upload (or continues the one
+  // its state file names, if the file is unchanged), and sends what the store does not hold
+  // yet, continuing after UNAVAILABLE from the persisted size. A run killed mid-way and run
+  // again continues instead of starting over. Needs the capability "resumable_upload"
+  // (UNIMPLEMENTED otherwise).
+  absl::StatusOr<UploadResult> UploadFileResumable(absl::string_view key, const std::string& path,
+                                                   const ResumableUploadOptions& options = {});
 
   // The object's bytes (or the range in `options`).
   absl::StatusOr<std::string> Download(absl::string_view key, const DownloadOptions& options = {});

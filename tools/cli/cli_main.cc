@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <iostream>
 #include <string>
@@ -48,6 +49,9 @@ ABSL_FLAG(bool, if_none_match, false,
 ABSL_FLAG(std::string, if_match, "",
           "put, rm: only if the object's etag is this one; cp: only if the source's is "
           "(exit 9 otherwise)");
+ABSL_FLAG(int64_t, resumable_threshold, int64_t{16} << 20,
+          "put: a file of at least this many bytes goes up as a resumable upload where the "
+          "gateway offers them: interrupted, the same command continues it (0: never)");
 ABSL_FLAG(int64_t, offset, 0, "get: first byte to read");
 ABSL_FLAG(int64_t, limit, 0, "get: bytes to read; 0 reads to the end");
 
@@ -121,6 +125,17 @@ struct Progress {
   std::optional<ProgressBar> bar;
 };
 
+// A file large enough to be worth continuing after an interruption, to a gateway that can.
+bool WantsResumable(Client& client, const std::string& path) {
+  const int64_t threshold = absl::GetFlag(FLAGS_resumable_threshold);
+  std::error_code error;
+  const auto size = std::filesystem::file_size(path, error);
+  if (threshold <= 0 || error || static_cast<int64_t>(size) < threshold) return false;
+  absl::StatusOr<ServerInfo> info = client.GetServerInfo();
+  return info.ok() && std::find(info->capabilities.begin(), info->capabilities.end(),
+                                "resumable_upload") != info->capabilities.end();
+}
+
 absl::Status Put(Client& client, const std::vector<std::string>& args) {
   const std::string& source = args[0];
   const std::string& key = args[1];
@@ -138,8 +153,20 @@ absl::Status Put(Client& client, const std::vector<std::string>& args) {
   if (absl::GetFlag(FLAGS_if_none_match)) options.if_none_match = "*";
   options.if_match = absl::GetFlag(FLAGS_if_match);
   options.progress = progress.callback();
-  absl::StatusOr<UploadResult> result = source == "-" ? client.UploadFrom(key, std::cin, options)
-                                                      : client.UploadFile(key, source, options);
+  absl::StatusOr<UploadResult> result;
+  if (source == "-") {
+    result = client.UploadFrom(key, std::cin, options);
+  } else if (WantsResumable(client, source)) {
+    ResumableUploadOptions resumable;
+    resumable.upload = options;
+    resumable.on_resume = [&key](int64_t persisted) {
+      std::fprintf(stderr, "resuming the upload of %s: %s already stored\n", key.c_str(),
+                   HumanBytes(persisted).c_str());
+    };
+    result = client.UploadFileResumable(key, source, resumable);
+  } else {
+    result = client.UploadFile(key, source, options);
+  }
   if (!result.ok()) return result.status();
   progress.Finish();
   std::fprintf(stderr, "uploaded %s: %lld bytes, sha256 %s\n", result->key.c_str(),
@@ -276,8 +303,12 @@ const std::vector<Command>& Commands() {
        "unavailable; standard input cannot be read twice. --metadata=NAME=VALUE,... stores\n"
        "user metadata with it, which stat shows where the store keeps it. --if_none_match\n"
        "stores it only if KEY is free, --if_match=ETAG only over that version (exit 9\n"
-       "otherwise); info lists conditional_upload where the store enforces them.",
-       {"content_type", "metadata", "if_none_match", "if_match"},
+       "otherwise); info lists conditional_upload where the store enforces them.\n"
+       "A file of --resumable_threshold bytes or more goes up resumably where info lists\n"
+       "resumable_upload: interrupted (Ctrl-C, a lost network), the same command continues\n"
+       "from what the store holds. The upload id is kept in\n"
+       "$XDG_CACHE_HOME/objgate/uploads (~/.cache/objgate/uploads) until it completes.",
+       {"content_type", "metadata", "if_none_match", "if_match", "resumable_threshold"},
        2,
        2,
        true,
