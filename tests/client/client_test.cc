@@ -2,6 +2,8 @@
 // misbehaving gRPC server for the failures a real gateway does not produce on demand.
 #include "client/client.h"
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <fstream>
 #include <sstream>
@@ -10,9 +12,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
 #include "tests/support/temp_dir.h"
 
@@ -20,15 +22,13 @@ namespace objgate {
 namespace {
 
 namespace v1 = ::storage::v1;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
 using test_support::GatewayHarness;
 using test_support::SharedGatewayTest;
-
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 class ClientTest : public SharedGatewayTest {
  protected:
-
   std::unique_ptr<Client> NewClient() {
     ClientConfig config;
     config.target = harness().gateway().address();
@@ -38,7 +38,6 @@ class ClientTest : public SharedGatewayTest {
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? *std::move(client) : nullptr;
   }
-
 };
 
 TEST_F(ClientTest, UploadDownloadListDeleteAsTheSdkDoes) {
@@ -213,8 +212,8 @@ TEST(ClientUnreachableTest, RetriesThenReportsUnavailable) {
 // gateway never produces on its own.
 class ScriptedGateway final : public v1::ObjectStorage::Service {
  public:
-  std::function<grpc::Status(const v1::DownloadRequest&,
-                             grpc::ServerWriter<v1::DownloadResponse>&, int call)>
+  std::function<grpc::Status(const v1::DownloadRequest&, grpc::ServerWriter<v1::DownloadResponse>&,
+                             int call)>
       download;
   std::vector<v1::DownloadRequest> requests;
 
@@ -242,8 +241,8 @@ class ScriptedGatewayTest : public ::testing::Test {
   }
   void TearDown() override { server_->Shutdown(); }
 
-  static void Send(grpc::ServerWriter<v1::DownloadResponse>& writer, int64_t size,
-                   int64_t offset, int64_t length, const std::string& etag,
+  static void Send(grpc::ServerWriter<v1::DownloadResponse>& writer, int64_t size, int64_t offset,
+                   int64_t length, const std::string& etag,
                    const std::string& declared_sha256 = "") {
     v1::DownloadResponse message;
     v1::ObjectMetadata* metadata = message.mutable_metadata();
@@ -360,6 +359,116 @@ TEST_F(ScriptedGatewayTest, ResumeWithoutEtagThatMixesVersionsIsDataLoss) {
   BreakAfterFourBytesThenSend("ABCDEF");
   absl::Status status = client_->Download("k").status();
   EXPECT_TRUE(absl::IsDataLoss(status)) << status;
+}
+
+}  // namespace
+}  // namespace objgate
+
+namespace objgate {
+namespace {
+
+TEST_F(ClientTest, ConditionalWritesAndCopy) {
+  std::unique_ptr<Client> client = NewClient();
+  UploadOptions create;
+  create.if_none_match = "*";
+  absl::StatusOr<UploadResult> first = client->Upload("k", "one", create);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(IsFailedPrecondition(client->Upload("k", "two", create).status()));
+
+  UploadOptions replace;
+  replace.if_match = first->etag;
+  absl::StatusOr<UploadResult> second = client->Upload("k", "three", replace);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(IsFailedPrecondition(client->Upload("k", "four", replace).status()));
+
+  absl::StatusOr<CopyResult> copied = client->Copy("k", "k2", CopyOptions{second->etag});
+  ASSERT_TRUE(copied.ok()) << copied.status();
+  EXPECT_EQ(copied->key, "k2");
+  EXPECT_EQ(copied->size, 5);
+  EXPECT_EQ(copied->sha256, Sha256::Hex("three"));
+  EXPECT_EQ(*client->Download("k2"), "three");
+  EXPECT_TRUE(IsFailedPrecondition(client->Copy("k", "k3", CopyOptions{first->etag}).status()));
+  EXPECT_TRUE(IsNotFound(client->Copy("missing", "k3").status()));
+
+  EXPECT_TRUE(IsFailedPrecondition(client->Delete("k", DeleteOptions{first->etag})));
+  ASSERT_TRUE(client->Delete("k", DeleteOptions{second->etag}).ok());
+  EXPECT_TRUE(IsNotFound(client->Download("k").status()));
+}
+
+TEST_F(ClientTest, ResumableFileUploadContinuesWhereAnInterruptedRunStopped) {
+  std::unique_ptr<Client> client = NewClient();
+  test_support::TempDir dir;
+  const std::string path = dir.path() + "/file.bin";
+  const std::string data = test_support::TestBytes((20 << 20) + 7);
+  std::ofstream(path, std::ios::binary) << data;
+
+  // What a run killed after its first part leaves: an upload id in the state file, and
+  // the store holding one part.
+  absl::StatusOr<std::string> upload_id =
+      client->StartResumableUpload("resumed.bin", {}, data.size(), Sha256::Hex(data));
+  ASSERT_TRUE(upload_id.ok()) << upload_id.status();
+  {
+    auto context = test_support::TenantContext(client->config().tenant_id);
+    v1::UploadResponse response;
+    auto writer = harness().stub().Upload(context.get(), &response);
+    v1::UploadRequest message;
+    message.set_upload_id(*upload_id);
+    ASSERT_TRUE(writer->Write(message));
+    for (size_t at = 0; at < (9 << 20); at += 1 << 20) {
+      message.Clear();
+      message.set_data(data.substr(at, 1 << 20));
+      ASSERT_TRUE(writer->Write(message));
+    }
+    writer->WritesDone();
+    ASSERT_TRUE(writer->Finish().ok());
+    EXPECT_EQ(response.persisted_size(), 8 << 20);
+  }
+  struct stat info;
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  const std::string state_file = dir.path() + "/state";
+  std::ofstream(state_file) << *upload_id << "\n"
+                            << info.st_size << "\n"
+                            << int64_t{info.st_mtim.tv_sec} * 1000000000 + info.st_mtim.tv_nsec
+                            << "\n"
+                            << Sha256::Hex(data) << "\n";
+
+  ResumableUploadOptions options;
+  options.state_file = state_file;
+  int64_t resumed_at = -1;
+  options.on_resume = [&](int64_t persisted) { resumed_at = persisted; };
+  std::vector<int64_t> progress;
+  options.upload.progress = [&](const TransferProgress& p) { progress.push_back(p.bytes_done); };
+  absl::StatusOr<UploadResult> result = client->UploadFileResumable("resumed.bin", path, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(resumed_at, 8 << 20);
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.front(), 8 << 20) << "the progress starts at what the store held";
+  EXPECT_EQ(result->size, static_cast<int64_t>(data.size()));
+  EXPECT_EQ(result->sha256, Sha256::Hex(data));
+  EXPECT_EQ(*client->Download("resumed.bin"), data);
+  EXPECT_FALSE(std::ifstream(state_file).good()) << "the state file outlived the upload";
+  absl::StatusOr<ResumableUploadStatus> status = client->QueryUploadStatus(*upload_id);
+  ASSERT_TRUE(status.ok()) << status.status();
+  EXPECT_TRUE(status->complete);
+}
+
+TEST_F(ClientTest, ResumableFileUploadOfAChangedFileStartsAgain) {
+  std::unique_ptr<Client> client = NewClient();
+  test_support::TempDir dir;
+  const std::string path = dir.path() + "/file.bin";
+  std::ofstream(path, std::ios::binary) << "new contents";
+  absl::StatusOr<std::string> stale = client->StartResumableUpload("changed", {}, 3, "");
+  ASSERT_TRUE(stale.ok()) << stale.status();
+  const std::string state_file = dir.path() + "/state";
+  // The state of an earlier version of the file: another size and time.
+  std::ofstream(state_file) << *stale << "\n3\n1\n" << Sha256::Hex("old") << "\n";
+  ResumableUploadOptions options;
+  options.state_file = state_file;
+  absl::StatusOr<UploadResult> result = client->UploadFileResumable("changed", path, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*client->Download("changed"), "new contents");
+  EXPECT_TRUE(IsNotFound(client->QueryUploadStatus(*stale).status()))
+      << "the stale upload was cancelled";
 }
 
 }  // namespace

@@ -17,80 +17,10 @@
 #include "common/sha256.h"
 #include "common/validation.h"
 #include "tools/refstore/conditional_get.h"
+#include "tools/refstore/store_internal.h"
 
 namespace objgate::refstore {
 namespace {
-
-constexpr size_t kCopyBufferBytes = 256 * 1024;
-constexpr size_t kMaxContentTypeBytes = 256;
-
-absl::Status ErrnoError(absl::string_view what, absl::string_view path) {
-  return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
-}
-
-absl::Status WriteAll(int fd, absl::string_view bytes, absl::string_view path) {
-  while (!bytes.empty()) {
-    const ssize_t written = write(fd, bytes.data(), bytes.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written < 0) return ErrnoError("write", path);
-    bytes.remove_prefix(written);
-  }
-  return absl::OkStatus();
-}
-
-// Makes a rename or unlink in `dir` durable.
-absl::Status SyncDirectory(const std::string& dir) {
-  const int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("open", dir);
-  const int synced = fsync(fd);
-  close(fd);
-  if (synced != 0) return ErrnoError("fsync", dir);
-  return absl::OkStatus();
-}
-
-absl::Status MakeDirectory(const std::string& dir) {
-  if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoError("mkdir", dir);
-  return absl::OkStatus();
-}
-
-// An upload in progress under tmp/; removed unless Commit renames it into place.
-class TempFile {
- public:
-  static absl::StatusOr<TempFile> Create(const std::string& dir) {
-    std::string path = dir + "/upload-XXXXXX";
-    const int fd = mkostemp(path.data(), O_CLOEXEC);
-    if (fd < 0) return ErrnoError("mkostemp", path);
-    return TempFile(fd, std::move(path));
-  }
-  TempFile(TempFile&& other) noexcept
-      : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)) {}
-  TempFile& operator=(TempFile&&) = delete;
-  ~TempFile() {
-    if (fd_ >= 0) close(fd_);
-    if (!path_.empty()) unlink(path_.c_str());
-  }
-
-  absl::Status Write(absl::string_view bytes) { return WriteAll(fd_, bytes, path_); }
-
-  absl::Status SyncAndClose() {
-    const int synced = fsync(fd_);
-    const int closed = close(std::exchange(fd_, -1));
-    if (synced != 0 || closed != 0) return ErrnoError("fsync", path_);
-    return absl::OkStatus();
-  }
-
-  absl::Status Commit(const std::string& final_path) {
-    if (rename(path_.c_str(), final_path.c_str()) != 0) return ErrnoError("rename", path_);
-    path_.clear();
-    return absl::OkStatus();
-  }
-
- private:
-  TempFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-
-  int fd_;
-  std::string path_;
-};
 
 absl::Status CheckListOptions(const ListOptions& options) {
   absl::Status status = ValidateOptionalKey(options.prefix, "prefix");
@@ -99,17 +29,6 @@ absl::Status CheckListOptions(const ListOptions& options) {
     status = absl::InvalidArgumentError("max_keys must be at least 1");
   }
   return status;
-}
-
-absl::Status CheckPutOptions(const PutOptions& options) {
-  if (options.content_type.size() > kMaxContentTypeBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("content type is longer than ", kMaxContentTypeBytes, " bytes"));
-  }
-  if (options.expected_sha256.has_value() && !IsSha256Hex(*options.expected_sha256)) {
-    return absl::InvalidArgumentError("the expected SHA-256 must be 64 hex digits");
-  }
-  return absl::OkStatus();
 }
 
 absl::Status ObjectNotFound(absl::string_view key) {
@@ -138,12 +57,6 @@ absl::Status CheckPutConditions(absl::string_view key, const ObjectInfo* current
         absl::StrCat("If-None-Match: object ", key, " already exists"));
   }
   return CheckIfMatch(key, current, options.if_match);
-}
-
-absl::Status ValidateTenantAndKey(absl::string_view tenant, absl::string_view key) {
-  absl::Status status = ValidateTenantId(tenant);
-  if (status.ok()) status = ValidateObjectKey(key);
-  return status;
 }
 
 }  // namespace
@@ -178,6 +91,9 @@ absl::StatusOr<size_t> ObjectReader::ReadAt(uint64_t offset, char* buffer,
 
 absl::StatusOr<std::unique_ptr<ObjectStore>> ObjectStore::Open(ObjectStoreOptions options) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir is empty");
+  if (options.upload_expiry <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("upload_expiry must be positive");
+  }
   std::error_code error;
   std::filesystem::create_directories(options.data_dir, error);
   if (error) {
@@ -194,6 +110,8 @@ absl::StatusOr<std::unique_ptr<ObjectStore>> ObjectStore::Open(ObjectStoreOption
   }
   std::unique_ptr<ObjectStore> store(new ObjectStore(std::move(options), lock_fd));
   absl::Status loaded = store->LoadIndex();
+  if (loaded.ok()) loaded = store->LoadUploads();
+  if (loaded.ok()) loaded = store->SweepExpiredUploads();
   if (!loaded.ok()) return loaded;
   return store;
 }
@@ -206,12 +124,13 @@ ObjectStore::~ObjectStore() { close(lock_fd_); }
 absl::Status ObjectStore::LoadIndex() {
   const std::string tmp_dir = options_.data_dir + "/tmp";
   const std::string tenants_dir = options_.data_dir + "/tenants";
-  for (const std::string& dir : {tmp_dir, tenants_dir}) {
+  for (const std::string& dir : {tmp_dir, tenants_dir, options_.data_dir + "/uploads"}) {
     absl::Status made = MakeDirectory(dir);
     if (!made.ok()) return made;
   }
   std::error_code error;
-  // Anything in tmp/ is an upload that never committed.
+  // Anything in tmp/ is an upload or part that never committed, or what an abort or an
+  // expiry left to remove.
   for (auto it = std::filesystem::directory_iterator(tmp_dir, error);
        !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
     std::filesystem::remove_all(it->path(), error);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -65,6 +66,12 @@ std::vector<std::string> Keys(const ListResult& result) {
   return keys;
 }
 
+std::vector<int> PartNumbers(const UploadListing& listing) {
+  std::vector<int> numbers;
+  for (const PartInfo& part : listing.parts) numbers.push_back(part.part_number);
+  return numbers;
+}
+
 std::vector<std::string> FilesUnder(const std::string& dir) {
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
@@ -79,10 +86,17 @@ class ObjectStoreTest : public ::testing::Test {
  protected:
   std::unique_ptr<ObjectStore> OpenStore(uint64_t quota_bytes = 0,
                                          uint64_t max_object_bytes = 0) {
+    return OpenStoreWithExpiry(absl::Hours(24), quota_bytes, max_object_bytes);
+  }
+
+  std::unique_ptr<ObjectStore> OpenStoreWithExpiry(absl::Duration upload_expiry,
+                                                   uint64_t quota_bytes = 0,
+                                                   uint64_t max_object_bytes = 0) {
     ObjectStoreOptions options;
     options.data_dir = data_dir_;
     options.quota_bytes = quota_bytes;
     options.max_object_bytes = max_object_bytes;
+    options.upload_expiry = upload_expiry;
     options.clock = [this] { return now_; };
     absl::StatusOr<std::unique_ptr<ObjectStore>> store = ObjectStore::Open(options);
     EXPECT_TRUE(store.ok()) << store.status();
@@ -100,6 +114,28 @@ class ObjectStoreTest : public ::testing::Test {
                        absl::string_view key) {
     absl::StatusOr<ObjectReader> reader = store.Get(tenant, key);
     return reader.ok() ? ReadWhole(*reader) : absl::StrCat("<", reader.status().ToString(), ">");
+  }
+
+  absl::StatusOr<PartInfo> PutPart(ObjectStore& store, absl::string_view tenant,
+                                   absl::string_view key, absl::string_view upload_id,
+                                   int part_number, std::string bytes,
+                                   PartOptions options = {}) {
+    StringSource source(std::move(bytes));
+    return store.PutPart(tenant, key, upload_id, part_number, source, options);
+  }
+
+  // Starts an upload of `key` and sends `parts` as parts 1, 2, ...
+  std::string StartWithParts(ObjectStore& store, absl::string_view tenant, absl::string_view key,
+                             const std::vector<std::string>& parts,
+                             const StartUploadOptions& options = {}) {
+    absl::StatusOr<std::string> id = store.StartUpload(tenant, key, options);
+    EXPECT_TRUE(id.ok()) << id.status();
+    if (!id.ok()) return "";
+    for (size_t i = 0; i < parts.size(); ++i) {
+      absl::Status put = PutPart(store, tenant, key, *id, i + 1, parts[i]).status();
+      EXPECT_TRUE(put.ok()) << put;
+    }
+    return *id;
   }
 
   TempDir root_;
@@ -493,6 +529,398 @@ TEST_F(ObjectStoreTest, ConcurrentCreateOnlyPutsOfOneKeyHaveExactlyOneWinner) {
             std::string(kObjectBytes, static_cast<char>('a' + winners[0])));
   EXPECT_EQ(store->Stats().objects, 1u);
   EXPECT_EQ(store->Stats().bytes, kObjectBytes);
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+}
+
+TEST_F(ObjectStoreTest, MultipartUploadAssemblesPartsInNumberOrderWhateverTheSendingOrder) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  StartUploadOptions start;
+  start.content_type = "video/mp4";
+  absl::StatusOr<std::string> id = store->StartUpload("t1", "movie", start);
+  ASSERT_TRUE(id.ok()) << id.status();
+  EXPECT_THAT(*id, ::testing::MatchesRegex("[0-9a-f]{32}"));
+  EXPECT_NE(*store->StartUpload("t1", "movie", start), *id);
+
+  const std::string one(70000, '1'), two_old(5, 'x'), two(300000, '2'), three = "three";
+  absl::StatusOr<PartInfo> part3 = PutPart(*store, "t1", "movie", *id, 3, three);
+  ASSERT_TRUE(part3.ok()) << part3.status();
+  EXPECT_EQ(part3->part_number, 3);
+  EXPECT_EQ(part3->size, 5u);
+  EXPECT_EQ(part3->sha256, Sha256::Hex(three));
+  ASSERT_TRUE(PutPart(*store, "t1", "movie", *id, 2, two_old).ok());
+  ASSERT_TRUE(PutPart(*store, "t1", "movie", *id, 1, one).ok());
+  // Sending part 2 again replaces it whole.
+  ASSERT_TRUE(PutPart(*store, "t1", "movie", *id, 2, two).ok());
+
+  absl::StatusOr<UploadListing> listing = store->ListParts("t1", "movie", *id);
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  EXPECT_EQ(listing->key, "movie");
+  EXPECT_EQ(listing->upload_id, *id);
+  EXPECT_FALSE(listing->complete);
+  EXPECT_THAT(PartNumbers(*listing), ElementsAre(1, 2, 3));
+  EXPECT_EQ(listing->parts[1].size, two.size());
+  EXPECT_EQ(listing->parts[1].sha256, Sha256::Hex(two));
+  EXPECT_EQ(store->Get("t1", "movie").status().code(), absl::StatusCode::kNotFound);
+  // Parts are not objects: they are neither listed nor counted.
+  EXPECT_EQ(store->Stats().objects, 0u);
+
+  absl::StatusOr<ObjectInfo> done = store->CompleteUpload("t1", "movie", *id);
+  ASSERT_TRUE(done.ok()) << done.status();
+  const std::string whole = one + two + three;
+  EXPECT_EQ(done->size, whole.size());
+  EXPECT_EQ(done->sha256, Sha256::Hex(whole));
+  absl::StatusOr<ObjectReader> reader = store->Get("t1", "movie");
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(ReadWhole(*reader), whole);
+  EXPECT_EQ(reader->info().content_type, "video/mp4");
+  EXPECT_EQ(store->Stats().bytes, whole.size());
+  // Only the record of the completion is left of the upload.
+  EXPECT_THAT(FilesUnder(data_dir_ + "/uploads/t1/" + *id), ElementsAre("manifest"));
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+}
+
+TEST_F(ObjectStoreTest, MultipartCompletionNeedsPartsFromOneWithoutGaps) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  const std::string id = StartWithParts(*store, "t1", "k", {});
+  ASSERT_TRUE(PutPart(*store, "t1", "k", id, 1, "a").ok());
+  ASSERT_TRUE(PutPart(*store, "t1", "k", id, 3, "c").ok());
+  absl::Status gap = store->CompleteUpload("t1", "k", id).status();
+  EXPECT_EQ(gap.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(gap.message()), HasSubstr("no part 2"));
+  EXPECT_EQ(store->Get("t1", "k").status().code(), absl::StatusCode::kNotFound);
+
+  ASSERT_TRUE(PutPart(*store, "t1", "k", id, 2, "b").ok());
+  ASSERT_TRUE(store->CompleteUpload("t1", "k", id).ok());
+  EXPECT_EQ(Download(*store, "t1", "k"), "abc");
+
+  // No parts at all make an empty object.
+  const std::string empty = StartWithParts(*store, "t1", "empty", {});
+  absl::StatusOr<ObjectInfo> made = store->CompleteUpload("t1", "empty", empty);
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(made->size, 0u);
+  EXPECT_EQ(Download(*store, "t1", "empty"), "");
+}
+
+TEST_F(ObjectStoreTest, MultipartPartNumbersAndChecksumsAreChecked) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  const std::string id = StartWithParts(*store, "t1", "k", {"good"});
+  for (int number : {0, -1, kMaxPartNumber + 1}) {
+    EXPECT_EQ(PutPart(*store, "t1", "k", id, number, "x").status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << number;
+  }
+  EXPECT_TRUE(PutPart(*store, "t1", "k", id, kMaxPartNumber, "last").ok());
+
+  PartOptions wrong;
+  wrong.expected_sha256 = Sha256::Hex("other");
+  absl::Status mismatch = PutPart(*store, "t1", "k", id, 1, "bad", wrong).status();
+  EXPECT_EQ(mismatch.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(mismatch.message()), HasSubstr("SHA-256 mismatch"));
+  PartOptions not_hex;
+  not_hex.expected_sha256 = "zz";
+  EXPECT_EQ(PutPart(*store, "t1", "k", id, 1, "bad", not_hex).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  // The part sent before the refused ones is still part 1.
+  absl::StatusOr<UploadListing> listing = store->ListParts("t1", "k", id);
+  ASSERT_TRUE(listing.ok());
+  EXPECT_EQ(listing->parts[0].sha256, Sha256::Hex("good"));
+  PartOptions right;
+  right.expected_sha256 = absl::AsciiStrToUpper(Sha256::Hex("better"));
+  EXPECT_TRUE(PutPart(*store, "t1", "k", id, 1, "better", right).ok());
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+
+  StartUploadOptions bad_start;
+  bad_start.expected_sha256 = "not-hex";
+  EXPECT_EQ(store->StartUpload("t1", "k", bad_start).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->StartUpload("../t", "k", {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->StartUpload("t1", "", {}).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ObjectStoreTest, MultipartWrongDeclaredChecksumRefusesCompletionAndKeepsTheParts) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  StartUploadOptions declared;
+  declared.expected_sha256 = Sha256::Hex("hello world");
+  const std::string id = StartWithParts(*store, "t1", "k", {"hello ", "word"}, declared);
+  absl::Status refused = store->CompleteUpload("t1", "k", id).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("SHA-256 mismatch"));
+  EXPECT_EQ(store->Get("t1", "k").status().code(), absl::StatusCode::kNotFound);
+  absl::StatusOr<UploadListing> listing = store->ListParts("t1", "k", id);
+  ASSERT_TRUE(listing.ok());
+  EXPECT_FALSE(listing->complete);
+  EXPECT_THAT(PartNumbers(*listing), ElementsAre(1, 2));
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+
+  // Re-sending the wrong part mends it.
+  ASSERT_TRUE(PutPart(*store, "t1", "k", id, 2, "world").ok());
+  absl::StatusOr<ObjectInfo> done = store->CompleteUpload("t1", "k", id);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(Download(*store, "t1", "k"), "hello world");
+}
+
+TEST_F(ObjectStoreTest, MultipartConditionsAreCheckedAtCompletionNotAtStart) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  ASSERT_TRUE(Put(*store, "t1", "taken", "existing").ok());
+  StartUploadOptions create_only;
+  create_only.if_none_match_any = true;
+  const std::string on_taken = StartWithParts(*store, "t1", "taken", {"new"}, create_only);
+  absl::Status refused = store->CompleteUpload("t1", "taken", on_taken).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("already exists"));
+  EXPECT_EQ(Download(*store, "t1", "taken"), "existing");
+  EXPECT_FALSE(store->ListParts("t1", "taken", on_taken)->complete);
+
+  // The key was free at the start, but another writer took it before the completion.
+  const std::string raced = StartWithParts(*store, "t1", "free", {"mine"}, create_only);
+  ASSERT_TRUE(Put(*store, "t1", "free", "theirs").ok());
+  EXPECT_EQ(store->CompleteUpload("t1", "free", raced).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Download(*store, "t1", "free"), "theirs");
+
+  StartUploadOptions if_match;
+  if_match.if_match = absl::StrCat("\"", Sha256::Hex("existing"), "\"");
+  const std::string replace = StartWithParts(*store, "t1", "taken", {"v2"}, if_match);
+  const std::string stale = StartWithParts(*store, "t1", "taken", {"v3"}, if_match);
+  ASSERT_TRUE(store->CompleteUpload("t1", "taken", replace).ok());
+  EXPECT_EQ(Download(*store, "t1", "taken"), "v2");
+  EXPECT_EQ(store->CompleteUpload("t1", "taken", stale).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Download(*store, "t1", "taken"), "v2");
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+}
+
+TEST_F(ObjectStoreTest, MultipartUploadIdsBelongToTheirTenantAndKey) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  const std::string id = StartWithParts(*store, "t1", "k", {"a's part"});
+  for (const auto& [tenant, key] : std::vector<std::pair<std::string, std::string>>{
+           {"t2", "k"}, {"t1", "other"}}) {
+    absl::Status listed = store->ListParts(tenant, key, id).status();
+    EXPECT_EQ(listed.code(), absl::StatusCode::kNotFound) << tenant << " " << key;
+    EXPECT_THAT(std::string(listed.message()), HasSubstr("no such upload"));
+    EXPECT_EQ(PutPart(*store, tenant, key, id, 1, "intruder").status().code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(store->CompleteUpload(tenant, key, id).status().code(),
+              absl::StatusCode::kNotFound);
+    EXPECT_EQ(store->AbortUpload(tenant, key, id).code(), absl::StatusCode::kNotFound);
+  }
+  for (const std::string& bad_id : {std::string(), std::string("../../tenants"),
+                                    absl::AsciiStrToUpper(id), std::string(32, 'g')}) {
+    EXPECT_EQ(store->ListParts("t1", "k", bad_id).status().code(), absl::StatusCode::kNotFound)
+        << bad_id;
+  }
+  absl::StatusOr<UploadListing> listing = store->ListParts("t1", "k", id);
+  ASSERT_TRUE(listing.ok());
+  EXPECT_EQ(listing->parts[0].sha256, Sha256::Hex("a's part"));
+  ASSERT_TRUE(store->CompleteUpload("t1", "k", id).ok());
+  EXPECT_EQ(Download(*store, "t1", "k"), "a's part");
+  EXPECT_EQ(store->Get("t2", "k").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->Get("t1", "other").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ObjectStoreTest, MultipartAbortRemovesTheUploadAndItsParts) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  const std::string id = StartWithParts(*store, "t1", "k", {"one", "two"});
+  const std::string kept = StartWithParts(*store, "t1", "k", {"kept"});
+  ASSERT_TRUE(store->AbortUpload("t1", "k", id).ok());
+  EXPECT_EQ(store->ListParts("t1", "k", id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->CompleteUpload("t1", "k", id).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(PutPart(*store, "t1", "k", id, 1, "late").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->AbortUpload("t1", "k", id).code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->Get("t1", "k").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(FilesUnder(data_dir_ + "/uploads"),
+              ElementsAre("t1/" + kept + "/manifest", "t1/" + kept + "/part-00001"));
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+}
+
+TEST_F(ObjectStoreTest, MultipartCompletionIsIdempotentAndItsRecordAnswersListings) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  const std::string id = StartWithParts(*store, "t1", "k", {"first ", "version"});
+  absl::StatusOr<ObjectInfo> done = store->CompleteUpload("t1", "k", id);
+  ASSERT_TRUE(done.ok()) << done.status();
+  // Someone replaces the object; a repeated completion answers as the first did and
+  // writes nothing.
+  ASSERT_TRUE(Put(*store, "t1", "k", "replaced").ok());
+  absl::StatusOr<ObjectInfo> again = store->CompleteUpload("t1", "k", id);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->key, "k");
+  EXPECT_EQ(again->size, done->size);
+  EXPECT_EQ(again->sha256, Sha256::Hex("first version"));
+  EXPECT_EQ(Download(*store, "t1", "k"), "replaced");
+
+  absl::StatusOr<UploadListing> listing = store->ListParts("t1", "k", id);
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  EXPECT_TRUE(listing->complete);
+  EXPECT_THAT(listing->parts, IsEmpty());
+  EXPECT_EQ(listing->size, 13u);
+  EXPECT_EQ(listing->sha256, Sha256::Hex("first version"));
+
+  absl::Status late_part = PutPart(*store, "t1", "k", id, 3, "more").status();
+  EXPECT_EQ(late_part.code(), absl::StatusCode::kAborted);
+  absl::Status abort = store->AbortUpload("t1", "k", id);
+  EXPECT_EQ(abort.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(std::string(abort.message()), HasSubstr(absl::StrCat("upload ", id, " is complete")));
+  EXPECT_TRUE(store->ListParts("t1", "k", id)->complete);
+}
+
+TEST_F(ObjectStoreTest, MultipartUploadsExpireAfterTheirLastActivity) {
+  std::unique_ptr<ObjectStore> store = OpenStoreWithExpiry(absl::Hours(2));
+  const std::string active = StartWithParts(*store, "t1", "active", {"a"});
+  const std::string idle = StartWithParts(*store, "t1", "idle", {"i"});
+  const std::string completed = StartWithParts(*store, "t1", "done", {"d"});
+  ASSERT_TRUE(store->CompleteUpload("t1", "done", completed).ok());
+
+  now_ += absl::Minutes(90);
+  ASSERT_TRUE(PutPart(*store, "t1", "active", active, 2, "b").ok());
+  now_ += absl::Minutes(90);
+  // Expired uploads are gone as soon as they expire, before any sweep.
+  EXPECT_EQ(store->ListParts("t1", "idle", idle).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->CompleteUpload("t1", "done", completed).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_THAT(PartNumbers(*store->ListParts("t1", "active", active)), ElementsAre(1, 2));
+  // Starting an upload sweeps them off the disk.
+  EXPECT_EQ(FilesUnder(data_dir_ + "/uploads").size(), 6u);
+  const std::string fresh = StartWithParts(*store, "t1", "fresh", {});
+  std::vector<std::string> files = FilesUnder(data_dir_ + "/uploads");
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> expected = {"t1/" + active + "/manifest",
+                                       "t1/" + active + "/part-00001",
+                                       "t1/" + active + "/part-00002", "t1/" + fresh + "/manifest"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(files, expected);
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+  EXPECT_EQ(Download(*store, "t1", "done"), "d");
+
+  // Opening the store sweeps too, and times survive: "active" was last touched by its part.
+  store.reset();
+  now_ += absl::Minutes(91);
+  store = OpenStoreWithExpiry(absl::Hours(2));
+  EXPECT_EQ(store->ListParts("t1", "active", active).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store->ListParts("t1", "fresh", fresh).ok());
+  EXPECT_THAT(FilesUnder(data_dir_ + "/uploads"), ElementsAre("t1/" + fresh + "/manifest"));
+}
+
+TEST_F(ObjectStoreTest, MultipartUploadsSurviveReopeningTheStore) {
+  std::string open_id, done_id;
+  {
+    std::unique_ptr<ObjectStore> store = OpenStore();
+    StartUploadOptions options;
+    options.content_type = "text/plain";
+    options.expected_sha256 = Sha256::Hex("part one, part two");
+    options.if_none_match_any = true;
+    open_id = StartWithParts(*store, "t1", std::string("odd\nkey \"\\"), {"part one, "},
+                             options);
+    done_id = StartWithParts(*store, "t2", "done", {"x", "y"});
+    ASSERT_TRUE(store->CompleteUpload("t2", "done", done_id).ok());
+  }
+  // A completion that crashed after its record but before removing its parts.
+  std::ofstream(data_dir_ + "/uploads/t2/" + done_id + "/part-00001") << "x";
+  std::ofstream(data_dir_ + "/tmp/upload-interrupted") << "half a part";
+
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+  EXPECT_THAT(FilesUnder(data_dir_ + "/uploads/t2/" + done_id), ElementsAre("manifest"));
+  absl::StatusOr<UploadListing> done = store->ListParts("t2", "done", done_id);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_TRUE(done->complete);
+  EXPECT_EQ(done->sha256, Sha256::Hex("xy"));
+
+  const std::string key("odd\nkey \"\\");
+  absl::StatusOr<UploadListing> listing = store->ListParts("t1", key, open_id);
+  ASSERT_TRUE(listing.ok()) << listing.status();
+  EXPECT_FALSE(listing->complete);
+  ASSERT_THAT(PartNumbers(*listing), ElementsAre(1));
+  EXPECT_EQ(listing->parts[0].size, 10u);
+  EXPECT_EQ(listing->parts[0].sha256, Sha256::Hex("part one, "));
+  ASSERT_TRUE(PutPart(*store, "t1", key, open_id, 2, "part two").ok());
+  // What the start recorded still applies: the type, the checksum and the condition.
+  ASSERT_TRUE(store->CompleteUpload("t1", key, open_id).ok());
+  absl::StatusOr<ObjectReader> reader = store->Get("t1", key);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(ReadWhole(*reader), "part one, part two");
+  EXPECT_EQ(reader->info().content_type, "text/plain");
+}
+
+TEST_F(ObjectStoreTest, DamagedUploadManifestStopsOpenAndIsNamed) {
+  std::string id;
+  {
+    std::unique_ptr<ObjectStore> store = OpenStore();
+    id = StartWithParts(*store, "t1", "k", {"x"});
+  }
+  const std::string path = data_dir_ + "/uploads/t1/" + id + "/manifest";
+  std::ofstream(path) << "garbage";
+  ObjectStoreOptions options;
+  options.data_dir = data_dir_;
+  absl::Status status = ObjectStore::Open(options).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), HasSubstr(path));
+}
+
+TEST_F(ObjectStoreTest, MultipartPartsAreOutsideTheQuotaButTheObjectIsNot) {
+  std::unique_ptr<ObjectStore> store = OpenStore(/*quota_bytes=*/10, /*max_object_bytes=*/9);
+  const std::string id = StartWithParts(*store, "t1", "k", {"12345", "6789"});
+  const std::string other = StartWithParts(*store, "t1", "other", {"12345", "6789"});
+  // Nine bytes in parts of one upload and nine of another: the quota does not see them.
+  // No part may be larger than an object.
+  EXPECT_EQ(PutPart(*store, "t1", "k", id, 3, "1234567890").status().code(),
+            absl::StatusCode::kOutOfRange);
+  PartOptions declared;
+  declared.declared_size = 10;
+  EXPECT_EQ(PutPart(*store, "t1", "k", id, 3, "1", declared).status().code(),
+            absl::StatusCode::kOutOfRange);
+  ASSERT_TRUE(store->CompleteUpload("t1", "k", id).ok());
+  EXPECT_EQ(store->Stats().bytes, 9u);
+  absl::Status over_quota = store->CompleteUpload("t1", "other", other).status();
+  EXPECT_EQ(over_quota.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(over_quota.message()), HasSubstr("Quota exceeded"));
+  EXPECT_EQ(store->Get("t1", "other").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(PartNumbers(*store->ListParts("t1", "other", other)), ElementsAre(1, 2));
+
+  const std::string too_large = StartWithParts(*store, "t2", "k", {"12345", "67890"});
+  EXPECT_EQ(store->CompleteUpload("t2", "k", too_large).status().code(),
+            absl::StatusCode::kOutOfRange);
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+}
+
+TEST_F(ObjectStoreTest, MultipartPartRacingACompletionNeverMixesParts) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  constexpr size_t kPartBytes = 200000;
+  const std::string a(kPartBytes, 'a'), b(kPartBytes, 'b');
+  for (int round = 0; round < 8; ++round) {
+    const std::string key = absl::StrCat("k", round);
+    const std::string id = StartWithParts(*store, "t1", key, {a, a, a});
+    std::atomic<bool> completed{false};
+    std::thread replacer([&] {
+      // Replaces part 2 until the completion shuts it out.
+      while (!completed) {
+        StringSource source(b, 4096);
+        absl::Status put = store->PutPart("t1", key, id, 2, source).status();
+        if (put.code() == absl::StatusCode::kAborted) break;
+        EXPECT_TRUE(put.ok()) << put;
+      }
+    });
+    std::vector<std::thread> completers;
+    std::vector<absl::StatusOr<ObjectInfo>> results(3, absl::UnknownError(""));
+    for (int c = 0; c < 3; ++c) {
+      completers.emplace_back([&, c] {
+        if (round % 2 == 1) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        results[c] = store->CompleteUpload("t1", key, id);
+      });
+    }
+    for (std::thread& completer : completers) completer.join();
+    completed = true;
+    replacer.join();
+
+    const std::string stored = Download(*store, "t1", key);
+    EXPECT_TRUE(stored == a + a + a || stored == a + b + a) << "round " << round;
+    for (const absl::StatusOr<ObjectInfo>& result : results) {
+      ASSERT_TRUE(result.ok()) << result.status();
+      EXPECT_EQ(result->sha256, Sha256::Hex(stored));
+    }
+  }
   EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
 }
 

@@ -14,6 +14,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/time/time.h"
 #include "common/command_line.h"
 #include "common/httpd/http_server.h"
 #include "tools/refstore/object_store.h"
@@ -40,6 +41,15 @@ ABSL_FLAG(bool, conditional_writes, true,
           "refused) and declare \"conditional_writes\" in GET /. false ignores those headers "
           "and declares nothing, as the published reference server does; for testing that "
           "clients refuse conditional writes to such stores.");
+ABSL_FLAG(bool, multipart_uploads, true,
+          "Serve multipart uploads (POST /uploads, PUT /uploads/part, GET /uploads/parts, POST "
+          "/uploads/complete, DELETE /uploads) and declare \"multipart_uploads\" in GET /. "
+          "false answers those routes 404 and declares nothing; for testing clients against "
+          "stores without them.");
+ABSL_FLAG(absl::Duration, upload_expiry, absl::Hours(24),
+          "Multipart uploads, and the records of completed ones, whose last activity (start, "
+          "part, completion) is older are removed, at startup and whenever an upload starts. "
+          "Must be positive.");
 ABSL_FLAG(int, max_connections, 256,
           "Connections served at once; more clients wait to be accepted. Each takes a "
           "thread.");
@@ -65,6 +75,11 @@ int Run() {
   store_options.data_dir = absl::GetFlag(FLAGS_data_dir);
   store_options.quota_bytes = absl::GetFlag(FLAGS_quota_bytes);
   store_options.max_object_bytes = absl::GetFlag(FLAGS_max_object_bytes);
+  store_options.upload_expiry = absl::GetFlag(FLAGS_upload_expiry);
+  if (store_options.upload_expiry <= absl::ZeroDuration()) {
+    std::cerr << "refstore: --upload_expiry must be positive\n";
+    return 2;
+  }
   if (store_options.data_dir.empty()) {
     std::cerr << "refstore: --data_dir (or REFSTORE_DATA_DIR) is required\n";
     return 2;
@@ -85,6 +100,7 @@ int Run() {
   RestHandlerOptions handler_options;
   handler_options.list_pagination = absl::GetFlag(FLAGS_list_pagination);
   handler_options.conditional_writes = absl::GetFlag(FLAGS_conditional_writes);
+  handler_options.multipart_uploads = absl::GetFlag(FLAGS_multipart_uploads);
   RestHandler handler(**store, handler_options);
   absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
       server_options, [&handler](const RequestHead& request, BodyReader& body,

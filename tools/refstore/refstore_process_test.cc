@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -47,6 +48,15 @@ HeaderList Tenant(absl::string_view tenant = kTenantA) {
 std::string Upload(absl::string_view key) { return "/upload?key=" + UrlEncode(key); }
 std::string Download(absl::string_view key) { return "/download?key=" + UrlEncode(key); }
 std::string DeleteTarget(absl::string_view key) { return "/delete?key=" + UrlEncode(key); }
+std::string Uploads(absl::string_view key) { return "/uploads?key=" + UrlEncode(key); }
+// `route` is "" (abort), "/parts" or "/complete".
+std::string UploadRoute(absl::string_view route, absl::string_view key,
+                        absl::string_view upload_id) {
+  return absl::StrCat("/uploads", route, "?key=", UrlEncode(key), "&upload_id=", upload_id);
+}
+std::string Part(absl::string_view key, absl::string_view upload_id, int part_number) {
+  return absl::StrCat(UploadRoute("/part", key, upload_id), "&part_number=", part_number);
+}
 
 nlohmann::json Json(const HttpResponse& response) {
   return nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
@@ -79,6 +89,9 @@ class RefstoreProcessTest : public ::testing::Test {
   }
   HttpResponse Delete(std::string target, HeaderList headers = Tenant()) {
     return Call(HttpCall{"DELETE", std::move(target), std::move(headers)});
+  }
+  HttpResponse Post(std::string target, HeaderList headers = Tenant()) {
+    return Call(HttpCall{"POST", std::move(target), std::move(headers)});
   }
 
   TempDir dir_;
@@ -399,8 +412,9 @@ TEST_F(RefstoreProcessTest, ConcurrentWritersToOneKeyLeaveReadersOneWholeVersion
   EXPECT_EQ(Json(Get("/list"))["count"], 1);
 }
 
-TEST_F(RefstoreProcessTest, InfoDeclaresConditionalWrites) {
-  EXPECT_EQ(Json(Get("/", {}))["capabilities"], nlohmann::json::array({"conditional_writes"}));
+TEST_F(RefstoreProcessTest, InfoDeclaresConditionalWritesAndMultipartUploads) {
+  EXPECT_EQ(Json(Get("/", {}))["capabilities"],
+            nlohmann::json::array({"conditional_writes", "multipart_uploads"}));
 }
 
 TEST_F(RefstoreProcessTest, CreateOnlyUploadGets412WhenTheKeyExists) {
@@ -463,11 +477,11 @@ TEST_F(RefstoreProcessTest, IfMatchDeleteAnswers204WhenMatchedAnd412Otherwise) {
   EXPECT_EQ(Delete(DeleteTarget("k"), current).status, 404);
 }
 
-TEST_F(RefstoreProcessTest, WithoutConditionalWritesNothingIsDeclaredAndTheHeadersAreIgnored) {
+TEST_F(RefstoreProcessTest, WithoutConditionalWritesItIsNotDeclaredAndTheHeadersAreIgnored) {
   Start({"--conditional_writes=false"});
   const nlohmann::json info = Json(Get("/", {}));
   EXPECT_EQ(info["status"], "ok");
-  EXPECT_FALSE(info.contains("capabilities")) << info.dump();
+  EXPECT_EQ(info["capabilities"], nlohmann::json::array({"multipart_uploads"})) << info.dump();
 
   HeaderList create_only = Tenant();
   create_only.emplace_back("If-None-Match", "*");
@@ -483,6 +497,17 @@ TEST_F(RefstoreProcessTest, WithoutConditionalWritesNothingIsDeclaredAndTheHeade
   EXPECT_EQ(Get(Download("k")).body, "fourth");
   EXPECT_EQ(Delete(DeleteTarget("k"), stale).status, 204);
   EXPECT_EQ(Get(Download("k")).status, 404);
+  // Multipart uploads ignore them too.
+  ASSERT_EQ(Put(Upload("k"), "existing").status, 200);
+  HeaderList conditions = create_only;
+  conditions.emplace_back("If-Match", "\"" + Sha256::Hex("v0") + "\"");
+  HttpResponse started = Post(Uploads("k"), conditions);
+  ASSERT_EQ(started.status, 200) << started.body;
+  const std::string id = Json(started)["upload_id"];
+  EXPECT_EQ(Post(Uploads("k"), bad_if_none_match).status, 200);
+  ASSERT_EQ(Put(Part("k", id, 1), "replaced").status, 200);
+  EXPECT_EQ(Post(UploadRoute("/complete", "k", id)).status, 200);
+  EXPECT_EQ(Get(Download("k")).body, "replaced");
 }
 
 TEST_F(RefstoreProcessTest, MetricsCountRequestsByRouteAndStatus) {
@@ -514,6 +539,235 @@ TEST_F(RefstoreProcessTest, SigtermStopsCleanlyAndObjectsSurviveARestart) {
   EXPECT_EQ(Get(Download("durable")).body, "still here");
 }
 
+TEST_F(RefstoreProcessTest, MultipartUploadAssemblesPartsAndAnswersLikeAnUpload) {
+  HeaderList start_headers = Tenant();
+  start_headers.emplace_back("Content-Type", "text/csv");
+  const std::string one(100000, '1'), two = "two, and the end";
+  start_headers.emplace_back("X-Checksum-SHA256", Sha256::Hex(one + two));
+  HttpResponse started = Post(Uploads("data/big.csv"), start_headers);
+  ASSERT_EQ(started.status, 200) << started.body;
+  const std::string id = Json(started)["upload_id"];
+  EXPECT_THAT(id, MatchesRegex("[0-9a-f]{32}"));
+  EXPECT_EQ(Json(started)["key"], "data/big.csv");
+
+  HttpResponse second = Put(Part("data/big.csv", id, 2), two);
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(Json(second), nlohmann::json({{"part_number", 2},
+                                          {"size", two.size()},
+                                          {"etag", Sha256::Hex(two)}}));
+  EXPECT_THAT(second.Header("ETag"), Optional("\"" + Sha256::Hex(two) + "\""));
+  // Part 1 goes chunked, with its own checksum.
+  size_t offset = 0;
+  HttpCall chunked{"PUT", Part("data/big.csv", id, 1), Tenant()};
+  chunked.headers.emplace_back("X-Checksum-SHA256", Sha256::Hex(one));
+  chunked.body_source = [&](char* buffer, size_t capacity) {
+    const size_t n = std::min<size_t>({capacity, 7000, one.size() - offset});
+    one.copy(buffer, n, offset);
+    offset += n;
+    return n;
+  };
+  HttpResponse first = Call(chunked);
+  ASSERT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(Json(first)["size"], one.size());
+
+  HttpResponse listed = Get(UploadRoute("/parts", "data/big.csv", id));
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const nlohmann::json parts = nlohmann::json::array(
+      {{{"part_number", 1}, {"size", one.size()}, {"etag", Sha256::Hex(one)}},
+       {{"part_number", 2}, {"size", two.size()}, {"etag", Sha256::Hex(two)}}});
+  EXPECT_EQ(Json(listed), nlohmann::json({{"key", "data/big.csv"},
+                                          {"upload_id", id},
+                                          {"parts", parts},
+                                          {"complete", false}}));
+  EXPECT_EQ(Get(Download("data/big.csv")).status, 404);
+
+  const std::string sha256 = Sha256::Hex(one + two);
+  const nlohmann::json uploaded = {{"status", "uploaded"},
+                                   {"key", "data/big.csv"},
+                                   {"size", one.size() + two.size()},
+                                   {"etag", sha256},
+                                   {"sha256", sha256}};
+  HttpResponse completed = Post(UploadRoute("/complete", "data/big.csv", id));
+  ASSERT_EQ(completed.status, 200) << completed.body;
+  EXPECT_EQ(Json(completed), uploaded);
+  EXPECT_THAT(completed.Header("ETag"), Optional("\"" + sha256 + "\""));
+  HttpResponse downloaded = Get(Download("data/big.csv"));
+  EXPECT_EQ(downloaded.body, one + two);
+  EXPECT_THAT(downloaded.Header("Content-Type"), Optional(std::string("text/csv")));
+
+  // The outcome stays known: listing it, and completing it again, which writes nothing.
+  EXPECT_EQ(Json(Get(UploadRoute("/parts", "data/big.csv", id))),
+            nlohmann::json({{"key", "data/big.csv"},
+                            {"upload_id", id},
+                            {"parts", nlohmann::json::array()},
+                            {"complete", true},
+                            {"size", one.size() + two.size()},
+                            {"etag", sha256}}));
+  HttpResponse again = Post(UploadRoute("/complete", "data/big.csv", id));
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(Json(again), uploaded);
+  HttpResponse aborted = Delete(UploadRoute("", "data/big.csv", id));
+  EXPECT_EQ(aborted.status, 409);
+  EXPECT_EQ(Json(aborted)["error"], absl::StrCat("upload ", id, " is complete"));
+  EXPECT_EQ(Put(Part("data/big.csv", id, 3), "late").status, 409);
+  EXPECT_EQ(Json(Get("/list"))["count"], 1);
+}
+
+TEST_F(RefstoreProcessTest, MultipartRoutesRefuseBadRequestsWith400) {
+  const std::string id = Json(Post(Uploads("k")))["upload_id"];
+  struct Case {
+    const char* method;
+    std::string target;
+    HeaderList headers;
+  };
+  const std::string no_id = "/uploads/parts?key=k";
+  const Case cases[] = {
+      {"POST", Uploads("k"), {}},
+      {"POST", "/uploads", Tenant()},
+      {"PUT", Part("k", id, 1), {}},
+      {"PUT", "/uploads/part?upload_id=" + id + "&part_number=1", Tenant()},
+      {"PUT", "/uploads/part?key=k&part_number=1", Tenant()},
+      {"PUT", UploadRoute("/part", "k", id), Tenant()},
+      {"PUT", Part("k", id, 0), Tenant()},
+      {"PUT", Part("k", id, 10001), Tenant()},
+      {"PUT", UploadRoute("/part", "k", id) + "&part_number=abc", Tenant()},
+      {"PUT", Part("k", id, 1), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-SHA256", "zz"}}},
+      {"PUT", Part("k", id, 1), {{"X-Tenant-ID", kTenantA},
+                                 {"X-Checksum-SHA256", Sha256::Hex("other")}}},
+      {"GET", UploadRoute("/parts", "k", id), {}},
+      {"GET", no_id, Tenant()},
+      {"POST", UploadRoute("/complete", "k", id), {}},
+      {"POST", "/uploads/complete?upload_id=" + id, Tenant()},
+      {"DELETE", UploadRoute("", "k", id), {}},
+      {"DELETE", Uploads("k"), Tenant()},
+      {"POST", Uploads("k"), {{"X-Tenant-ID", kTenantA}, {"If-None-Match", "\"abc\""}}},
+      {"POST", Uploads("k"), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-SHA256", "zz"}}},
+  };
+  for (const Case& c : cases) {
+    HttpResponse response = Call(HttpCall{c.method, c.target, c.headers, "body"});
+    EXPECT_EQ(response.status, 400) << c.method << " " << c.target;
+    EXPECT_TRUE(Json(response).contains("error")) << response.body;
+  }
+  // None of the refused parts was stored.
+  EXPECT_EQ(Json(Get(UploadRoute("/parts", "k", id)))["parts"], nlohmann::json::array());
+
+  HttpResponse wrong_method = Get(Uploads("k"));
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_THAT(wrong_method.Header("Allow"), Optional(std::string("POST, DELETE")));
+}
+
+TEST_F(RefstoreProcessTest, MultipartUploadIsInvisibleToOtherTenantsAndKeys) {
+  const std::string id = Json(Post(Uploads("mine")))["upload_id"];
+  ASSERT_EQ(Put(Part("mine", id, 1), "a's bytes").status, 200);
+  const std::string unknown(32, '0');
+  for (const auto& [tenant, key, upload_id] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {kTenantB, "mine", id}, {kTenantA, "other", id}, {kTenantA, "mine", unknown}}) {
+    HttpResponse listed = Get(UploadRoute("/parts", key, upload_id), Tenant(tenant));
+    EXPECT_EQ(listed.status, 404);
+    EXPECT_THAT(Json(listed)["error"].get<std::string>(), HasSubstr("no such upload"));
+    EXPECT_EQ(Put(Part(key, upload_id, 1), "x", Tenant(tenant)).status, 404);
+    EXPECT_EQ(Post(UploadRoute("/complete", key, upload_id), Tenant(tenant)).status, 404);
+    EXPECT_EQ(Delete(UploadRoute("", key, upload_id), Tenant(tenant)).status, 404);
+  }
+  EXPECT_EQ(Post(UploadRoute("/complete", "mine", id)).status, 200);
+  EXPECT_EQ(Get(Download("mine"), Tenant(kTenantB)).status, 404);
+  EXPECT_EQ(Get(Download("mine")).body, "a's bytes");
+}
+
+TEST_F(RefstoreProcessTest, MultipartCompletionRefusalsKeepTheUpload) {
+  // A part missing.
+  const std::string gap = Json(Post(Uploads("k")))["upload_id"];
+  ASSERT_EQ(Put(Part("k", gap, 2), "b").status, 200);
+  HttpResponse refused = Post(UploadRoute("/complete", "k", gap));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(Json(refused)["error"].get<std::string>(), HasSubstr("no part 1"));
+
+  // The declared checksum not met.
+  HeaderList declared = Tenant();
+  declared.emplace_back("X-Checksum-SHA256", Sha256::Hex("expected"));
+  const std::string wrong = Json(Post(Uploads("k"), declared))["upload_id"];
+  ASSERT_EQ(Put(Part("k", wrong, 1), "received").status, 200);
+  HttpResponse mismatch = Post(UploadRoute("/complete", "k", wrong));
+  EXPECT_EQ(mismatch.status, 400);
+  EXPECT_THAT(Json(mismatch)["error"].get<std::string>(), HasSubstr("SHA-256 mismatch"));
+  EXPECT_EQ(Json(Get(UploadRoute("/parts", "k", wrong)))["parts"].size(), 1u);
+
+  // A condition no longer met when the upload completes.
+  HeaderList create_only = Tenant();
+  create_only.emplace_back("If-None-Match", "*");
+  const std::string once = Json(Post(Uploads("k"), create_only))["upload_id"];
+  ASSERT_EQ(Put(Part("k", once, 1), "mine").status, 200);
+  ASSERT_EQ(Put(Upload("k"), "theirs").status, 200);
+  HttpResponse taken = Post(UploadRoute("/complete", "k", once));
+  EXPECT_EQ(taken.status, 412);
+  EXPECT_THAT(Json(taken)["error"].get<std::string>(), HasSubstr("already exists"));
+  EXPECT_EQ(Get(Download("k")).body, "theirs");
+  EXPECT_EQ(Json(Get(UploadRoute("/parts", "k", once)))["complete"], false);
+
+  // Each is still there to abort, once.
+  for (const std::string& id : {gap, wrong, once}) {
+    HttpResponse aborted = Delete(UploadRoute("", "k", id));
+    EXPECT_EQ(aborted.status, 204);
+    EXPECT_EQ(aborted.body, "");
+    EXPECT_EQ(Delete(UploadRoute("", "k", id)).status, 404);
+    EXPECT_EQ(Get(UploadRoute("/parts", "k", id)).status, 404);
+  }
+}
+
+TEST_F(RefstoreProcessTest, MultipartPartsAreLimitedBySizeAndObjectsByQuotaToo) {
+  Start({"--quota_bytes=100", "--max_object_bytes=60"});
+  const std::string id = Json(Post(Uploads("k")))["upload_id"];
+  EXPECT_EQ(Put(Part("k", id, 1), std::string(61, 'x')).status, 413);
+  ASSERT_EQ(Put(Part("k", id, 1), std::string(40, 'x')).status, 200);
+  ASSERT_EQ(Put(Part("k", id, 2), std::string(40, 'x')).status, 200);
+  EXPECT_EQ(Post(UploadRoute("/complete", "k", id)).status, 413);
+
+  ASSERT_EQ(Put(Upload("first"), std::string(60, 'x')).status, 200);
+  const std::string over = Json(Post(Uploads("second")))["upload_id"];
+  ASSERT_EQ(Put(Part("second", over, 1), std::string(50, 'x')).status, 200);
+  HttpResponse quota = Post(UploadRoute("/complete", "second", over));
+  EXPECT_EQ(quota.status, 403);
+  EXPECT_THAT(quota.body, HasSubstr("Quota exceeded"));
+  EXPECT_EQ(Get(Download("second")).status, 404);
+}
+
+TEST_F(RefstoreProcessTest, MultipartUploadContinuesAfterARestartAndExpires) {
+  const std::string id = Json(Post(Uploads("k")))["upload_id"];
+  ASSERT_EQ(Put(Part("k", id, 1), "before ").status, 200);
+  ASSERT_TRUE(server_->Stop(SIGTERM).ok());
+  Start();
+  ASSERT_EQ(Put(Part("k", id, 2), "and after").status, 200);
+  ASSERT_EQ(Post(UploadRoute("/complete", "k", id)).status, 200);
+  EXPECT_EQ(Get(Download("k")).body, "before and after");
+
+  Start({"--upload_expiry=2s"});
+  const std::string idle = Json(Post(Uploads("idle")))["upload_id"];
+  ASSERT_EQ(Get(UploadRoute("/parts", "idle", idle)).status, 200);
+  absl::SleepFor(absl::Milliseconds(2500));
+  EXPECT_EQ(Get(UploadRoute("/parts", "idle", idle)).status, 404);
+  EXPECT_EQ(Get(UploadRoute("/parts", "k", id)).status, 404);
+}
+
+TEST_F(RefstoreProcessTest, WithoutMultipartUploadsTheRoutesAnswer404) {
+  Start({"--multipart_uploads=false"});
+  EXPECT_EQ(Json(Get("/", {}))["capabilities"], nlohmann::json::array({"conditional_writes"}));
+  const std::string id(32, 'a');
+  for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
+           {"POST", Uploads("k")},
+           {"DELETE", UploadRoute("", "k", id)},
+           {"GET", Uploads("k")},
+           {"PUT", Part("k", id, 1)},
+           {"GET", UploadRoute("/parts", "k", id)},
+           {"POST", UploadRoute("/complete", "k", id)}}) {
+    HttpResponse response = Call(HttpCall{method, target, Tenant(), ""});
+    EXPECT_EQ(response.status, 404) << method << " " << target;
+    EXPECT_THAT(Json(response)["error"].get<std::string>(), HasSubstr("no route"));
+  }
+  Start({"--multipart_uploads=false", "--conditional_writes=false"});
+  EXPECT_FALSE(Json(Get("/", {})).contains("capabilities"));
+}
+
 TEST(RefstoreEnvironmentTest, EnvironmentVariablesStandInForFlags) {
   TempDir dir;
   test_support::SubprocessOptions options;
@@ -521,12 +775,14 @@ TEST(RefstoreEnvironmentTest, EnvironmentVariablesStandInForFlags) {
   options.env = {{"REFSTORE_LISTEN", "127.0.0.1:0"},
                  {"REFSTORE_DATA_DIR", dir.Sub("from-env")},
                  {"REFSTORE_MAX_OBJECT_BYTES", "3"},
-                 {"REFSTORE_CONDITIONAL_WRITES", "false"}};
+                 {"REFSTORE_CONDITIONAL_WRITES", "false"},
+                 {"REFSTORE_MULTIPART_UPLOADS", "false"}};
   absl::StatusOr<std::unique_ptr<Subprocess>> server = Subprocess::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   HttpClient client((*server)->address());
   EXPECT_EQ(client.Put(Upload("k"), "1234", Tenant())->status, 413);
   EXPECT_FALSE(Json(*client.Get("/", {})).contains("capabilities"));
+  EXPECT_EQ(client.Perform(HttpCall{"POST", Uploads("k"), Tenant()})->status, 404);
   EXPECT_TRUE(std::filesystem::is_directory(dir.Sub("from-env/tenants")));
 }
 

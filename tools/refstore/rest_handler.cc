@@ -64,6 +64,49 @@ absl::StatusOr<std::string> RequireKey(const RequestHead& request) {
   return std::string(*key);
 }
 
+// The tenant, key and upload id that every call on a multipart upload names.
+struct UploadTarget {
+  std::string tenant;
+  std::string key;
+  std::string upload_id;
+};
+
+absl::StatusOr<UploadTarget> RequireUploadTarget(const RequestHead& request) {
+  absl::StatusOr<std::string> tenant = RequireTenant(request);
+  absl::StatusOr<std::string> key = tenant.ok() ? RequireKey(request) : tenant.status();
+  if (!key.ok()) return key.status();
+  std::optional<absl::string_view> upload_id = request.QueryParam("upload_id");
+  if (!upload_id.has_value()) {
+    return absl::InvalidArgumentError("missing query parameter upload_id");
+  }
+  return UploadTarget{*std::move(tenant), *std::move(key), std::string(*upload_id)};
+}
+
+absl::StatusOr<int> ParsePartNumber(std::optional<absl::string_view> text) {
+  int value = 0;
+  if (!text.has_value() || !absl::SimpleAtoi(*text, &value) || value < 1 ||
+      value > kMaxPartNumber) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("part_number must be a whole number from 1 to ", kMaxPartNumber));
+  }
+  return value;
+}
+
+// If-None-Match: * and If-Match on a write, as the dialect's conditional writes have them.
+absl::Status ReadWriteConditions(const RequestHead& request, bool& if_none_match_any,
+                                 std::optional<std::string>& if_match) {
+  if (auto if_none_match = request.headers.Get("If-None-Match")) {
+    // Only "*" (create-only) makes sense for a write; an etag list would mean "replace
+    // unless it is this version", which the dialect does not offer.
+    if (absl::StripAsciiWhitespace(*if_none_match) != "*") {
+      return absl::InvalidArgumentError("If-None-Match on an upload must be \"*\"");
+    }
+    if_none_match_any = true;
+  }
+  if (auto value = request.headers.Get("If-Match")) if_match = std::string(*value);
+  return absl::OkStatus();
+}
+
 std::string Quoted(absl::string_view etag) { return absl::StrCat("\"", etag, "\""); }
 
 std::string Rfc3339(absl::Time time) {
@@ -90,7 +133,19 @@ struct Route {
   absl::string_view name;  // The metrics label.
   std::vector<absl::string_view> methods;
   Serve serve;
+  // Served only with RestHandlerOptions::multipart_uploads.
+  bool multipart = false;
 };
+
+void SendUploaded(ResponseWriter& response, const ObjectInfo& info) {
+  SendJson(response, 200,
+           {{"status", "uploaded"},
+            {"key", info.key},
+            {"size", info.size},
+            {"etag", info.sha256},
+            {"sha256", info.sha256}},
+           {{"ETag", Quoted(info.sha256)}});
+}
 
 }  // namespace
 
@@ -101,6 +156,7 @@ int HttpStatusForError(absl::StatusCode code) {
     case absl::StatusCode::kFailedPrecondition: return 412;  // A conditional write refused.
     case absl::StatusCode::kResourceExhausted: return 403;  // The quota, as the API has it.
     case absl::StatusCode::kOutOfRange: return 413;
+    case absl::StatusCode::kAborted: return 409;  // A change to a completed upload.
     case absl::StatusCode::kDeadlineExceeded: return 408;
     case absl::StatusCode::kUnavailable: return 400;  // The client's body broke off.
     default: return 500;
@@ -115,20 +171,34 @@ void RestHandler::Handle(const RequestHead& request, BodyReader& body,
       {"/download", "download", {"GET", "HEAD"}, &RestHandler::ServeDownload},
       {"/delete", "delete", {"DELETE"}, &RestHandler::ServeDelete},
       {"/list", "list", {"GET", "HEAD"}, &RestHandler::ServeList},
+      {"/uploads", "upload_start", {"POST"}, &RestHandler::ServeStartUpload, true},
+      {"/uploads", "upload_abort", {"DELETE"}, &RestHandler::ServeAbortUpload, true},
+      {"/uploads/part", "upload_part", {"PUT"}, &RestHandler::ServePutPart, true},
+      {"/uploads/parts", "upload_parts", {"GET", "HEAD"}, &RestHandler::ServeListParts, true},
+      {"/uploads/complete", "upload_complete", {"POST"}, &RestHandler::ServeCompleteUpload,
+       true},
       {"/minio/health/live", "live", {"GET", "HEAD"}, &RestHandler::ServeLive},
       {"/minio/health/ready", "ready", {"GET", "HEAD"}, &RestHandler::ServeReady},
       {"/metrics", "metrics", {"GET", "HEAD"}, &RestHandler::ServeMetrics},
   };
+  // A path may have a route per method; the one of the request's method, if any.
   const Route* route = nullptr;
+  bool method_allowed = false;
+  std::vector<absl::string_view> allowed;
   for (const Route& candidate : *kRoutes) {
-    if (candidate.path == request.path) route = &candidate;
+    if (candidate.path != request.path) continue;
+    if (candidate.multipart && !options_.multipart_uploads) continue;
+    allowed.insert(allowed.end(), candidate.methods.begin(), candidate.methods.end());
+    const bool matches = std::find(candidate.methods.begin(), candidate.methods.end(),
+                                   request.method) != candidate.methods.end();
+    if (route == nullptr || (matches && !method_allowed)) route = &candidate;
+    method_allowed = method_allowed || matches;
   }
   if (route == nullptr) {
     SendError(response, 404, absl::StrCat("no route ", request.path));
-  } else if (std::find(route->methods.begin(), route->methods.end(), request.method) ==
-             route->methods.end()) {
+  } else if (!method_allowed) {
     SendError(response, 405, absl::StrCat(route->path, " does not allow ", request.method),
-              {{"Allow", absl::StrJoin(route->methods, ", ")}});
+              {{"Allow", absl::StrJoin(allowed, ", ")}});
   } else {
     (this->*(route->serve))(request, body, response);
   }
@@ -139,10 +209,11 @@ void RestHandler::Handle(const RequestHead& request, BodyReader& body,
 void RestHandler::ServeInfo(const RequestHead&, BodyReader&, ResponseWriter& response) {
   nlohmann::json info = {
       {"status", "ok"}, {"version", "3.0.0-refstore"}, {"performance", "100x"}};
+  nlohmann::json capabilities = nlohmann::json::array();
+  if (options_.conditional_writes) capabilities.push_back("conditional_writes");
+  if (options_.multipart_uploads) capabilities.push_back("multipart_uploads");
   // Absent, as from the published server, when there is nothing to declare.
-  if (options_.conditional_writes) {
-    info["capabilities"] = nlohmann::json::array({"conditional_writes"});
-  }
+  if (!capabilities.empty()) info["capabilities"] = std::move(capabilities);
   SendJson(response, 200, info);
 }
 
@@ -158,25 +229,13 @@ void RestHandler::ServeUpload(const RequestHead& request, BodyReader& body,
   }
   options.declared_size = body.declared_size();
   if (options_.conditional_writes) {
-    if (auto if_none_match = request.headers.Get("If-None-Match")) {
-      // Only "*" (create-only) makes sense for a write; an etag list would mean "replace
-      // unless it is this version", which the dialect does not offer.
-      if (absl::StripAsciiWhitespace(*if_none_match) != "*") {
-        return SendError(response, 400, "If-None-Match on an upload must be \"*\"");
-      }
-      options.if_none_match_any = true;
-    }
-    if (auto if_match = request.headers.Get("If-Match")) options.if_match = std::string(*if_match);
+    absl::Status conditions =
+        ReadWriteConditions(request, options.if_none_match_any, options.if_match);
+    if (!conditions.ok()) return SendError(response, conditions);
   }
   absl::StatusOr<ObjectInfo> info = store_.Put(*tenant, *key, body, options);
   if (!info.ok()) return SendError(response, info.status());
-  SendJson(response, 200,
-           {{"status", "uploaded"},
-            {"key", info->key},
-            {"size", info->size},
-            {"etag", info->sha256},
-            {"sha256", info->sha256}},
-           {{"ETag", Quoted(info->sha256)}});
+  SendUploaded(response, *info);
 }
 
 void RestHandler::ServeDownload(const RequestHead& request, BodyReader&,
@@ -274,6 +333,90 @@ void RestHandler::ServeList(const RequestHead& request, BodyReader&,
     if (result->is_truncated) answer["next_start_after"] = result->objects.back().key;
   }
   SendJson(response, 200, answer);
+}
+
+void RestHandler::ServeStartUpload(const RequestHead& request, BodyReader&,
+                                   ResponseWriter& response) {
+  absl::StatusOr<std::string> tenant = RequireTenant(request);
+  absl::StatusOr<std::string> key = tenant.ok() ? RequireKey(request) : tenant.status();
+  if (!key.ok()) return SendError(response, key.status());
+  StartUploadOptions options;
+  if (auto type = request.headers.Get("Content-Type")) options.content_type = std::string(*type);
+  if (auto sha256 = request.headers.Get("X-Checksum-SHA256")) {
+    options.expected_sha256 = std::string(*sha256);
+  }
+  // Refused now if malformed, enforced at completion.
+  if (options_.conditional_writes) {
+    absl::Status conditions =
+        ReadWriteConditions(request, options.if_none_match_any, options.if_match);
+    if (!conditions.ok()) return SendError(response, conditions);
+  }
+  absl::StatusOr<std::string> upload_id = store_.StartUpload(*tenant, *key, options);
+  if (!upload_id.ok()) return SendError(response, upload_id.status());
+  SendJson(response, 200, {{"upload_id", *upload_id}, {"key", *key}});
+}
+
+void RestHandler::ServePutPart(const RequestHead& request, BodyReader& body,
+                               ResponseWriter& response) {
+  absl::StatusOr<UploadTarget> target = RequireUploadTarget(request);
+  absl::StatusOr<int> part_number =
+      target.ok() ? ParsePartNumber(request.QueryParam("part_number")) : target.status();
+  if (!part_number.ok()) return SendError(response, part_number.status());
+  PartOptions options;
+  if (auto sha256 = request.headers.Get("X-Checksum-SHA256")) {
+    options.expected_sha256 = std::string(*sha256);
+  }
+  options.declared_size = body.declared_size();
+  absl::StatusOr<PartInfo> part = store_.PutPart(target->tenant, target->key,
+                                                 target->upload_id, *part_number, body, options);
+  if (!part.ok()) return SendError(response, part.status());
+  SendJson(response, 200,
+           {{"part_number", part->part_number}, {"size", part->size}, {"etag", part->sha256}},
+           {{"ETag", Quoted(part->sha256)}});
+}
+
+void RestHandler::ServeListParts(const RequestHead& request, BodyReader&,
+                                 ResponseWriter& response) {
+  absl::StatusOr<UploadTarget> target = RequireUploadTarget(request);
+  absl::StatusOr<UploadListing> listing =
+      target.ok() ? store_.ListParts(target->tenant, target->key, target->upload_id)
+                  : target.status();
+  if (!listing.ok()) return SendError(response, listing.status());
+  nlohmann::json parts = nlohmann::json::array();
+  for (const PartInfo& part : listing->parts) {
+    parts.push_back(
+        {{"part_number", part.part_number}, {"size", part.size}, {"etag", part.sha256}});
+  }
+  nlohmann::json answer = {{"key", listing->key},
+                           {"upload_id", listing->upload_id},
+                           {"parts", std::move(parts)},
+                           {"complete", listing->complete}};
+  // So that a caller whose completion answer was lost learns what it stored.
+  if (listing->complete) {
+    answer["size"] = listing->size;
+    answer["etag"] = listing->sha256;
+  }
+  SendJson(response, 200, answer);
+}
+
+void RestHandler::ServeCompleteUpload(const RequestHead& request, BodyReader&,
+                                      ResponseWriter& response) {
+  absl::StatusOr<UploadTarget> target = RequireUploadTarget(request);
+  absl::StatusOr<ObjectInfo> info =
+      target.ok() ? store_.CompleteUpload(target->tenant, target->key, target->upload_id)
+                  : target.status();
+  if (!info.ok()) return SendError(response, info.status());
+  SendUploaded(response, *info);
+}
+
+void RestHandler::ServeAbortUpload(const RequestHead& request, BodyReader&,
+                                   ResponseWriter& response) {
+  absl::StatusOr<UploadTarget> target = RequireUploadTarget(request);
+  absl::Status aborted = target.ok()
+                             ? store_.AbortUpload(target->tenant, target->key, target->upload_id)
+                             : target.status();
+  if (!aborted.ok()) return SendError(response, aborted);
+  response.Send(204, {}, "").IgnoreError();
 }
 
 void RestHandler::ServeLive(const RequestHead&, BodyReader&, ResponseWriter& response) {

@@ -20,17 +20,27 @@ struct RestHandlerOptions {
   // "conditional_writes" in the server info. Without it, the store ignores those headers,
   // as the published reference server does.
   bool conditional_writes = true;
+  // Serve the /uploads routes and declare "multipart_uploads". Without it, those routes
+  // answer 404 as unknown ones do.
+  bool multipart_uploads = true;
 };
 
 // Serves the REST dialect of server/upstream/rest_dialect.md, every optional capability
 // included, from an ObjectStore:
 //
-//   GET /                      server info, "capabilities": ["conditional_writes"]
+//   GET /                      server info, "capabilities": ["conditional_writes",
+//                              "multipart_uploads"]
 //   PUT|POST /upload?key=K     Content-Length or chunked; X-Checksum-SHA256 verified;
 //                              If-None-Match: * and If-Match (412)
 //   GET|HEAD /download?key=K   Range (206/416), If-Match (412), ETag, X-Checksum-SHA256
 //   DELETE /delete?key=K       204; If-Match (412)
 //   GET /list?prefix=&start_after=&max_keys=   paginated, max_keys at most 1000
+//   POST /uploads?key=K        starts a multipart upload; records Content-Type,
+//                              X-Checksum-SHA256, If-None-Match: * and If-Match
+//   PUT /uploads/part?key=K&upload_id=U&part_number=N    X-Checksum-SHA256 of the part
+//   GET /uploads/parts?key=K&upload_id=U                 the parts, or the completed object
+//   POST /uploads/complete?key=K&upload_id=U             like PUT /upload (412, 403, 413)
+//   DELETE /uploads?key=K&upload_id=U                    204; 409 once complete
 //   GET /minio/health/live, /minio/health/ready, /metrics
 //
 // Object calls need X-Tenant-ID. The ETag is the SHA-256 of the bytes, quoted in the
@@ -54,6 +64,16 @@ class RestHandler {
                    httpd::ResponseWriter& response);
   void ServeList(const httpd::RequestHead& request, httpd::BodyReader& body,
                  httpd::ResponseWriter& response);
+  void ServeStartUpload(const httpd::RequestHead& request, httpd::BodyReader& body,
+                        httpd::ResponseWriter& response);
+  void ServePutPart(const httpd::RequestHead& request, httpd::BodyReader& body,
+                    httpd::ResponseWriter& response);
+  void ServeListParts(const httpd::RequestHead& request, httpd::BodyReader& body,
+                      httpd::ResponseWriter& response);
+  void ServeCompleteUpload(const httpd::RequestHead& request, httpd::BodyReader& body,
+                           httpd::ResponseWriter& response);
+  void ServeAbortUpload(const httpd::RequestHead& request, httpd::BodyReader& body,
+                        httpd::ResponseWriter& response);
   void ServeLive(const httpd::RequestHead& request, httpd::BodyReader& body,
                  httpd::ResponseWriter& response);
   void ServeReady(const httpd::RequestHead& request, httpd::BodyReader& body,

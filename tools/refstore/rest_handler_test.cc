@@ -15,7 +15,7 @@ TEST(HttpStatusForErrorTest, MapsEachStoreErrorToTheStatusTheApiNames) {
       {absl::StatusCode::kInvalidArgument, 400},   {absl::StatusCode::kNotFound, 404},
       {absl::StatusCode::kResourceExhausted, 403}, {absl::StatusCode::kOutOfRange, 413},
       {absl::StatusCode::kDeadlineExceeded, 408},  {absl::StatusCode::kUnavailable, 400},
-      {absl::StatusCode::kFailedPrecondition, 412},
+      {absl::StatusCode::kFailedPrecondition, 412}, {absl::StatusCode::kAborted, 409},
       {absl::StatusCode::kInternal, 500},          {absl::StatusCode::kDataLoss, 500},
   };
   for (const Row& row : rows) {
