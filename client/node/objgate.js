@@ -6,8 +6,9 @@
 // camelCase field names), and failures are the gRPC errors grpc-js produces, whose `code`
 // and `details` carry the gateway's status. What this module adds is what every caller
 // would otherwise repeat: sending the tenant's `x-tenant-id` metadata on each call, cutting
-// an upload into chunks with back-pressure, checking a download against its trailer, and
-// turning streams into promises and async iterables.
+// an upload into chunks with back-pressure, checking a download against its trailer,
+// turning streams into promises and async iterables, and resuming a file's upload from what
+// the store already holds (`uploadFileResumable`).
 //
 //   const client = new ObjectStorageClient('127.0.0.1:50051', '550e8400-...');
 //   await client.upload('greeting.txt', Buffer.from('hello'), { contentType: 'text/plain' });
@@ -16,6 +17,7 @@
 
 const crypto = require('node:crypto');
 const { once } = require('node:events');
+const fs = require('node:fs');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
@@ -122,6 +124,23 @@ function* chunksOf(buffer, chunkBytes) {
   }
 }
 
+function objectSpec(key, { contentType, sha256, metadata, size, ifNoneMatch, ifMatch }) {
+  const spec = { key, contentType, sha256, metadata, ifNoneMatch, ifMatch };
+  if (size !== undefined) spec.size = size;
+  return spec;
+}
+
+// The size and SHA-256 (hex) of the file at `filePath`, read as a stream.
+async function fileSizeAndSha256(filePath) {
+  const hash = crypto.createHash('sha256');
+  let size = 0;
+  for await (const chunk of fs.createReadStream(filePath, { highWaterMark: 1024 * 1024 })) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
 // Calls one tenant's objects through an objgate gateway.
 class ObjectStorageClient {
   #stub;
@@ -158,14 +177,97 @@ class ObjectStorageClient {
   // gateway's capabilities lack 'conditional_upload'.
   async upload(key, data, { contentType = '', sha256 = '', metadata = {}, size,
                             ifNoneMatch = '', ifMatch = '' } = {}) {
-    let chunks = data;
-    if (Buffer.isBuffer(data)) {
-      size ??= data.length;
-      chunks = chunksOf(data, DEFAULT_CHUNK_BYTES);
-    }
-    const spec = { key, contentType, sha256, metadata, ifNoneMatch, ifMatch };
-    if (size !== undefined) spec.size = size;
+    if (Buffer.isBuffer(data)) size ??= data.length;
+    const spec = objectSpec(key, { contentType, sha256, metadata, size, ifNoneMatch, ifMatch });
+    return this.#send({ spec }, data, { finishWrite: true });
+  }
 
+  // Starts a resumable upload of `key` and resolves to `{ uploadId, partBytes }`.
+  //
+  // Nothing is visible under `key` until an upload stream with `finishWrite` completes it
+  // (continueResumableUpload, uploadFileResumable). The store keeps the bytes in parts of
+  // `partBytes`, so a stream that stops keeps every whole part sent. The options are
+  // upload's; `size` and `sha256` are checked at completion. The id is opaque and bound to
+  // this tenant and `key`: keep it to continue, query or cancel the upload, from this
+  // process or any other, through any gateway in front of the same store. Fails with
+  // UNIMPLEMENTED where the gateway's capabilities lack 'resumable_upload'.
+  async startResumableUpload(key, { contentType = '', sha256 = '', metadata = {}, size,
+                                    ifNoneMatch = '', ifMatch = '' } = {}) {
+    const spec = objectSpec(key, { contentType, sha256, metadata, size, ifNoneMatch, ifMatch });
+    const { uploadId, partBytes } =
+        await this.#unary('startResumableUpload', { spec }, this.#tenantMetadata);
+    return { uploadId, partBytes };
+  }
+
+  // How much of a resumable upload the store holds: resolves to `{ persistedSize, complete,
+  // key }`, where the next stream continues from `persistedSize`. NOT_FOUND once the upload
+  // is cancelled or expired, or for another tenant's upload.
+  queryUploadStatus(uploadId) {
+    return this.#unary('queryUploadStatus', { uploadId }, this.#tenantMetadata);
+  }
+
+  // Abandons a resumable upload and removes its parts; nothing is stored under its key.
+  // NOT_FOUND when there is no such upload, FAILED_PRECONDITION once complete.
+  async cancelResumableUpload(uploadId) {
+    await this.#unary('cancelResumableUpload', { uploadId }, this.#tenantMetadata);
+  }
+
+  // One stream of a resumable upload: `data` (a Buffer, or an iterable or async iterable of
+  // Buffers) is the object's bytes from `writeOffset` on.
+  //
+  // With `finishWrite` (the default) the stream completes the object and the response
+  // carries `complete`, `size`, `etag` and `sha256`. With `finishWrite: false` it pauses
+  // the upload: the response's `persistedSize` says what the store kept (whole parts only;
+  // the rest must be sent again) and `complete` is false. `writeOffset` may be below the
+  // persisted size (the bytes the store holds are skipped), not above it (OUT_OF_RANGE).
+  continueResumableUpload(uploadId, data, { writeOffset = 0, finishWrite = true } = {}) {
+    return this.#send({ uploadId, writeOffset }, data, { finishWrite });
+  }
+
+  // Uploads the file at `filePath` to `key` so that a failed call can be continued rather
+  // than started over, and resolves to the completing UploadResponse.
+  //
+  // Without `uploadId` it reads the file once for its SHA-256 and size, and starts a
+  // resumable upload that declares both (so the object is checked at completion) with
+  // `contentType`, `metadata` and the conditions. `onUploadId`, when given, is then called
+  // (and awaited) with the upload's id, the new one or the one given, before any byte is
+  // sent: save it. The call asks the store how much it holds, and streams the file from
+  // there with `finishWrite`.
+  //
+  // If the call fails (UNAVAILABLE, DEADLINE_EXCEEDED, the process died), call it again with
+  // the saved `uploadId` and the same file: it continues from the bytes the store kept. An
+  // upload that had completed already resolves to its object again. Give up on one with
+  // cancelResumableUpload. With `uploadId`, `contentType`, `metadata` and the conditions are
+  // those given at its start, and one that writes another key than `key` is an Error. The
+  // client's `deadlineMs` bounds the stream as a whole: give a large file's client a longer
+  // one (or Infinity).
+  async uploadFileResumable(key, filePath, { uploadId, contentType = '', metadata = {},
+                                             ifNoneMatch = '', ifMatch = '', onUploadId,
+                                             chunkBytes = DEFAULT_CHUNK_BYTES } = {}) {
+    if (uploadId === undefined) {
+      const { size, sha256 } = await fileSizeAndSha256(filePath);
+      ({ uploadId } = await this.startResumableUpload(
+        key, { contentType, metadata, sha256, size, ifNoneMatch, ifMatch }));
+    }
+    if (onUploadId) await onUploadId(uploadId);
+    const status = await this.queryUploadStatus(uploadId);
+    if (status.key !== key) {
+      throw new Error(`upload ${uploadId} writes ${status.key}, not ${key}`);
+    }
+    const file = fs.createReadStream(filePath, { start: status.persistedSize,
+                                                 highWaterMark: chunkBytes });
+    try {
+      return await this.continueResumableUpload(uploadId, file,
+                                                { writeOffset: status.persistedSize });
+    } finally {
+      file.destroy();
+    }
+  }
+
+  // One Upload stream: `first`, then `data` in messages, then, with `finishWrite`, the
+  // explicit end; resolves to the UploadResponse.
+  async #send(first, data, { finishWrite }) {
+    const chunks = Buffer.isBuffer(data) ? chunksOf(data, DEFAULT_CHUNK_BYTES) : data;
     let call;
     const response = new Promise((resolve, reject) => {
       call = this.#stub.upload(this.#tenantMetadata, this.#callOptions(),
@@ -177,10 +279,11 @@ class ObjectStorageClient {
       if (!call.write(message)) await Promise.race([once(call, 'drain'), response]);
     };
     try {
-      await write({ spec });
+      await write(first);
       for await (const chunk of chunks) await write({ data: chunk });
-      // The explicit end: a stream that merely stops stores nothing.
-      await write({ finishWrite: true });
+      // The explicit end: a stream that merely stops stores nothing, or, continuing a
+      // resumable upload, pauses it.
+      if (finishWrite) await write({ finishWrite: true });
       call.end();
     } catch (error) {
       call.cancel();

@@ -9,6 +9,9 @@
 
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
 const { afterEach, before, describe, test } = require('node:test');
 const grpc = require('@grpc/grpc-js');
 const {
@@ -393,5 +396,185 @@ describe('gateway', () => {
     assert.equal(reader.trailer.sha256, expected);
     assert.equal(reader.trailer.size, 6 * MIB);
     assert.ok(receivedChunks > 1, 'the download should arrive in several messages');
+  });
+
+  // Resumable uploads. Where the gateway's capabilities lack 'resumable_upload', each test
+  // checks that startResumableUpload is refused with UNIMPLEMENTED instead.
+
+  // Whether the gateway offers resumable uploads; if it does not, asserts that starting
+  // one is UNIMPLEMENTED and stores nothing.
+  const resumableUploadsWork = async (client) => {
+    if ((await capabilities(client)).includes('resumable_upload')) return true;
+    await assert.rejects(client.startResumableUpload('resumable.bin', { size: 1 }),
+                         withCode(grpc.status.UNIMPLEMENTED));
+    await assert.rejects(client.stat('resumable.bin'), withCode(grpc.status.NOT_FOUND));
+    return false;
+  };
+
+  // A file of `size` random bytes, removed after the test: its path, bytes and SHA-256.
+  const writeTempFile = (t, size) => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'objgate-test-'));
+    t.after(() => fs.rmSync(directory, { recursive: true, force: true }));
+    const filePath = path.join(directory, 'upload.bin');
+    const data = crypto.randomBytes(size);
+    fs.writeFileSync(filePath, data);
+    return { filePath, data, digest: sha256(data) };
+  };
+
+  test('resumable upload paused after 12 MiB keeps 8 and uploadFileResumable finishes it',
+       async (t) => {
+    const client = newClient();
+    const size = 20 * MIB + 12345;
+    const { filePath, data, digest } = writeTempFile(t, size);
+    if (!(await resumableUploadsWork(client))) {
+      await assert.rejects(client.uploadFileResumable('videos/big.bin', filePath),
+                           withCode(grpc.status.UNIMPLEMENTED));
+      await assert.rejects(client.stat('videos/big.bin'), withCode(grpc.status.NOT_FOUND));
+      return;
+    }
+    const { uploadId, partBytes } = await client.startResumableUpload(
+      'videos/big.bin', { contentType: 'video/mp4', sha256: digest, size });
+    assert.equal(partBytes, 8 * MIB);
+
+    // The first stream sends 12 MiB and stops without finishWrite: the whole part stays.
+    const paused = await client.continueResumableUpload(
+      uploadId, data.subarray(0, 12 * MIB), { writeOffset: 0, finishWrite: false });
+
+    assert.equal(paused.complete, false);
+    assert.equal(paused.persistedSize, partBytes);
+    await assert.rejects(client.download('videos/big.bin'), withCode(grpc.status.NOT_FOUND));
+    assert.deepEqual(await collect(client.list('videos/')), []);
+    const status = await client.queryUploadStatus(uploadId);
+    assert.deepEqual([status.persistedSize, status.complete, status.key],
+                     [partBytes, false, 'videos/big.bin']);
+
+    // The second continues from the persisted size and completes the object.
+    const seen = [];
+    const done = await client.uploadFileResumable('videos/big.bin', filePath,
+                                                  { uploadId, onUploadId: (id) => seen.push(id) });
+
+    assert.deepEqual(seen, [uploadId]);
+    assert.equal(done.complete, true);
+    assert.deepEqual([done.key, done.size, done.persistedSize], ['videos/big.bin', size, size]);
+    assert.equal(done.sha256, digest);
+    const reader = await client.downloadStream('videos/big.bin');
+    const received = crypto.createHash('sha256');
+    for await (const chunk of reader) received.update(chunk);
+    assert.equal(received.digest('hex'), digest);
+    assert.equal(reader.metadata.size, size);
+    assert.equal(reader.metadata.contentType, 'video/mp4');
+    const info = await client.stat('videos/big.bin');
+    assert.deepEqual([info.etag, info.sha256], [done.etag, digest]);
+  });
+
+  test('uploadFileResumable starts an upload and query then says complete', async (t) => {
+    const client = newClient();
+    const size = 9 * MIB + 1; // a whole part and one byte
+    const { filePath, digest } = writeTempFile(t, size);
+    if (!(await resumableUploadsWork(client))) {
+      await assert.rejects(client.uploadFileResumable('docs/file.bin', filePath),
+                           withCode(grpc.status.UNIMPLEMENTED));
+      await assert.rejects(client.stat('docs/file.bin'), withCode(grpc.status.NOT_FOUND));
+      return;
+    }
+    const ids = [];
+
+    const done = await client.uploadFileResumable(
+      'docs/file.bin', filePath,
+      { contentType: 'application/x-test', onUploadId: (id) => ids.push(id) });
+
+    assert.equal(ids.length, 1);
+    assert.equal(done.complete, true);
+    assert.equal(done.size, size);
+    assert.equal(done.sha256, digest);
+    const status = await client.queryUploadStatus(ids[0]);
+    assert.equal(status.complete, true);
+    assert.deepEqual([status.persistedSize, status.key], [size, 'docs/file.bin']);
+    const info = await client.stat('docs/file.bin');
+    assert.deepEqual([Number(info.size), info.sha256, info.contentType],
+                     [size, digest, 'application/x-test']);
+    // Called again (its answer lost, say), it answers the same object and stores nothing
+    // new; a completed upload can no longer be cancelled.
+    const again = await client.uploadFileResumable('docs/file.bin', filePath, { uploadId: ids[0] });
+    assert.equal(again.complete, true);
+    assert.deepEqual([again.size, again.etag], [size, done.etag]);
+    await assert.rejects(client.cancelResumableUpload(ids[0]),
+                         withCode(grpc.status.FAILED_PRECONDITION));
+    // An uploadId is bound to its key.
+    await assert.rejects(client.uploadFileResumable('docs/other.bin', filePath,
+                                                    { uploadId: ids[0] }),
+                         /writes docs\/file.bin, not docs\/other.bin/);
+  });
+
+  test('uploadFileResumable continues an upload whose stream broke', async (t) => {
+    const client = newClient();
+    const size = 12 * MIB;
+    const { filePath, data, digest } = writeTempFile(t, size);
+    if (!(await resumableUploadsWork(client))) return;
+    const { uploadId, partBytes } =
+        await client.startResumableUpload('broken.bin', { sha256: digest, size });
+
+    // A transfer that fails part way (a reset, a crash): 10 MiB go up, then the source
+    // fails and the stream is abandoned without finishWrite.
+    async function* brokenSource() {
+      for (let at = 0; at < 10 * MIB; at += 256 * 1024) yield data.subarray(at, at + 256 * 1024);
+      throw new Error('the disk went away');
+    }
+    await assert.rejects(client.continueResumableUpload(uploadId, brokenSource()),
+                         /the disk went away/);
+    const kept = (await client.queryUploadStatus(uploadId)).persistedSize;
+    assert.ok([0, partBytes].includes(kept), `whole parts only, not ${kept} bytes`);
+
+    const done = await client.uploadFileResumable('broken.bin', filePath, { uploadId });
+
+    assert.equal(done.complete, true);
+    assert.equal(done.size, size);
+    assert.equal(sha256((await client.download('broken.bin')).data), digest);
+  });
+
+  test('cancelled resumable upload is NOT_FOUND and stores nothing', async () => {
+    const client = newClient();
+    if (!(await resumableUploadsWork(client))) return;
+    const { uploadId } = await client.startResumableUpload('cancelled.bin');
+
+    await client.cancelResumableUpload(uploadId);
+
+    await assert.rejects(client.queryUploadStatus(uploadId), withCode(grpc.status.NOT_FOUND));
+    await assert.rejects(
+      client.continueResumableUpload(uploadId, Buffer.from('late bytes'), { writeOffset: 0 }),
+      withCode(grpc.status.NOT_FOUND));
+    await assert.rejects(client.stat('cancelled.bin'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('another tenant cannot query or continue a resumable upload', async () => {
+    const client = newClient();
+    if (!(await resumableUploadsWork(client))) return;
+    const { uploadId } = await client.startResumableUpload('mine.bin');
+    const neighbour = newClient();
+
+    await assert.rejects(neighbour.queryUploadStatus(uploadId), withCode(grpc.status.NOT_FOUND));
+    await assert.rejects(
+      neighbour.continueResumableUpload(uploadId, Buffer.from('theirs'), { writeOffset: 0 }),
+      withCode(grpc.status.NOT_FOUND));
+    await assert.rejects(neighbour.cancelResumableUpload(uploadId),
+                         withCode(grpc.status.NOT_FOUND));
+    // Still the owner's to finish.
+    assert.equal((await client.queryUploadStatus(uploadId)).complete, false);
+    await client.continueResumableUpload(uploadId, Buffer.from('my bytes'), { writeOffset: 0 });
+    assert.equal(await text(client, 'mine.bin'), 'my bytes');
+    await assert.rejects(neighbour.download('mine.bin'), withCode(grpc.status.NOT_FOUND));
+  });
+
+  test('resumable writeOffset past the persisted size is OUT_OF_RANGE', async () => {
+    const client = newClient();
+    if (!(await resumableUploadsWork(client))) return;
+    const { uploadId } = await client.startResumableUpload('offsets.bin');
+
+    await assert.rejects(
+      client.continueResumableUpload(uploadId, Buffer.from('bytes'), { writeOffset: 10 }),
+      withCode(grpc.status.OUT_OF_RANGE));
+
+    assert.equal((await client.queryUploadStatus(uploadId)).persistedSize, 0);
+    await client.cancelResumableUpload(uploadId);
   });
 });

@@ -5,7 +5,8 @@ contract: every method here takes and returns their messages, and failures are t
 ``grpc.RpcError`` the stubs raise, whose ``code()`` and ``details()`` carry the gateway's
 status. What this module adds is what every caller would otherwise repeat: sending the
 tenant's ``x-tenant-id`` metadata on each call, cutting an upload into chunks, checking a
-download against its trailer, and flattening list pages.
+download against its trailer, flattening list pages, and resuming a file's upload from what
+the store already holds (``upload_file_resumable``).
 
     with objgate.Client.connect("127.0.0.1:50051", tenant_id="550e8400-...") as client:
         client.upload("greeting.txt", b"hello", content_type="text/plain")
@@ -18,7 +19,8 @@ on PYTHONPATH.
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Iterator, List, Mapping, Optional, Tuple, Union
+import os
+from typing import Callable, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 import grpc
 
@@ -87,6 +89,28 @@ class ObjectReader:
                 f"the trailer says {trailer.sha256}")
 
 
+def _object_spec(key: str, *, content_type: str, sha256: str,
+                 metadata: Optional[Mapping[str, str]], size: Optional[int],
+                 if_none_match: str, if_match: str) -> storage_pb2.ObjectSpec:
+    spec = storage_pb2.ObjectSpec(key=key, content_type=content_type, sha256=sha256,
+                                  metadata=metadata or {}, if_none_match=if_none_match,
+                                  if_match=if_match)
+    if size is not None:
+        spec.size = size
+    return spec
+
+
+def _file_size_and_sha256(path: Union[str, os.PathLike]) -> Tuple[int, str]:
+    """The size and SHA-256 (hex) of the file at ``path``, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1024 * 1024), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
 class Client:
     """Calls one tenant's objects through an objgate gateway.
 
@@ -140,23 +164,122 @@ class Client:
         with UNIMPLEMENTED where the gateway's capabilities lack "conditional_upload".
         """
         if isinstance(data, (bytes, bytearray, memoryview)):
+            size = len(data) if size is None else size
+        spec = _object_spec(key, content_type=content_type, sha256=sha256, metadata=metadata,
+                            size=size, if_none_match=if_none_match, if_match=if_match)
+        return self._send(storage_pb2.UploadRequest(spec=spec), data, finish_write=True)
+
+    def start_resumable_upload(self, key: str, *, content_type: str = "", sha256: str = "",
+                               metadata: Optional[Mapping[str, str]] = None,
+                               size: Optional[int] = None, if_none_match: str = "",
+                               if_match: str = "") -> Tuple[str, int]:
+        """Starts a resumable upload of ``key`` and returns ``(upload_id, part_bytes)``.
+
+        Nothing is visible under ``key`` until an upload stream with ``finish_write``
+        completes it (continue_resumable_upload, upload_file_resumable). The store keeps the
+        bytes in parts of ``part_bytes``, so a stream that stops keeps every whole part sent.
+        The arguments are upload's; ``size`` and ``sha256`` are checked at completion. The
+        id is opaque and bound to this tenant and ``key``: keep it to continue, query or
+        cancel the upload, from this process or any other, through any gateway in front of
+        the same store. Fails with UNIMPLEMENTED where the gateway's capabilities lack
+        "resumable_upload".
+        """
+        spec = _object_spec(key, content_type=content_type, sha256=sha256, metadata=metadata,
+                            size=size, if_none_match=if_none_match, if_match=if_match)
+        response = self._stub.StartResumableUpload(
+            storage_pb2.StartResumableUploadRequest(spec=spec), metadata=self._metadata,
+            timeout=self._timeout)
+        return response.upload_id, response.part_bytes
+
+    def query_upload_status(self, upload_id: str) -> storage_pb2.QueryUploadStatusResponse:
+        """How much of a resumable upload the store holds: ``persisted_size`` (where the
+        next stream continues), ``complete`` and the ``key`` it writes. NOT_FOUND once the
+        upload is cancelled or expired, or for another tenant's upload."""
+        return self._stub.QueryUploadStatus(
+            storage_pb2.QueryUploadStatusRequest(upload_id=upload_id), metadata=self._metadata,
+            timeout=self._timeout)
+
+    def cancel_resumable_upload(self, upload_id: str) -> None:
+        """Abandons a resumable upload and removes its parts; nothing is stored under its
+        key. NOT_FOUND when there is no such upload, FAILED_PRECONDITION once complete."""
+        self._stub.CancelResumableUpload(
+            storage_pb2.CancelResumableUploadRequest(upload_id=upload_id),
+            metadata=self._metadata, timeout=self._timeout)
+
+    def continue_resumable_upload(self, upload_id: str, data: Union[bytes, Iterable[bytes]], *,
+                                  write_offset: int,
+                                  finish_write: bool = True) -> storage_pb2.UploadResponse:
+        """One stream of a resumable upload: ``data`` (bytes, or an iterable of chunks) is
+        the object's bytes from ``write_offset`` on.
+
+        With ``finish_write`` the stream completes the object and the answer carries
+        ``complete``, ``size``, ``etag`` and ``sha256``. Without it the stream pauses the
+        upload: the answer's ``persisted_size`` says what the store kept (whole parts only;
+        the rest must be sent again) and ``complete`` is false. ``write_offset`` may be
+        below the persisted size (the bytes the store holds are skipped), not above it
+        (OUT_OF_RANGE).
+        """
+        first = storage_pb2.UploadRequest(upload_id=upload_id, write_offset=write_offset)
+        return self._send(first, data, finish_write=finish_write)
+
+    def upload_file_resumable(self, key: str, path: Union[str, os.PathLike], *,
+                              upload_id: Optional[str] = None, content_type: str = "",
+                              metadata: Optional[Mapping[str, str]] = None,
+                              if_none_match: str = "", if_match: str = "",
+                              on_upload_id: Optional[Callable[[str], None]] = None,
+                              chunk_bytes: int = DEFAULT_CHUNK_BYTES
+                              ) -> storage_pb2.UploadResponse:
+        """Uploads the file at ``path`` to ``key`` so that a failed call can be continued
+        rather than started over, and returns the completing UploadResponse.
+
+        Without ``upload_id`` it reads the file once for its SHA-256 and size, and starts a
+        resumable upload that declares both (so the object is checked at completion) with
+        ``content_type``, ``metadata`` and the conditions. ``on_upload_id``, when given, is
+        then called with the upload's id (the new one, or the one given) before any byte is
+        sent: save it. The call asks the store how much it holds, and streams the file
+        from there with ``finish_write``.
+
+        If the call fails (UNAVAILABLE, DEADLINE_EXCEEDED, the process died), call it again
+        with the saved ``upload_id`` and the same file: it continues from the bytes the
+        store kept. An upload that had completed already answers its object again. Give
+        up on one with cancel_resumable_upload. With ``upload_id``, ``content_type``,
+        ``metadata`` and the conditions are those given at its start, and one that writes
+        another key than ``key`` is a ValueError. The client's ``timeout`` bounds the stream
+        as a whole: give a large file's Client a longer one (or None).
+        """
+        if upload_id is None:
+            size, sha256 = _file_size_and_sha256(path)
+            upload_id, _ = self.start_resumable_upload(
+                key, content_type=content_type, metadata=metadata, sha256=sha256, size=size,
+                if_none_match=if_none_match, if_match=if_match)
+        if on_upload_id is not None:
+            on_upload_id(upload_id)
+        status = self.query_upload_status(upload_id)
+        if status.key != key:
+            raise ValueError(f"upload {upload_id!r} writes {status.key!r}, not {key!r}")
+        with open(path, "rb") as file:
+            file.seek(status.persisted_size)
+            return self.continue_resumable_upload(
+                upload_id, iter(lambda: file.read(chunk_bytes), b""),
+                write_offset=status.persisted_size)
+
+    def _send(self, first: storage_pb2.UploadRequest, data: Union[bytes, Iterable[bytes]], *,
+              finish_write: bool) -> storage_pb2.UploadResponse:
+        """One Upload stream: ``first``, then ``data`` in messages, then, with
+        ``finish_write``, the explicit end."""
+        if isinstance(data, (bytes, bytearray, memoryview)):
             whole = memoryview(data)
-            size = len(whole) if size is None else size
             data = (whole[i:i + DEFAULT_CHUNK_BYTES]
                     for i in range(0, len(whole), DEFAULT_CHUNK_BYTES))
-        spec = storage_pb2.ObjectSpec(key=key, content_type=content_type, sha256=sha256,
-                                      metadata=metadata or {}, if_none_match=if_none_match,
-                                      if_match=if_match)
-        if size is not None:
-            spec.size = size
 
         def requests() -> Iterator[storage_pb2.UploadRequest]:
-            yield storage_pb2.UploadRequest(spec=spec)
+            yield first
             for chunk in data:
                 yield storage_pb2.UploadRequest(data=bytes(chunk))
             # The explicit end: a stream that merely stops (the iterable raised, the
-            # process died) stores nothing.
-            yield storage_pb2.UploadRequest(finish_write=True)
+            # process died) stores nothing, or, continuing a resumable upload, pauses it.
+            if finish_write:
+                yield storage_pb2.UploadRequest(finish_write=True)
 
         return self._stub.Upload(requests(), metadata=self._metadata, timeout=self._timeout)
 

@@ -9,9 +9,13 @@ a tenant of its own, so tests neither see nor disturb one another's objects.
 """
 
 import hashlib
+import logging
 import os
+import tempfile
 import unittest
 import uuid
+
+from typing import Tuple
 
 import grpc
 
@@ -341,6 +345,184 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(reader.trailer.sha256, sent.hexdigest())
         self.assertEqual(reader.trailer.size, 6 * MIB)
         self.assertGreater(received_chunks, 1, "the download should arrive in several messages")
+
+    # Resumable uploads. Where the gateway's capabilities lack "resumable_upload", each test
+    # checks that StartResumableUpload is refused with UNIMPLEMENTED instead.
+
+    def resumable_uploads_work(self) -> bool:
+        """Whether the gateway offers resumable uploads; if it does not, asserts that
+        starting one is UNIMPLEMENTED and stores nothing."""
+        if "resumable_upload" in self.capabilities():
+            return True
+        self.assertStatus(grpc.StatusCode.UNIMPLEMENTED, self.client.start_resumable_upload,
+                          "resumable.bin", size=1)
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "resumable.bin")
+        return False
+
+    def write_temp_file(self, size: int) -> Tuple[str, str]:
+        """A file of ``size`` random bytes, removed after the test; its path and SHA-256."""
+        directory = tempfile.TemporaryDirectory(prefix="objgate-test-")
+        self.addCleanup(directory.cleanup)
+        path = os.path.join(directory.name, "upload.bin")
+        data = os.urandom(size)
+        with open(path, "wb") as file:
+            file.write(data)
+        return path, hashlib.sha256(data).hexdigest()
+
+    def test_resumable_upload_paused_at_12_mib_keeps_8_and_upload_file_resumable_finishes(self):
+        size = 20 * MIB + 12345
+        path, sha256 = self.write_temp_file(size)
+        if not self.resumable_uploads_work():
+            self.assertStatus(grpc.StatusCode.UNIMPLEMENTED, self.client.upload_file_resumable,
+                              "videos/big.bin", path)
+            self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "videos/big.bin")
+            return
+        upload_id, part_bytes = self.client.start_resumable_upload(
+            "videos/big.bin", content_type="video/mp4", sha256=sha256, size=size)
+        self.assertEqual(part_bytes, 8 * MIB)
+
+        # The first stream sends 12 MiB and stops without finish_write: the whole part stays.
+        with open(path, "rb") as file:
+            first = file.read(12 * MIB)
+        paused = self.client.continue_resumable_upload(upload_id, first, write_offset=0,
+                                                       finish_write=False)
+
+        self.assertFalse(paused.complete)
+        self.assertEqual(paused.persisted_size, part_bytes)
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.download, "videos/big.bin")
+        self.assertEqual(list(self.client.list("videos/")), [])
+        status = self.client.query_upload_status(upload_id)
+        self.assertEqual((status.persisted_size, status.complete, status.key),
+                         (part_bytes, False, "videos/big.bin"))
+
+        # The second continues from the persisted size and completes the object.
+        seen = []
+        done = self.client.upload_file_resumable("videos/big.bin", path, upload_id=upload_id,
+                                                 on_upload_id=seen.append)
+
+        self.assertEqual(seen, [upload_id])
+        self.assertTrue(done.complete)
+        self.assertEqual((done.key, done.size, done.persisted_size),
+                         ("videos/big.bin", size, size))
+        self.assertEqual(done.sha256, sha256)
+        reader = self.client.download_stream("videos/big.bin")
+        received = hashlib.sha256()
+        for chunk in reader:
+            received.update(chunk)
+        self.assertEqual(received.hexdigest(), sha256)
+        self.assertEqual(reader.metadata.size, size)
+        self.assertEqual(reader.metadata.content_type, "video/mp4")
+        info = self.client.stat("videos/big.bin")
+        self.assertEqual((info.etag, info.sha256), (done.etag, sha256))
+
+    def test_upload_file_resumable_starts_an_upload_and_query_then_says_complete(self):
+        size = 9 * MIB + 1  # a whole part and one byte
+        path, sha256 = self.write_temp_file(size)
+        if not self.resumable_uploads_work():
+            self.assertStatus(grpc.StatusCode.UNIMPLEMENTED, self.client.upload_file_resumable,
+                              "docs/file.bin", path)
+            self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "docs/file.bin")
+            return
+        ids = []
+
+        done = self.client.upload_file_resumable("docs/file.bin", path,
+                                                 content_type="application/x-test",
+                                                 on_upload_id=ids.append)
+
+        self.assertEqual(len(ids), 1)
+        self.assertTrue(done.complete)
+        self.assertEqual(done.size, size)
+        self.assertEqual(done.sha256, sha256)
+        status = self.client.query_upload_status(ids[0])
+        self.assertTrue(status.complete)
+        self.assertEqual((status.persisted_size, status.key), (size, "docs/file.bin"))
+        info = self.client.stat("docs/file.bin")
+        self.assertEqual((info.size, info.sha256, info.content_type),
+                         (size, sha256, "application/x-test"))
+        # Called again (its answer lost, say), it answers the same object and stores nothing
+        # new; a completed upload can no longer be cancelled.
+        again = self.client.upload_file_resumable("docs/file.bin", path, upload_id=ids[0])
+        self.assertTrue(again.complete)
+        self.assertEqual((again.size, again.etag), (size, done.etag))
+        self.assertStatus(grpc.StatusCode.FAILED_PRECONDITION,
+                          self.client.cancel_resumable_upload, ids[0])
+        # An upload_id is bound to its key.
+        with self.assertRaises(ValueError):
+            self.client.upload_file_resumable("docs/other.bin", path, upload_id=ids[0])
+
+    def test_upload_file_resumable_continues_an_upload_whose_stream_broke(self):
+        size = 12 * MIB
+        path, sha256 = self.write_temp_file(size)
+        if not self.resumable_uploads_work():
+            return
+        upload_id, part_bytes = self.client.start_resumable_upload("broken.bin", sha256=sha256,
+                                                                   size=size)
+
+        # A transfer that fails part way (a reset, a crash): 10 MiB go up, then the source
+        # fails and the stream is abandoned without finish_write.
+        def broken_source():
+            with open(path, "rb") as file:
+                for _ in range(10 * 4):
+                    yield file.read(256 * 1024)
+            raise OSError("the disk went away")
+        # grpc logs the source's exception with a traceback; it is the point here.
+        grpc_logger = logging.getLogger("grpc._channel")
+        level = grpc_logger.level
+        grpc_logger.setLevel(logging.CRITICAL)
+        try:
+            with self.assertRaises(grpc.RpcError):
+                self.client.continue_resumable_upload(upload_id, broken_source(),
+                                                      write_offset=0)
+        finally:
+            grpc_logger.setLevel(level)
+        kept = self.client.query_upload_status(upload_id).persisted_size
+        self.assertIn(kept, (0, part_bytes))  # whole parts only, however far it got
+
+        done = self.client.upload_file_resumable("broken.bin", path, upload_id=upload_id)
+
+        self.assertTrue(done.complete)
+        self.assertEqual(done.size, size)
+        self.assertEqual(hashlib.sha256(self.client.download("broken.bin")).hexdigest(), sha256)
+
+    def test_cancelled_resumable_upload_is_not_found_and_stores_nothing(self):
+        if not self.resumable_uploads_work():
+            return
+        upload_id, _ = self.client.start_resumable_upload("cancelled.bin")
+
+        self.client.cancel_resumable_upload(upload_id)
+
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.query_upload_status, upload_id)
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.continue_resumable_upload,
+                          upload_id, b"late bytes", write_offset=0)
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, self.client.stat, "cancelled.bin")
+
+    def test_another_tenant_cannot_query_or_continue_a_resumable_upload(self):
+        if not self.resumable_uploads_work():
+            return
+        upload_id, _ = self.client.start_resumable_upload("mine.bin")
+        neighbour = objgate.Client(self.channel, new_tenant(), timeout=30)
+
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, neighbour.query_upload_status, upload_id)
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, neighbour.continue_resumable_upload,
+                          upload_id, b"theirs", write_offset=0)
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, neighbour.cancel_resumable_upload,
+                          upload_id)
+        # Still the owner's to finish.
+        self.assertFalse(self.client.query_upload_status(upload_id).complete)
+        self.client.continue_resumable_upload(upload_id, b"my bytes", write_offset=0)
+        self.assertEqual(self.client.download("mine.bin"), b"my bytes")
+        self.assertStatus(grpc.StatusCode.NOT_FOUND, neighbour.download, "mine.bin")
+
+    def test_resumable_write_offset_past_the_persisted_size_is_out_of_range(self):
+        if not self.resumable_uploads_work():
+            return
+        upload_id, _ = self.client.start_resumable_upload("offsets.bin")
+        self.addCleanup(self.client.cancel_resumable_upload, upload_id)
+
+        self.assertStatus(grpc.StatusCode.OUT_OF_RANGE, self.client.continue_resumable_upload,
+                          upload_id, b"bytes", write_offset=10)
+
+        self.assertEqual(self.client.query_upload_status(upload_id).persisted_size, 0)
 
 
 if __name__ == "__main__":

@@ -765,3 +765,103 @@ TEST_F(StorageServiceTest, CopyAnswersWhatWasStoredAndItsErrors) {
 
 }  // namespace
 }  // namespace objgate
+
+namespace objgate {
+namespace {
+
+// One stream of a resumable upload, through the service.
+grpc::Status ContinueUpload(v1::ObjectStorage::Stub& stub, const std::string& upload_id,
+                            int64_t offset, const std::string& bytes, bool finish,
+                            v1::UploadResponse& response) {
+  auto context = TenantContext(kTenant);
+  auto writer = stub.Upload(context.get(), &response);
+  v1::UploadRequest message;
+  message.set_upload_id(upload_id);
+  message.set_write_offset(offset);
+  message.set_finish_write(finish && bytes.empty());
+  writer->Write(message);
+  if (!bytes.empty()) {
+    message.Clear();
+    message.set_data(bytes);
+    message.set_finish_write(finish);
+    writer->Write(message);
+  }
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+TEST_F(StorageServiceTest, ResumableUploadStartsPausesContinuesAndCompletes) {
+  StorageServiceOptions options;
+  options.resumable_part_bytes = 4;
+  Restart(options);
+  v1::StartResumableUploadRequest start;
+  start.mutable_spec()->set_key("big");
+  start.mutable_spec()->set_content_type("text/plain");
+  v1::StartResumableUploadResponse started;
+  ASSERT_TRUE(stub().StartResumableUpload(TenantContext(kTenant).get(), start, &started).ok());
+  EXPECT_EQ(started.part_bytes(), 4);
+  EXPECT_EQ(upstream_.MultipartUploadCount(), 1);
+
+  v1::UploadResponse paused;
+  grpc::Status status = ContinueUpload(stub(), started.upload_id(), 0, "0123456", false, paused);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(paused.complete());
+  EXPECT_EQ(paused.persisted_size(), 4);
+  EXPECT_FALSE(upstream_.Get(kTenant, "big").has_value());
+
+  v1::QueryUploadStatusRequest query;
+  query.set_upload_id(started.upload_id());
+  v1::QueryUploadStatusResponse queried;
+  ASSERT_TRUE(stub().QueryUploadStatus(TenantContext(kTenant).get(), query, &queried).ok());
+  EXPECT_EQ(queried.persisted_size(), 4);
+  EXPECT_EQ(queried.key(), "big");
+  EXPECT_EQ(stub().QueryUploadStatus(TenantContext("t2").get(), query, &queried).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::UploadResponse done;
+  status = ContinueUpload(stub(), started.upload_id(), 4, "456789", true, done);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(done.complete());
+  EXPECT_EQ(done.size(), 10);
+  EXPECT_EQ(done.key(), "big");
+  EXPECT_EQ(upstream_.Get(kTenant, "big")->data, "0123456789");
+  EXPECT_EQ(upstream_.Get(kTenant, "big")->content_type, "text/plain");
+  EXPECT_EQ(observer_.WaitForEnded(4).back().key, "big");
+}
+
+TEST_F(StorageServiceTest, ResumableUploadErrorsNameWhatWasWrong) {
+  v1::UploadResponse response;
+  grpc::Status bad = ContinueUpload(stub(), "not an id", 0, "x", true, response);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bad.error_message(), HasSubstr("upload_id"));
+
+  v1::StartResumableUploadRequest start;
+  start.mutable_spec()->set_key("k");
+  v1::StartResumableUploadResponse started;
+  ASSERT_TRUE(stub().StartResumableUpload(TenantContext(kTenant).get(), start, &started).ok());
+  grpc::Status negative = ContinueUpload(stub(), started.upload_id(), -1, "x", true, response);
+  EXPECT_EQ(negative.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(negative.error_message(), HasSubstr("write_offset"));
+  EXPECT_EQ(ContinueUpload(stub(), started.upload_id(), 3, "x", true, response).error_code(),
+            grpc::StatusCode::OUT_OF_RANGE);
+
+  v1::CancelResumableUploadRequest cancel;
+  cancel.set_upload_id(started.upload_id());
+  v1::CancelResumableUploadResponse cancelled;
+  EXPECT_EQ(
+      stub().CancelResumableUpload(TenantContext("t2").get(), cancel, &cancelled).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(stub().CancelResumableUpload(TenantContext(kTenant).get(), cancel, &cancelled).ok());
+  EXPECT_EQ(upstream_.MultipartUploadCount(), 0);
+  EXPECT_EQ(ContinueUpload(stub(), started.upload_id(), 0, "x", true, response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  start.mutable_spec()->set_key("");
+  EXPECT_EQ(stub().StartResumableUpload(TenantContext(kTenant).get(), start, &started).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(stub().StartResumableUpload(TenantContext("").get(), start, &started).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+}  // namespace
+}  // namespace objgate

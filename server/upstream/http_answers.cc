@@ -80,6 +80,13 @@ std::optional<ContentRange> ParseContentRange(absl::string_view value) {
   return ContentRange{*first, *last, *total};
 }
 
+bool DownloadAnswerSink::IsReserved(absl::string_view header) const {
+  return std::any_of(names_.reserved.begin(), names_.reserved.end(),
+                     [&](const std::string& reserved) {
+                       return absl::EqualsIgnoreCase(header, reserved);
+                     });
+}
+
 absl::Status DownloadAnswerSink::OnHead(const HttpResponseHead& head) {
   http_status_ = head.status;
   headers_ = head.headers;
@@ -118,11 +125,7 @@ absl::Status DownloadAnswerSink::OnHead(const HttpResponseHead& head) {
   for (const auto& [name, value] : head.headers.entries()) {
     if (names_.metadata_prefix.empty() || name.size() <= names_.metadata_prefix.size() ||
         !absl::StartsWithIgnoreCase(name, names_.metadata_prefix) ||
-        absl::EqualsIgnoreCase(name, names_.checksum) ||
-        std::any_of(names_.reserved.begin(), names_.reserved.end(),
-                    [&](const std::string& reserved) {
-                      return absl::EqualsIgnoreCase(name, reserved);
-                    })) {
+        absl::EqualsIgnoreCase(name, names_.checksum) || IsReserved(name)) {
       continue;
     }
     download.metadata[absl::AsciiStrToLower(name.substr(names_.metadata_prefix.size()))] =

@@ -85,6 +85,8 @@ class DownloadAnswerSink : public ResponseSink {
   absl::Status Outcome(absl::Status perform_status, absl::string_view what) const;
 
  private:
+  // `header` is one of HeaderNames::reserved.
+  bool IsReserved(absl::string_view header) const;
   const DownloadSpec& spec_;
   DownloadSink& sink_;
   const HeaderNames names_;

@@ -217,6 +217,9 @@ absl::StatusOr<MultipartUploadState> ParsePartsAnswer(absl::string_view body,
     absl::StatusOr<std::string> etag = StringField(*json, "etag", kWhat);
     if (!etag.ok()) return etag.status();
     state.object = StoredObject{std::string(key), *size, *std::move(etag), ""};
+    absl::StatusOr<std::string> sha256 = StringField(*json, "sha256", kWhat);
+    if (!sha256.ok()) return sha256.status();
+    if (IsSha256Hex(*sha256)) state.object.sha256 = absl::AsciiStrToLower(*sha256);
     return state;
   }
   auto parts = json->find("parts");

@@ -43,7 +43,8 @@ absl::StatusOr<std::string> ParseUploadStartAnswer(absl::string_view body);
 // `PUT /uploads/part` answer: {"part_number": N, "size": S, "etag": E}.
 absl::StatusOr<UploadedPart> ParsePartAnswer(absl::string_view body);
 // `GET /uploads/parts` answer: {"parts": [{"part_number","size","etag"}...], "complete":
-// false}, or once complete {"parts": [], "complete": true, "size": N, "etag": E}.
+// false}, or once complete {"parts": [], "complete": true, "size": N, "etag": E} and,
+// where the store says it, "sha256".
 absl::StatusOr<MultipartUploadState> ParsePartsAnswer(absl::string_view body,
                                                       absl::string_view key);
 

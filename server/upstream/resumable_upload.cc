@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/sha256.h"
 #include "common/validation.h"
 
 namespace objgate {
@@ -56,8 +57,8 @@ absl::Status Fill(ByteSource& body, std::string& buffer, size_t want, bool& ende
 std::string EncodeResumableUpload(const ResumableUpload& upload) {
   const std::string fields = absl::StrJoin(
       {std::string(kFormat), upload.key, upload.store_upload_id, absl::StrCat(upload.part_bytes),
-       upload.size ? absl::StrCat(*upload.size) : std::string(), upload.if_none_match,
-       upload.if_match},
+       upload.size ? absl::StrCat(*upload.size) : std::string(), upload.sha256,
+       upload.if_none_match, upload.if_match},
       absl::string_view(&kSeparator, 1));
   return absl::WebSafeBase64Escape(fields);
 }
@@ -66,7 +67,7 @@ absl::StatusOr<ResumableUpload> DecodeResumableUpload(absl::string_view upload_i
   std::string fields;
   if (upload_id.empty() || !absl::WebSafeBase64Unescape(upload_id, &fields)) return Malformed();
   std::vector<std::string> parts = absl::StrSplit(fields, absl::ByChar(kSeparator));
-  if (parts.size() != 7 || parts[0] != kFormat) return Malformed();
+  if (parts.size() != 8 || parts[0] != kFormat) return Malformed();
   ResumableUpload upload;
   upload.key = std::move(parts[1]);
   upload.store_upload_id = std::move(parts[2]);
@@ -77,8 +78,10 @@ absl::StatusOr<ResumableUpload> DecodeResumableUpload(absl::string_view upload_i
     return Malformed();
   }
   if (!parts[4].empty()) upload.size = size;
-  upload.if_none_match = std::move(parts[5]);
-  upload.if_match = std::move(parts[6]);
+  if (!parts[5].empty() && !IsSha256Hex(parts[5])) return Malformed();
+  upload.sha256 = std::move(parts[5]);
+  upload.if_none_match = std::move(parts[6]);
+  upload.if_match = std::move(parts[7]);
   return upload;
 }
 
@@ -86,8 +89,15 @@ absl::StatusOr<ResumableUpload> StartResumableUpload(Upstream& upstream, const C
                                                      const UploadSpec& spec, int64_t part_bytes) {
   absl::StatusOr<std::string> store_upload_id = upstream.CreateMultipartUpload(context, spec);
   if (!store_upload_id.ok()) return store_upload_id.status();
-  return ResumableUpload{spec.key,  *std::move(store_upload_id), part_bytes,
-                         spec.size, spec.if_none_match,          spec.if_match};
+  ResumableUpload upload;
+  upload.key = spec.key;
+  upload.store_upload_id = *std::move(store_upload_id);
+  upload.part_bytes = part_bytes;
+  upload.size = spec.size;
+  upload.sha256 = spec.sha256;
+  upload.if_none_match = spec.if_none_match;
+  upload.if_match = spec.if_match;
+  return upload;
 }
 
 absl::StatusOr<ResumableUploadStatus> QueryResumableUpload(Upstream& upstream,
@@ -182,6 +192,7 @@ absl::StatusOr<ResumableUploadStatus> ContinueResumableUpload(
   UploadSpec spec;
   spec.key = upload.key;
   spec.size = total;
+  spec.sha256 = upload.sha256;
   spec.if_none_match = upload.if_none_match;
   spec.if_match = upload.if_match;
   absl::StatusOr<StoredObject> object =
@@ -192,6 +203,7 @@ absl::StatusOr<ResumableUploadStatus> ContinueResumableUpload(
   status->object = *std::move(object);
   status->object.key = upload.key;
   status->object.size = total;
+  if (status->object.sha256.empty()) status->object.sha256 = upload.sha256;
   return status;
 }
 

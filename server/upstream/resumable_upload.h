@@ -22,13 +22,16 @@ namespace objgate {
 // What a caller holds between the calls of one resumable upload, as the opaque
 // `upload_id` of the API (EncodeResumableUpload). Everything the completion needs that the
 // store does not keep is here: the key (so the id is bound to it), the part size, and the
-// spec's declared size and conditions (S3 takes conditions only with the completion).
+// spec's declared size, checksum and conditions (S3 takes conditions only with the
+// completion).
 struct ResumableUpload {
   std::string key;
   // The store's multipart upload id.
   std::string store_upload_id;
   int64_t part_bytes = 0;
   std::optional<int64_t> size;
+  // The whole object's declared SHA-256, reported once complete (S3 answers none).
+  std::string sha256;
   std::string if_none_match;
   std::string if_match;
 };

@@ -75,7 +75,7 @@ class ResumableUploadTest : public ::testing::Test {
 };
 
 TEST(ResumableUploadIdTest, RoundTripsAndRefusesWhatItDidNotMake) {
-  ResumableUpload upload{"dir/k ey", "upload\n7", 8 << 20, 12345, "*", ""};
+  ResumableUpload upload{"dir/k ey", "upload\n7", 8 << 20, 12345, Sha256::Hex("x"), "*", ""};
   const std::string id = EncodeResumableUpload(upload);
   absl::StatusOr<ResumableUpload> decoded = DecodeResumableUpload(id);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
@@ -83,6 +83,7 @@ TEST(ResumableUploadIdTest, RoundTripsAndRefusesWhatItDidNotMake) {
   EXPECT_EQ(decoded->store_upload_id, "upload\n7");
   EXPECT_EQ(decoded->part_bytes, 8 << 20);
   EXPECT_EQ(decoded->size, 12345);
+  EXPECT_EQ(decoded->sha256, Sha256::Hex("x"));
   EXPECT_EQ(decoded->if_none_match, "*");
   upload.size.reset();
   decoded = DecodeResumableUpload(EncodeResumableUpload(upload));
@@ -91,9 +92,10 @@ TEST(ResumableUploadIdTest, RoundTripsAndRefusesWhatItDidNotMake) {
 
   for (const std::string bad :
        {std::string(""), std::string("not base64!"),
-        EncodeResumableUpload({"", "u", 4, {}, "", ""}),
-        EncodeResumableUpload({"k", "", 4, {}, "", ""}),
-        EncodeResumableUpload({"k", "u", 0, {}, "", ""}), id.substr(0, id.size() - 4)}) {
+        EncodeResumableUpload({"", "u", 4, {}, "", "", ""}),
+        EncodeResumableUpload({"k", "", 4, {}, "", "", ""}),
+        EncodeResumableUpload({"k", "u", 0, {}, "", "", ""}),
+        EncodeResumableUpload({"k", "u", 4, {}, "not hex", "", ""}), id.substr(0, id.size() - 4)}) {
     absl::StatusOr<ResumableUpload> refused = DecodeResumableUpload(bad);
     EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << bad;
     EXPECT_THAT(refused.status().message(), HasSubstr("upload_id"));

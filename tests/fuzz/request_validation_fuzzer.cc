@@ -2,7 +2,7 @@
 // and common/validation.h) the way requests arrive: serialized protobuf bytes,
 // parsed, then validated. Input: one letter picking the message, then its bytes:
 //   'U' ObjectSpec   'D' DownloadRequest   'L' ListRequest   'X' DeleteRequest
-//   'C' CopyRequest
+//   'C' CopyRequest   'R' a resumable upload's id (server/upstream/resumable_upload.h)
 //   'T' a raw x-tenant-id value (gRPC metadata, not protobuf)
 
 #include <cstddef>
@@ -14,9 +14,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/stubs/logging.h"
 #include "common/validation.h"
+#include "google/protobuf/stubs/logging.h"
 #include "server/service/request_validation.h"
+#include "server/upstream/resumable_upload.h"
 #include "storage/v1/storage.pb.h"
 #include "tests/fuzz/fuzz_check.h"
 
@@ -24,8 +25,7 @@ namespace objgate {
 namespace {
 
 bool IsValidKey(absl::string_view key) {
-  return !key.empty() && key.size() <= kMaxKeyBytes &&
-         key.find('\0') == absl::string_view::npos;
+  return !key.empty() && key.size() <= kMaxKeyBytes && key.find('\0') == absl::string_view::npos;
 }
 
 // Values that go upstream as header values must not be able to end the header.
@@ -121,6 +121,26 @@ void CheckCopyRequest(absl::string_view bytes) {
   FUZZ_CHECK(spec->source_if_match.find_first_of("\r\n\"", 0) == std::string::npos);
 }
 
+// A resumable upload's id arrives from the caller as an opaque string.
+void CheckResumableUploadId(absl::string_view upload_id) {
+  const absl::StatusOr<ResumableUpload> upload = DecodeResumableUpload(upload_id);
+  if (!upload.ok()) {
+    FUZZ_CHECK(absl::IsInvalidArgument(upload.status()));
+    return;
+  }
+  FUZZ_CHECK(IsValidKey(upload->key));
+  FUZZ_CHECK(!upload->store_upload_id.empty() && upload->part_bytes > 0);
+  FUZZ_CHECK(!upload->size.has_value() || *upload->size >= 0);
+  // What it decodes to, encoded again, decodes to the same.
+  const absl::StatusOr<ResumableUpload> again =
+      DecodeResumableUpload(EncodeResumableUpload(*upload));
+  FUZZ_CHECK(again.ok() && again->key == upload->key &&
+             again->store_upload_id == upload->store_upload_id &&
+             again->part_bytes == upload->part_bytes && again->size == upload->size &&
+             again->sha256 == upload->sha256 && again->if_none_match == upload->if_none_match &&
+             again->if_match == upload->if_match);
+}
+
 void CheckTenantId(absl::string_view tenant_id) {
   if (!ValidateTenantId(tenant_id).ok()) return;
   // Used as a directory name by the reference store and sent as a header value.
@@ -157,6 +177,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 'C':
       objgate::CheckCopyRequest(bytes);
+      break;
+    case 'R':
+      objgate::CheckResumableUploadId(bytes);
       break;
     case 'X':
       objgate::CheckDeleteRequest(bytes);

@@ -602,7 +602,8 @@ TEST_F(RefstoreProcessTest, MultipartUploadAssemblesPartsAndAnswersLikeAnUpload)
                             {"parts", nlohmann::json::array()},
                             {"complete", true},
                             {"size", one.size() + two.size()},
-                            {"etag", sha256}}));
+                            {"etag", sha256},
+                            {"sha256", sha256}}));
   HttpResponse again = Post(UploadRoute("/complete", "data/big.csv", id));
   EXPECT_EQ(again.status, 200);
   EXPECT_EQ(Json(again), uploaded);

@@ -395,6 +395,7 @@ void RestHandler::ServeListParts(const RequestHead& request, BodyReader&,
   if (listing->complete) {
     answer["size"] = listing->size;
     answer["etag"] = listing->sha256;
+    answer["sha256"] = listing->sha256;
   }
   SendJson(response, 200, answer);
 }
