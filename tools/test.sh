@@ -4,7 +4,8 @@
 # tools/ceph/rgw.sh) for the S3 suites, and stops it at the end. A full run has five phases:
 #   1. bazel test //...                      unit, end-to-end, fault, soak and example suites
 #   2. bazel test --config=asan //... (less the two suites that measure memory, which
-#      AddressSanitizer inflates): AddressSanitizer and UndefinedBehaviorSanitizer
+#      AddressSanitizer inflates, and the 1 GiB resumable-upload kills, whose logic the
+#      smaller resumable suites cover): AddressSanitizer and UndefinedBehaviorSanitizer
 #   3. bazel test --config=tsan on the units whose synchronisation ThreadSanitizer can see:
 #      the connection pool and the blocking executor (std::mutex, many threads), the retry
 #      loop and retrying upstream, and the upload and download streams. Not the rest:
@@ -103,7 +104,8 @@ bazel_phase "tests" "${flags[@]}" -- "${targets[@]}"
 
 if ((full_run)); then
   bazel_phase "sanitizers" --config=asan -- //... \
-    -//tests/gateway:gateway_large_object_test -//tests/soak:soak_short_test
+    -//tests/gateway:gateway_large_object_test -//tests/soak:soak_short_test \
+    -//tests/gateway:gateway_resumable_kill_test
 
   bazel_phase "thread sanitizer" --config=tsan -- //server/http:curl_handle_pool_test \
     //server/service:blocking_executor_test \
