@@ -500,96 +500,85 @@ absl::StatusOr<Listing> Client::ListObjectsAndPrefixes(const ListOptions& option
 }
 
 absl::StatusOr<ObjectInfo> Client::Stat(absl::string_view key) {
-  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
-  if (!stub.ok()) return stub.status();
-  const absl::Time deadline = DeadlineFor(std::nullopt);
-  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
-  return loop.Run([&]() -> absl::StatusOr<ObjectInfo> {
-    v1::StatRequest request;
-    request.set_key(std::string(key));
-    v1::ObjectInfo info;
-    auto context = NewContext(deadline, /*with_tenant=*/true);
-    absl::Status status = FromGrpc((*stub)->Stat(context.get(), request, &info));
-    if (!status.ok()) return status;
-    ObjectInfo object;
-    object.key = info.key();
-    object.size = info.size();
-    object.last_modified = TimeOf(info.last_modified());
-    object.etag = info.etag();
-    object.content_type = info.content_type();
-    object.sha256 = info.sha256();
-    object.metadata.insert(info.metadata().begin(), info.metadata().end());
-    return object;
-  });
+  v1::StatRequest request;
+  request.set_key(std::string(key));
+  return CallWithRetries<absl::StatusOr<ObjectInfo>>(
+      DeadlineFor(std::nullopt), /*with_tenant=*/true,
+      [&](v1::ObjectStorage::Stub& stub,
+          grpc::ClientContext& context) -> absl::StatusOr<ObjectInfo> {
+        v1::ObjectInfo info;
+        absl::Status status = FromGrpc(stub.Stat(&context, request, &info));
+        if (!status.ok()) return status;
+        ObjectInfo object;
+        object.key = info.key();
+        object.size = info.size();
+        object.last_modified = TimeOf(info.last_modified());
+        object.etag = info.etag();
+        object.content_type = info.content_type();
+        object.sha256 = info.sha256();
+        object.metadata.insert(info.metadata().begin(), info.metadata().end());
+        return object;
+      });
 }
 
 absl::Status Client::Delete(absl::string_view key, const DeleteOptions& options) {
-  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
-  if (!stub.ok()) return stub.status();
-  const absl::Time deadline = DeadlineFor(std::nullopt);
+  v1::DeleteRequest request;
+  request.set_key(std::string(key));
+  request.set_if_match(options.if_match);
   int attempts = 0;
-  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
-  return loop.Run([&]() -> absl::Status {
-    v1::DeleteRequest request;
-    request.set_key(std::string(key));
-    request.set_if_match(options.if_match);
-    v1::DeleteResponse response;
-    auto context = NewContext(deadline, /*with_tenant=*/true);
-    absl::Status status = FromGrpc((*stub)->Delete(context.get(), request, &response));
-    return OutcomeOfDelete(status, ++attempts > 1);
-  });
+  return CallWithRetries<absl::Status>(
+      DeadlineFor(std::nullopt), /*with_tenant=*/true,
+      [&](v1::ObjectStorage::Stub& stub, grpc::ClientContext& context) {
+        v1::DeleteResponse response;
+        absl::Status status = FromGrpc(stub.Delete(&context, request, &response));
+        return OutcomeOfDelete(status, ++attempts > 1);
+      });
 }
 
 absl::StatusOr<CopyResult> Client::Copy(absl::string_view source_key,
                                         absl::string_view destination_key,
                                         const CopyOptions& options) {
-  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
-  if (!stub.ok()) return stub.status();
-  const absl::Time deadline = DeadlineFor(std::nullopt);
-  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  v1::CopyRequest request;
+  request.set_source_key(std::string(source_key));
+  request.set_destination_key(std::string(destination_key));
+  request.set_source_if_match(options.source_if_match);
   // Repeating a copy writes the same destination again: safe to retry.
-  return loop.Run([&]() -> absl::StatusOr<CopyResult> {
-    v1::CopyRequest request;
-    request.set_source_key(std::string(source_key));
-    request.set_destination_key(std::string(destination_key));
-    request.set_source_if_match(options.source_if_match);
-    v1::CopyResponse response;
-    auto context = NewContext(deadline, /*with_tenant=*/true);
-    absl::Status status = FromGrpc((*stub)->Copy(context.get(), request, &response));
-    if (!status.ok()) return status;
-    return CopyResult{response.key(), response.size(), response.etag(), response.sha256()};
-  });
+  return CallWithRetries<absl::StatusOr<CopyResult>>(
+      DeadlineFor(std::nullopt), /*with_tenant=*/true,
+      [&](v1::ObjectStorage::Stub& stub,
+          grpc::ClientContext& context) -> absl::StatusOr<CopyResult> {
+        v1::CopyResponse response;
+        absl::Status status = FromGrpc(stub.Copy(&context, request, &response));
+        if (!status.ok()) return status;
+        return CopyResult{response.key(), response.size(), response.etag(), response.sha256()};
+      });
 }
 
 absl::StatusOr<ServerInfo> Client::GetServerInfo() {
-  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
-  if (!stub.ok()) return stub.status();
-  const absl::Time deadline = DeadlineFor(std::nullopt);
-  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
-  return loop.Run([&]() -> absl::StatusOr<ServerInfo> {
-    v1::ServerInfo info;
-    auto context = NewContext(deadline, /*with_tenant=*/false);
-    absl::Status status =
-        FromGrpc((*stub)->GetServerInfo(context.get(), v1::GetServerInfoRequest(), &info));
-    if (!status.ok()) return status;
-    return ServerInfo{info.status(),      info.version(),
-                      info.performance(), info.gateway_version(),
-                      info.dialect(),     {info.capabilities().begin(), info.capabilities().end()}};
-  });
+  return CallWithRetries<absl::StatusOr<ServerInfo>>(
+      DeadlineFor(std::nullopt), /*with_tenant=*/false,
+      [&](v1::ObjectStorage::Stub& stub,
+          grpc::ClientContext& context) -> absl::StatusOr<ServerInfo> {
+        v1::ServerInfo info;
+        absl::Status status =
+            FromGrpc(stub.GetServerInfo(&context, v1::GetServerInfoRequest(), &info));
+        if (!status.ok()) return status;
+        return ServerInfo{
+            info.status(),      info.version(),
+            info.performance(), info.gateway_version(),
+            info.dialect(),     {info.capabilities().begin(), info.capabilities().end()}};
+      });
 }
 
 absl::StatusOr<bool> Client::HealthCheck() {
-  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
-  if (!stub.ok()) return stub.status();
-  const absl::Time deadline = DeadlineFor(std::nullopt);
-  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
-  return loop.Run([&]() -> absl::StatusOr<bool> {
-    v1::HealthResponse health;
-    auto context = NewContext(deadline, /*with_tenant=*/false);
-    absl::Status status = FromGrpc((*stub)->Health(context.get(), v1::HealthRequest(), &health));
-    if (!status.ok()) return status;
-    return health.live() && health.ready();
-  });
+  return CallWithRetries<absl::StatusOr<bool>>(
+      DeadlineFor(std::nullopt), /*with_tenant=*/false,
+      [&](v1::ObjectStorage::Stub& stub, grpc::ClientContext& context) -> absl::StatusOr<bool> {
+        v1::HealthResponse health;
+        absl::Status status = FromGrpc(stub.Health(&context, v1::HealthRequest(), &health));
+        if (!status.ok()) return status;
+        return health.live() && health.ready();
+      });
 }
 
 absl::StatusOr<std::unique_ptr<Client>> CreateClient(std::string target, std::string tenant_id,

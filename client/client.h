@@ -281,6 +281,11 @@ class Client {
   Client(ClientConfig config, BackoffPolicy backoff, std::shared_ptr<grpc::Channel> channel);
 
   absl::StatusOr<std::shared_ptr<storage::v1::ObjectStorage::Stub>> Stub() const;
+  // One unary call, made again under the retry policy while it fails retryably:
+  // `call(stub, context)` makes it with a context of its own and turns the answer into the
+  // result (client_internal.h).
+  template <typename Result, typename Call>
+  Result CallWithRetries(absl::Time deadline, bool with_tenant, Call call);
   std::unique_ptr<grpc::ClientContext> NewContext(absl::Time deadline, bool with_tenant) const;
   absl::Time DeadlineFor(std::optional<absl::Duration> timeout) const;
 

@@ -6,10 +6,13 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
+#include <memory>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "client/client.h"
+#include "common/clock.h"
+#include "common/retry/retry_loop.h"
 #include "common/retry/retryable.h"
 
 namespace objgate::client_internal {
@@ -27,5 +30,20 @@ inline void Report(const ProgressCallback& progress, int64_t done, int64_t total
 }
 
 }  // namespace objgate::client_internal
+
+namespace objgate {
+
+template <typename Result, typename Call>
+Result Client::CallWithRetries(absl::Time deadline, bool with_tenant, Call call) {
+  absl::StatusOr<std::shared_ptr<storage::v1::ObjectStorage::Stub>> stub = Stub();
+  if (!stub.ok()) return stub.status();
+  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
+  return loop.Run([&]() -> Result {
+    std::unique_ptr<grpc::ClientContext> context = NewContext(deadline, with_tenant);
+    return call(**stub, *context);
+  });
+}
+
+}  // namespace objgate
 
 #endif  // OBJGATE_CLIENT_CLIENT_INTERNAL_H_

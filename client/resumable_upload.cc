@@ -15,6 +15,7 @@
 #include "client/client.h"
 #include "client/client_internal.h"
 #include "common/clock.h"
+#include "common/retry/repeat_rules.h"
 #include "common/retry/retry_loop.h"
 #include "common/retry/retryable.h"
 #include "common/sha256.h"
@@ -121,9 +122,6 @@ absl::StatusOr<std::string> Client::StartResumableUpload(absl::string_view key,
                                                          const UploadOptions& options,
                                                          std::optional<int64_t> size,
                                                          const std::string& sha256) {
-  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
-  if (!stub.ok()) return stub.status();
-  const absl::Time deadline = DeadlineFor(options.timeout);
   v1::StartResumableUploadRequest request;
   v1::ObjectSpec* spec = request.mutable_spec();
   spec->set_key(std::string(key));
@@ -133,52 +131,45 @@ absl::StatusOr<std::string> Client::StartResumableUpload(absl::string_view key,
   for (const auto& [name, value] : options.metadata) (*spec->mutable_metadata())[name] = value;
   spec->set_if_none_match(options.if_none_match);
   spec->set_if_match(options.if_match);
-  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
   // A start whose answer was lost leaves an upload nobody names; the store removes it.
-  return loop.Run([&]() -> absl::StatusOr<std::string> {
-    v1::StartResumableUploadResponse response;
-    auto context = NewContext(deadline, /*with_tenant=*/true);
-    absl::Status status =
-        FromGrpc((*stub)->StartResumableUpload(context.get(), request, &response));
-    if (!status.ok()) return status;
-    return response.upload_id();
-  });
+  return CallWithRetries<absl::StatusOr<std::string>>(
+      DeadlineFor(options.timeout), /*with_tenant=*/true,
+      [&](v1::ObjectStorage::Stub& stub,
+          grpc::ClientContext& context) -> absl::StatusOr<std::string> {
+        v1::StartResumableUploadResponse response;
+        absl::Status status = FromGrpc(stub.StartResumableUpload(&context, request, &response));
+        if (!status.ok()) return status;
+        return response.upload_id();
+      });
 }
 
 absl::StatusOr<ResumableUploadStatus> Client::QueryUploadStatus(const std::string& upload_id) {
-  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
-  if (!stub.ok()) return stub.status();
-  const absl::Time deadline = DeadlineFor(std::nullopt);
-  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
-  return loop.Run([&]() -> absl::StatusOr<ResumableUploadStatus> {
-    v1::QueryUploadStatusRequest request;
-    request.set_upload_id(upload_id);
-    v1::QueryUploadStatusResponse response;
-    auto context = NewContext(deadline, /*with_tenant=*/true);
-    absl::Status status = FromGrpc((*stub)->QueryUploadStatus(context.get(), request, &response));
-    if (!status.ok()) return status;
-    return ResumableUploadStatus{upload_id, response.key(), response.persisted_size(),
-                                 response.complete()};
-  });
+  v1::QueryUploadStatusRequest request;
+  request.set_upload_id(upload_id);
+  return CallWithRetries<absl::StatusOr<ResumableUploadStatus>>(
+      DeadlineFor(std::nullopt), /*with_tenant=*/true,
+      [&](v1::ObjectStorage::Stub& stub,
+          grpc::ClientContext& context) -> absl::StatusOr<ResumableUploadStatus> {
+        v1::QueryUploadStatusResponse response;
+        absl::Status status = FromGrpc(stub.QueryUploadStatus(&context, request, &response));
+        if (!status.ok()) return status;
+        return ResumableUploadStatus{upload_id, response.key(), response.persisted_size(),
+                                     response.complete()};
+      });
 }
 
 absl::Status Client::CancelResumableUpload(const std::string& upload_id) {
-  absl::StatusOr<std::shared_ptr<v1::ObjectStorage::Stub>> stub = Stub();
-  if (!stub.ok()) return stub.status();
-  const absl::Time deadline = DeadlineFor(std::nullopt);
+  v1::CancelResumableUploadRequest request;
+  request.set_upload_id(upload_id);
   int attempts = 0;
-  RetryLoop loop(backoff_, RealClock::Instance(), deadline);
-  return loop.Run([&]() -> absl::Status {
-    v1::CancelResumableUploadRequest request;
-    request.set_upload_id(upload_id);
-    v1::CancelResumableUploadResponse response;
-    auto context = NewContext(deadline, /*with_tenant=*/true);
-    absl::Status status =
-        FromGrpc((*stub)->CancelResumableUpload(context.get(), request, &response));
-    // Gone on a repeat: the earlier attempt cancelled it.
-    if (absl::IsNotFound(status) && ++attempts > 1) return absl::OkStatus();
-    return status;
-  });
+  return CallWithRetries<absl::Status>(
+      DeadlineFor(std::nullopt), /*with_tenant=*/true,
+      [&](v1::ObjectStorage::Stub& stub, grpc::ClientContext& context) {
+        v1::CancelResumableUploadResponse response;
+        absl::Status status = FromGrpc(stub.CancelResumableUpload(&context, request, &response));
+        // Gone on a repeat: the earlier attempt cancelled it.
+        return OutcomeOfDelete(status, ++attempts > 1);
+      });
 }
 
 absl::StatusOr<UploadResult> Client::UploadFileResumable(absl::string_view key,

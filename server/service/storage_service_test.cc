@@ -29,6 +29,7 @@ namespace objgate {
 namespace {
 
 namespace v1 = ::storage::v1;
+using ::objgate::test_support::ContinueUpload;
 using ::objgate::test_support::Download;
 using ::objgate::test_support::DownloadOutcome;
 using ::objgate::test_support::List;
@@ -769,27 +770,6 @@ TEST_F(StorageServiceTest, CopyAnswersWhatWasStoredAndItsErrors) {
 namespace objgate {
 namespace {
 
-// One stream of a resumable upload, through the service.
-grpc::Status ContinueUpload(v1::ObjectStorage::Stub& stub, const std::string& upload_id,
-                            int64_t offset, const std::string& bytes, bool finish,
-                            v1::UploadResponse& response) {
-  auto context = TenantContext(kTenant);
-  auto writer = stub.Upload(context.get(), &response);
-  v1::UploadRequest message;
-  message.set_upload_id(upload_id);
-  message.set_write_offset(offset);
-  message.set_finish_write(finish && bytes.empty());
-  writer->Write(message);
-  if (!bytes.empty()) {
-    message.Clear();
-    message.set_data(bytes);
-    message.set_finish_write(finish);
-    writer->Write(message);
-  }
-  writer->WritesDone();
-  return writer->Finish();
-}
-
 TEST_F(StorageServiceTest, ResumableUploadStartsPausesContinuesAndCompletes) {
   StorageServiceOptions options;
   options.resumable_part_bytes = 4;
@@ -802,9 +782,9 @@ TEST_F(StorageServiceTest, ResumableUploadStartsPausesContinuesAndCompletes) {
   EXPECT_EQ(started.part_bytes(), 4);
   EXPECT_EQ(upstream_.MultipartUploadCount(), 1);
 
-  v1::UploadResponse paused;
-  grpc::Status status = ContinueUpload(stub(), started.upload_id(), 0, "0123456", false, paused);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  UploadOutcome outcome = ContinueUpload(stub(), kTenant, started.upload_id(), 0, "0123456", false);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  const v1::UploadResponse& paused = outcome.response;
   EXPECT_FALSE(paused.complete());
   EXPECT_EQ(paused.persisted_size(), 4);
   EXPECT_FALSE(upstream_.Get(kTenant, "big").has_value());
@@ -818,9 +798,9 @@ TEST_F(StorageServiceTest, ResumableUploadStartsPausesContinuesAndCompletes) {
   EXPECT_EQ(stub().QueryUploadStatus(TenantContext("t2").get(), query, &queried).error_code(),
             grpc::StatusCode::NOT_FOUND);
 
-  v1::UploadResponse done;
-  status = ContinueUpload(stub(), started.upload_id(), 4, "456789", true, done);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  UploadOutcome finished = ContinueUpload(stub(), kTenant, started.upload_id(), 4, "456789", true);
+  ASSERT_TRUE(finished.status.ok()) << finished.status.error_message();
+  const v1::UploadResponse& done = finished.response;
   EXPECT_TRUE(done.complete());
   EXPECT_EQ(done.size(), 10);
   EXPECT_EQ(done.key(), "big");
@@ -830,8 +810,7 @@ TEST_F(StorageServiceTest, ResumableUploadStartsPausesContinuesAndCompletes) {
 }
 
 TEST_F(StorageServiceTest, ResumableUploadErrorsNameWhatWasWrong) {
-  v1::UploadResponse response;
-  grpc::Status bad = ContinueUpload(stub(), "not an id", 0, "x", true, response);
+  grpc::Status bad = ContinueUpload(stub(), kTenant, "not an id", 0, "x", true).status;
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(bad.error_message(), HasSubstr("upload_id"));
 
@@ -839,10 +818,11 @@ TEST_F(StorageServiceTest, ResumableUploadErrorsNameWhatWasWrong) {
   start.mutable_spec()->set_key("k");
   v1::StartResumableUploadResponse started;
   ASSERT_TRUE(stub().StartResumableUpload(TenantContext(kTenant).get(), start, &started).ok());
-  grpc::Status negative = ContinueUpload(stub(), started.upload_id(), -1, "x", true, response);
+  grpc::Status negative =
+      ContinueUpload(stub(), kTenant, started.upload_id(), -1, "x", true).status;
   EXPECT_EQ(negative.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(negative.error_message(), HasSubstr("write_offset"));
-  EXPECT_EQ(ContinueUpload(stub(), started.upload_id(), 3, "x", true, response).error_code(),
+  EXPECT_EQ(ContinueUpload(stub(), kTenant, started.upload_id(), 3, "x", true).status.error_code(),
             grpc::StatusCode::OUT_OF_RANGE);
 
   v1::CancelResumableUploadRequest cancel;
@@ -853,7 +833,7 @@ TEST_F(StorageServiceTest, ResumableUploadErrorsNameWhatWasWrong) {
       grpc::StatusCode::NOT_FOUND);
   ASSERT_TRUE(stub().CancelResumableUpload(TenantContext(kTenant).get(), cancel, &cancelled).ok());
   EXPECT_EQ(upstream_.MultipartUploadCount(), 0);
-  EXPECT_EQ(ContinueUpload(stub(), started.upload_id(), 0, "x", true, response).error_code(),
+  EXPECT_EQ(ContinueUpload(stub(), kTenant, started.upload_id(), 0, "x", true).status.error_code(),
             grpc::StatusCode::NOT_FOUND);
 
   start.mutable_spec()->set_key("");

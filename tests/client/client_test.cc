@@ -407,22 +407,11 @@ TEST_F(ClientTest, ResumableFileUploadContinuesWhereAnInterruptedRunStopped) {
   absl::StatusOr<std::string> upload_id =
       client->StartResumableUpload("resumed.bin", {}, data.size(), Sha256::Hex(data));
   ASSERT_TRUE(upload_id.ok()) << upload_id.status();
-  {
-    auto context = test_support::TenantContext(client->config().tenant_id);
-    v1::UploadResponse response;
-    auto writer = harness().stub().Upload(context.get(), &response);
-    v1::UploadRequest message;
-    message.set_upload_id(*upload_id);
-    ASSERT_TRUE(writer->Write(message));
-    for (size_t at = 0; at < (9 << 20); at += 1 << 20) {
-      message.Clear();
-      message.set_data(data.substr(at, 1 << 20));
-      ASSERT_TRUE(writer->Write(message));
-    }
-    writer->WritesDone();
-    ASSERT_TRUE(writer->Finish().ok());
-    EXPECT_EQ(response.persisted_size(), 8 << 20);
-  }
+  test_support::UploadOutcome paused =
+      test_support::ContinueUpload(harness().stub(), client->config().tenant_id, *upload_id, 0,
+                                   absl::string_view(data).substr(0, 9 << 20), /*finish=*/false);
+  ASSERT_TRUE(paused.status.ok()) << paused.status.error_message();
+  EXPECT_EQ(paused.response.persisted_size(), 8 << 20);
   struct stat info;
   ASSERT_EQ(stat(path.c_str(), &info), 0);
   const std::string state_file = dir.path() + "/state";

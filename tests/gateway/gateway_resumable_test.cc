@@ -47,38 +47,6 @@ grpc::Status Cancel(v1::ObjectStorage::Stub& stub, const std::string& tenant,
   return stub.CancelResumableUpload(TenantContext(tenant).get(), request, &response);
 }
 
-struct StreamOutcome {
-  grpc::Status status;
-  v1::UploadResponse response;
-};
-
-// One stream of a resumable upload: `bytes` from `offset`, then finish_write or not.
-StreamOutcome Continue(v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                       const std::string& upload_id, int64_t offset, absl::string_view bytes,
-                       bool finish) {
-  StreamOutcome outcome;
-  auto context = TenantContext(tenant);
-  auto writer = stub.Upload(context.get(), &outcome.response);
-  v1::UploadRequest message;
-  message.set_upload_id(upload_id);
-  message.set_write_offset(offset);
-  bool open = writer->Write(message);
-  constexpr size_t kChunk = 1 << 20;
-  for (size_t at = 0; open && at < bytes.size(); at += kChunk) {
-    message.Clear();
-    message.set_data(std::string(bytes.substr(at, kChunk)));
-    open = writer->Write(message);
-  }
-  if (open && finish) {
-    message.Clear();
-    message.set_finish_write(true);
-    writer->Write(message);
-  }
-  writer->WritesDone();
-  outcome.status = writer->Finish();
-  return outcome;
-}
-
 class GatewayResumableTest : public DialectGatewayTest {
  protected:
   static std::string Tenant() { return TestTenant(); }
@@ -111,9 +79,10 @@ TEST_P(GatewayResumableTest, PausedUploadContinuesThroughAnotherGatewayAndComple
   EXPECT_EQ(started->part_bytes(), kPartBytes);
 
   // The first stream sends a part and a half and stops: the whole part is kept.
-  StreamOutcome first = Continue(stub(), Tenant(), started->upload_id(), 0,
-                                 absl::string_view(data).substr(0, kPartBytes + kPartBytes / 2),
-                                 /*finish=*/false);
+  UploadOutcome first =
+      ContinueUpload(stub(), Tenant(), started->upload_id(), 0,
+                     absl::string_view(data).substr(0, kPartBytes + kPartBytes / 2),
+                     /*finish=*/false);
   ASSERT_TRUE(first.status.ok()) << first.status.error_message();
   EXPECT_FALSE(first.response.complete());
   EXPECT_EQ(first.response.persisted_size(), kPartBytes);
@@ -135,8 +104,8 @@ TEST_P(GatewayResumableTest, PausedUploadContinuesThroughAnotherGatewayAndComple
   EXPECT_FALSE(status.complete());
   EXPECT_EQ(status.key(), "videos/big.bin");
 
-  StreamOutcome rest = Continue(second->stub(), Tenant(), started->upload_id(), kPartBytes,
-                                absl::string_view(data).substr(kPartBytes), /*finish=*/true);
+  UploadOutcome rest = ContinueUpload(second->stub(), Tenant(), started->upload_id(), kPartBytes,
+                                      absl::string_view(data).substr(kPartBytes), /*finish=*/true);
   ASSERT_TRUE(rest.status.ok()) << rest.status.error_message();
   EXPECT_TRUE(rest.response.complete());
   EXPECT_EQ(rest.response.size(), static_cast<int64_t>(data.size()));
@@ -153,7 +122,8 @@ TEST_P(GatewayResumableTest, PausedUploadContinuesThroughAnotherGatewayAndComple
   EXPECT_TRUE(status.complete());
   EXPECT_EQ(status.persisted_size(), static_cast<int64_t>(data.size()));
   // Sent again after a lost answer, the completion answers the same object.
-  StreamOutcome again = Continue(stub(), Tenant(), started->upload_id(), 0, "", /*finish=*/true);
+  UploadOutcome again =
+      ContinueUpload(stub(), Tenant(), started->upload_id(), 0, "", /*finish=*/true);
   ASSERT_TRUE(again.status.ok()) << again.status.error_message();
   EXPECT_TRUE(again.response.complete());
   EXPECT_EQ(Cancel(stub(), Tenant(), started->upload_id()).error_code(),
@@ -165,14 +135,16 @@ TEST_P(GatewayResumableTest, CancelledUploadLeavesNothing) {
   spec.set_key("cancelled");
   absl::StatusOr<v1::StartResumableUploadResponse> started = Start(stub(), Tenant(), spec);
   ASSERT_TRUE(started.ok()) << started.status();
-  ASSERT_TRUE(Continue(stub(), Tenant(), started->upload_id(), 0, TestBytes(kPartBytes), false)
-                  .status.ok());
+  ASSERT_TRUE(
+      ContinueUpload(stub(), Tenant(), started->upload_id(), 0, TestBytes(kPartBytes), false)
+          .status.ok());
   ASSERT_TRUE(Cancel(stub(), Tenant(), started->upload_id()).ok());
   v1::QueryUploadStatusResponse status;
   EXPECT_EQ(Query(stub(), Tenant(), started->upload_id(), status).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Continue(stub(), Tenant(), started->upload_id(), 0, "x", true).status.error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      ContinueUpload(stub(), Tenant(), started->upload_id(), 0, "x", true).status.error_code(),
+      grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Cancel(stub(), Tenant(), started->upload_id()).error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Download(stub(), Tenant(), "cancelled").status.error_code(),
@@ -188,12 +160,13 @@ TEST_P(GatewayResumableTest, AnotherTenantCannotQueryContinueOrCancel) {
   v1::QueryUploadStatusResponse status;
   EXPECT_EQ(Query(stub(), other, started->upload_id(), status).error_code(),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Continue(stub(), other, started->upload_id(), 0, "theirs", true).status.error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      ContinueUpload(stub(), other, started->upload_id(), 0, "theirs", true).status.error_code(),
+      grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Cancel(stub(), other, started->upload_id()).error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Download(stub(), other, "mine").status.error_code(), grpc::StatusCode::NOT_FOUND);
   // Still the owner's to finish.
-  StreamOutcome done = Continue(stub(), Tenant(), started->upload_id(), 0, "my bytes", true);
+  UploadOutcome done = ContinueUpload(stub(), Tenant(), started->upload_id(), 0, "my bytes", true);
   ASSERT_TRUE(done.status.ok()) << done.status.error_message();
   EXPECT_EQ(Download(stub(), Tenant(), "mine").data, "my bytes");
 }
@@ -207,7 +180,7 @@ TEST_P(GatewayResumableTest, BadIdsAndOffsetsAreRefused) {
   spec.set_key("offsets");
   absl::StatusOr<v1::StartResumableUploadResponse> started = Start(stub(), Tenant(), spec);
   ASSERT_TRUE(started.ok()) << started.status();
-  StreamOutcome past = Continue(stub(), Tenant(), started->upload_id(), 10, "bytes", true);
+  UploadOutcome past = ContinueUpload(stub(), Tenant(), started->upload_id(), 10, "bytes", true);
   EXPECT_EQ(past.status.error_code(), grpc::StatusCode::OUT_OF_RANGE);
   spec.set_key("");
   EXPECT_EQ(Start(stub(), Tenant(), spec).status().code(), absl::StatusCode::kInvalidArgument);

@@ -21,12 +21,46 @@ std::unique_ptr<grpc::ClientContext> TenantContext(const std::string& tenant,
   return context;
 }
 
-UploadOutcome Upload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
-                     const std::string& key, const std::string& data,
-                     const UploadOptions& options) {
+namespace {
+
+// One Upload stream: `first`, then `data` in messages of `chunk_bytes`, then finish_write
+// if `finish`.
+UploadOutcome SendUpload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                         const v1::UploadRequest& first, absl::string_view data, size_t chunk_bytes,
+                         bool finish) {
   UploadOutcome outcome;
   auto context = TenantContext(tenant);
   auto writer = stub.Upload(context.get(), &outcome.response);
+  bool open = writer->Write(first);
+  v1::UploadRequest message;
+  for (size_t offset = 0; open && offset < data.size(); offset += chunk_bytes) {
+    message.set_data(std::string(data.substr(offset, chunk_bytes)));
+    open = writer->Write(message);
+  }
+  if (open && finish) {
+    message.Clear();
+    message.set_finish_write(true);
+    writer->Write(message);
+  }
+  writer->WritesDone();
+  outcome.status = writer->Finish();
+  return outcome;
+}
+
+}  // namespace
+
+UploadOutcome ContinueUpload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                             const std::string& upload_id, int64_t write_offset,
+                             absl::string_view data, bool finish) {
+  v1::UploadRequest first;
+  first.set_upload_id(upload_id);
+  first.set_write_offset(write_offset);
+  return SendUpload(stub, tenant, first, data, 1 << 20, finish);
+}
+
+UploadOutcome Upload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                     const std::string& key, const std::string& data,
+                     const UploadOptions& options) {
   v1::UploadRequest message;
   v1::ObjectSpec* spec = message.mutable_spec();
   spec->set_key(key);
@@ -36,19 +70,7 @@ UploadOutcome Upload(v1::ObjectStorage::Stub& stub, const std::string& tenant,
   spec->set_sha256(options.sha256);
   spec->set_if_none_match(options.if_none_match);
   spec->set_if_match(options.if_match);
-  bool open = writer->Write(message);
-  for (size_t offset = 0; open && offset < data.size(); offset += options.chunk_bytes) {
-    message.set_data(data.substr(offset, options.chunk_bytes));
-    open = writer->Write(message);
-  }
-  if (open && options.finish_write) {
-    message.Clear();
-    message.set_finish_write(true);
-    writer->Write(message);
-  }
-  writer->WritesDone();
-  outcome.status = writer->Finish();
-  return outcome;
+  return SendUpload(stub, tenant, message, data, options.chunk_bytes, options.finish_write);
 }
 
 DownloadOutcome Download(v1::ObjectStorage::Stub& stub, const std::string& tenant,

@@ -52,6 +52,12 @@ UploadOutcome Upload(storage::v1::ObjectStorage::Stub& stub, const std::string& 
                      const std::string& key, const std::string& data,
                      const UploadOptions& options = {});
 
+// One stream of a resumable upload (StartResumableUpload): `data` from `write_offset`,
+// then finish_write if `finish`.
+UploadOutcome ContinueUpload(storage::v1::ObjectStorage::Stub& stub, const std::string& tenant,
+                             const std::string& upload_id, int64_t write_offset,
+                             absl::string_view data, bool finish);
+
 struct DownloadOutcome {
   grpc::Status status;
   std::optional<storage::v1::ObjectMetadata> metadata;

@@ -40,12 +40,11 @@ absl::Status CheckIfMatch(absl::string_view key, const ObjectInfo* current,
                           const std::optional<std::string>& if_match) {
   if (!if_match.has_value()) return absl::OkStatus();
   if (current == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("If-Match: object ", key, " does not exist"));
+    return absl::FailedPreconditionError(absl::StrCat("If-Match: object ", key, " does not exist"));
   }
   if (!IfMatchAllows(*if_match, current->sha256)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "If-Match does not match the ETag \"", current->sha256, "\" of object ", key));
+    return absl::FailedPreconditionError(
+        absl::StrCat("If-Match does not match the ETag \"", current->sha256, "\" of object ", key));
   }
   return absl::OkStatus();
 }
@@ -77,8 +76,7 @@ ObjectReader::~ObjectReader() {
   if (fd_ >= 0) close(fd_);
 }
 
-absl::StatusOr<size_t> ObjectReader::ReadAt(uint64_t offset, char* buffer,
-                                            size_t capacity) const {
+absl::StatusOr<size_t> ObjectReader::ReadAt(uint64_t offset, char* buffer, size_t capacity) const {
   if (offset >= info_.size) return 0;
   // The object's bytes are followed by its trailer, which must not leak out.
   const size_t wanted = static_cast<size_t>(std::min<uint64_t>(capacity, info_.size - offset));
@@ -139,8 +137,7 @@ absl::Status ObjectStore::LoadIndex() {
 
   absl::MutexLock lock(&mu_);
   for (auto tenant_it = std::filesystem::directory_iterator(tenants_dir, error);
-       !error && tenant_it != std::filesystem::directory_iterator();
-       tenant_it.increment(error)) {
+       !error && tenant_it != std::filesystem::directory_iterator(); tenant_it.increment(error)) {
     const std::string tenant_name = tenant_it->path().filename().string();
     if (!ValidateTenantId(tenant_name).ok() || !tenant_it->is_directory()) {
       return absl::DataLossError(
@@ -148,8 +145,7 @@ absl::Status ObjectStore::LoadIndex() {
     }
     Tenant& tenant = tenants_[tenant_name];
     for (auto object_it = std::filesystem::directory_iterator(tenant_it->path(), error);
-         !error && object_it != std::filesystem::directory_iterator();
-         object_it.increment(error)) {
+         !error && object_it != std::filesystem::directory_iterator(); object_it.increment(error)) {
       const std::string path = object_it->path().string();
       const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) return ErrnoError("open", path);
@@ -204,8 +200,7 @@ std::optional<uint64_t> ObjectStore::QuotaRoom(absl::string_view tenant,
   return used >= options_.quota_bytes ? 0 : options_.quota_bytes - used;
 }
 
-const ObjectInfo* ObjectStore::FindObject(absl::string_view tenant,
-                                          absl::string_view key) const {
+const ObjectInfo* ObjectStore::FindObject(absl::string_view tenant, absl::string_view key) const {
   auto tenant_it = tenants_.find(tenant);
   if (tenant_it == tenants_.end()) return nullptr;
   auto it = tenant_it->second.objects.find(key);
@@ -215,8 +210,8 @@ const ObjectInfo* ObjectStore::FindObject(absl::string_view tenant,
 absl::Status ObjectStore::CheckSize(absl::string_view tenant, absl::string_view key,
                                     uint64_t size) const {
   if (options_.max_object_bytes != 0 && size > options_.max_object_bytes) {
-    return absl::OutOfRangeError(absl::StrCat("object is larger than the limit of ",
-                                              options_.max_object_bytes, " bytes"));
+    return absl::OutOfRangeError(
+        absl::StrCat("object is larger than the limit of ", options_.max_object_bytes, " bytes"));
   }
   const std::optional<uint64_t> room = QuotaRoom(tenant, key);
   if (room.has_value() && size > *room) {
@@ -240,37 +235,22 @@ absl::StatusOr<ObjectInfo> ObjectStore::Put(absl::string_view tenant, absl::stri
 
   absl::StatusOr<TempFile> temp = TempFile::Create(options_.data_dir + "/tmp");
   if (!temp.ok()) return temp.status();
-  Sha256 hash;
-  uint64_t size = 0;
-  std::vector<char> buffer(kCopyBufferBytes);
-  while (true) {
-    absl::StatusOr<size_t> got = body.Read(absl::MakeSpan(buffer));
-    if (!got.ok()) return got.status();
-    if (*got == 0) break;
-    size += *got;
-    {
-      // Checked as bytes arrive so that an oversized chunked upload stops early.
-      absl::MutexLock lock(&mu_);
-      status = CheckSize(tenant, key, size);
-    }
-    const absl::string_view chunk(buffer.data(), *got);
-    if (status.ok()) status = temp->Write(chunk);
-    if (!status.ok()) return status;
-    hash.Update(chunk);
-  }
+  // Checked as bytes arrive so that an oversized chunked upload stops early.
+  absl::StatusOr<WrittenBody> written = WriteBody(body, *temp, [&](uint64_t size) {
+    absl::MutexLock lock(&mu_);
+    return CheckSize(tenant, key, size);
+  });
+  if (!written.ok()) return written.status();
+  const uint64_t size = written->size;
 
   ObjectInfo info;
   info.key = std::string(key);
   info.size = size;
-  info.sha256 = hash.HexDigest();
+  info.sha256 = written->sha256;
   info.content_type = options.content_type;
   info.last_modified = options_.clock();
-  if (options.expected_sha256.has_value() &&
-      absl::AsciiStrToLower(*options.expected_sha256) != info.sha256) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("SHA-256 mismatch: expected ", *options.expected_sha256,
-                     ", the received bytes hash to ", info.sha256));
-  }
+  status = CheckExpectedSha256(options.expected_sha256, info.sha256, "the received bytes");
+  if (!status.ok()) return status;
   status = temp->Write(EncodeObjectTrailer(info));
   if (status.ok()) status = temp->SyncAndClose();
   if (!status.ok()) return status;
@@ -314,7 +294,7 @@ absl::StatusOr<ObjectReader> ObjectStore::Get(absl::string_view tenant,
 }
 
 absl::Status ObjectStore::Delete(absl::string_view tenant, absl::string_view key,
-                                const DeleteOptions& options) {
+                                 const DeleteOptions& options) {
   absl::Status status = ValidateTenantAndKey(tenant, key);
   if (!status.ok()) return status;
   {

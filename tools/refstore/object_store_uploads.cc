@@ -19,9 +19,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "common/sha256.h"
 #include "common/validation.h"
 #include "tools/refstore/object_store.h"
@@ -41,9 +41,9 @@ absl::Status NoSuchUpload(absl::string_view id) {
 }
 
 bool IsUploadId(absl::string_view id) {
-  return id.size() == 2 * kUploadIdBytes &&
-         std::all_of(id.begin(), id.end(),
-                     [](char c) { return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f'); });
+  return id.size() == 2 * kUploadIdBytes && std::all_of(id.begin(), id.end(), [](char c) {
+           return absl::ascii_isdigit(c) || (c >= 'a' && c <= 'f');
+         });
 }
 
 // From getrandom(2), not a seeded PRNG: an upload id is all it takes to add to an upload.
@@ -64,8 +64,7 @@ std::string PartName(int part_number) { return absl::StrFormat("part-%05d", part
 bool ParsePartName(absl::string_view name, int& part_number) {
   return absl::ConsumePrefix(&name, kPartPrefix) && name.size() == 5 &&
          std::all_of(name.begin(), name.end(), absl::ascii_isdigit) &&
-         absl::SimpleAtoi(name, &part_number) && part_number >= 1 &&
-         part_number <= kMaxPartNumber;
+         absl::SimpleAtoi(name, &part_number) && part_number >= 1 && part_number <= kMaxPartNumber;
 }
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
@@ -153,20 +152,18 @@ absl::Status ObjectStore::LoadUploads() {
   std::vector<std::pair<std::string, std::string>> found;
   std::error_code error;
   for (auto tenant_it = std::filesystem::directory_iterator(uploads_dir, error);
-       !error && tenant_it != std::filesystem::directory_iterator();
-       tenant_it.increment(error)) {
+       !error && tenant_it != std::filesystem::directory_iterator(); tenant_it.increment(error)) {
     const std::string tenant = tenant_it->path().filename().string();
     if (!ValidateTenantId(tenant).ok() || !tenant_it->is_directory()) {
       return absl::DataLossError(
           absl::StrCat("unexpected entry ", tenant_it->path().string(), " in ", uploads_dir));
     }
     for (auto upload_it = std::filesystem::directory_iterator(tenant_it->path(), error);
-         !error && upload_it != std::filesystem::directory_iterator();
-         upload_it.increment(error)) {
+         !error && upload_it != std::filesystem::directory_iterator(); upload_it.increment(error)) {
       std::string id = upload_it->path().filename().string();
       if (!IsUploadId(id) || !upload_it->is_directory()) {
-        return absl::DataLossError(absl::StrCat("unexpected entry ", upload_it->path().string(),
-                                                " in ", uploads_dir));
+        return absl::DataLossError(
+            absl::StrCat("unexpected entry ", upload_it->path().string(), " in ", uploads_dir));
       }
       found.emplace_back(tenant, std::move(id));
     }
@@ -185,8 +182,7 @@ absl::Status ObjectStore::LoadUpload(const std::string& tenant, const std::strin
   const std::string dir = UploadDir(tenant, id);
   const std::string manifest_path = absl::StrCat(dir, "/", kManifestName);
   absl::StatusOr<std::string> text = ReadSmallFile(manifest_path);
-  absl::StatusOr<UploadManifest> manifest =
-      text.ok() ? DecodeUploadManifest(*text) : text.status();
+  absl::StatusOr<UploadManifest> manifest = text.ok() ? DecodeUploadManifest(*text) : text.status();
   if (!manifest.ok()) {
     return absl::DataLossError(absl::StrCat(manifest_path, ": ", manifest.status().message(),
                                             "; move the upload out of the data directory"));
@@ -401,31 +397,16 @@ absl::StatusOr<PartInfo> ObjectStore::PutPart(absl::string_view tenant, absl::st
 
   absl::StatusOr<TempFile> temp = TempFile::Create(options_.data_dir + "/tmp");
   if (!temp.ok()) return temp.status();
-  Sha256 hash;
-  uint64_t size = 0;
-  std::vector<char> buffer(kCopyBufferBytes);
-  while (true) {
-    absl::StatusOr<size_t> got = body.Read(absl::MakeSpan(buffer));
-    if (!got.ok()) return got.status();
-    if (*got == 0) break;
-    size += *got;
-    const absl::string_view chunk(buffer.data(), *got);
-    status = check_size(size);
-    if (status.ok()) status = temp->Write(chunk);
-    if (!status.ok()) return status;
-    hash.Update(chunk);
-  }
+  absl::StatusOr<WrittenBody> written = WriteBody(body, *temp, check_size);
+  if (!written.ok()) return written.status();
+  const uint64_t size = written->size;
   ObjectInfo trailer;
   trailer.key = upload.key;
   trailer.size = size;
-  trailer.sha256 = hash.HexDigest();
+  trailer.sha256 = written->sha256;
   trailer.last_modified = options_.clock();
-  if (options.expected_sha256.has_value() &&
-      absl::AsciiStrToLower(*options.expected_sha256) != trailer.sha256) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("SHA-256 mismatch: expected ", *options.expected_sha256,
-                     ", the part's bytes hash to ", trailer.sha256));
-  }
+  status = CheckExpectedSha256(options.expected_sha256, trailer.sha256, "the part's bytes");
+  if (!status.ok()) return status;
   status = temp->Write(EncodeObjectTrailer(trailer));
   if (status.ok()) status = temp->SyncAndClose();
   if (!status.ok()) return status;
@@ -486,8 +467,8 @@ absl::StatusOr<ObjectInfo> ObjectStore::CompleteUpload(absl::string_view tenant,
   for (const auto& [number, part] : upload.parts) {
     const int expected = static_cast<int>(files.size()) + 1;
     if (number != expected) {
-      return absl::InvalidArgumentError(absl::StrCat("upload ", upload.id, " has no part ",
-                                                     expected, ", but has part ", number));
+      return absl::InvalidArgumentError(
+          absl::StrCat("upload ", upload.id, " has no part ", expected, ", but has part ", number));
     }
     files.emplace_back(PartPath(upload.tenant, upload.id, number), part.size);
     total += part.size;
@@ -512,8 +493,7 @@ absl::StatusOr<ObjectInfo> ObjectStore::CompleteUpload(absl::string_view tenant,
   manifest.last_activity = info->last_modified;
   upload.last_activity = std::max(upload.last_activity, info->last_modified);
   const std::string dir = UploadDir(upload.tenant, upload.id);
-  status = WriteFileAtomically(options_.data_dir + "/tmp",
-                               absl::StrCat(dir, "/", kManifestName),
+  status = WriteFileAtomically(options_.data_dir + "/tmp", absl::StrCat(dir, "/", kManifestName),
                                EncodeUploadManifest(manifest));
   // Without the record on disk, the parts stay there: a restart finds the upload unfinished.
   for (const auto& [number, part] : upload.parts) {

@@ -7,7 +7,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/sha256.h"
 #include "common/validation.h"
@@ -98,6 +100,35 @@ absl::Status WriteFileAtomically(const std::string& tmp_dir, const std::string& 
   if (status.ok()) status = temp->Commit(final_path);
   if (status.ok()) status = SyncDirectory(final_path.substr(0, final_path.rfind('/')));
   return status;
+}
+
+absl::StatusOr<WrittenBody> WriteBody(ByteSource& body, TempFile& temp,
+                                      const std::function<absl::Status(uint64_t)>& check_size) {
+  Sha256 hash;
+  WrittenBody written;
+  std::vector<char> buffer(kCopyBufferBytes);
+  while (true) {
+    absl::StatusOr<size_t> got = body.Read(absl::MakeSpan(buffer));
+    if (!got.ok()) return got.status();
+    if (*got == 0) break;
+    written.size += *got;
+    const absl::string_view chunk(buffer.data(), *got);
+    absl::Status status = check_size(written.size);
+    if (status.ok()) status = temp.Write(chunk);
+    if (!status.ok()) return status;
+    hash.Update(chunk);
+  }
+  written.sha256 = hash.HexDigest();
+  return written;
+}
+
+absl::Status CheckExpectedSha256(const std::optional<std::string>& expected,
+                                 const std::string& actual, absl::string_view what) {
+  if (!expected.has_value() || absl::AsciiStrToLower(*expected) == actual) {
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("SHA-256 mismatch: expected ", *expected, ", ", what, " hash to ", actual));
 }
 
 }  // namespace objgate::refstore

@@ -5,12 +5,16 @@
 // file operations its crash safety rests on (whole writes, durable renames, temporary
 // files that vanish unless committed) and the checks of what callers pass in.
 
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/byte_stream.h"
 #include "tools/refstore/object_store.h"
 
 namespace objgate::refstore {
@@ -51,6 +55,22 @@ class TempFile {
   int fd_;
   std::string path_;
 };
+
+// What WriteBody wrote.
+struct WrittenBody {
+  uint64_t size = 0;
+  std::string sha256;
+};
+
+// Streams `body` into `temp`, hashing it, and asks `check_size` about the size so far
+// before each write, so that an oversized chunked body stops early; any error stops it.
+absl::StatusOr<WrittenBody> WriteBody(ByteSource& body, TempFile& temp,
+                                      const std::function<absl::Status(uint64_t)>& check_size);
+
+// INVALID_ARGUMENT when a SHA-256 was `expected` (hex, either case) and `what` (the
+// received bytes, a part's bytes) hash to another.
+absl::Status CheckExpectedSha256(const std::optional<std::string>& expected,
+                                 const std::string& actual, absl::string_view what);
 
 // Replaces `final_path` with `contents` whole or not at all, durably: a temporary file in
 // `tmp_dir` (on the same file system), fsynced, renamed, and its directory synced.
