@@ -152,10 +152,13 @@ TEST_F(CliTest, ExitStatusTellsTheErrorClass) {
 }
 
 TEST_F(CliTest, EveryCommandHasHelp) {
-  for (const char* command : {"put", "get", "ls", "rm", "stat", "info", "health"}) {
+  for (const char* command : {"put", "get", "ls", "rm", "cp", "stat", "info", "health"}) {
     ShellRun run = Shell(absl::StrCat("$OBJGATE ", command, " --help"));
     EXPECT_EQ(run.exit_code, 0) << command;
     EXPECT_THAT(run.output, StartsWith(absl::StrCat("Usage: objgate [flags] ", command)));
+    for (absl::string_view line : absl::StrSplit(run.output, '\n')) {
+      EXPECT_LE(line.size(), 80u) << command << ": " << line;
+    }
   }
   ShellRun run = Shell("$OBJGATE --help");
   EXPECT_EQ(run.exit_code, 0);

@@ -299,14 +299,15 @@ const std::vector<Command>& Commands() {
   static const auto* commands = new std::vector<Command>{
       {"put",
        "put FILE|- KEY",
-       "Uploads FILE, or standard input for -, under KEY. A file is retried if the gateway is\n"
-       "unavailable; standard input cannot be read twice. --metadata=NAME=VALUE,... stores\n"
-       "user metadata with it, which stat shows where the store keeps it. --if_none_match\n"
-       "stores it only if KEY is free, --if_match=ETAG only over that version (exit 9\n"
-       "otherwise); info lists conditional_upload where the store enforces them.\n"
-       "A file of --resumable_threshold bytes or more goes up resumably where info lists\n"
-       "resumable_upload: interrupted (Ctrl-C, a lost network), the same command continues\n"
-       "from what the store holds. The upload id is kept in\n"
+       "Uploads FILE, or standard input for -, under KEY. A file is retried if the\n"
+       "gateway is unavailable; standard input cannot be read twice.\n"
+       "--metadata=NAME=VALUE,... stores user metadata with it, which stat shows where\n"
+       "the store keeps it. --if_none_match stores it only if KEY is free,\n"
+       "--if_match=ETAG only over that version (exit 9 otherwise); info lists\n"
+       "conditional_upload where the store enforces them. A file of\n"
+       "--resumable_threshold bytes or more goes up resumably where info lists\n"
+       "resumable_upload: interrupted (Ctrl-C, a lost network), the same command\n"
+       "continues from what the store holds. The upload id is kept in\n"
        "$XDG_CACHE_HOME/objgate/uploads (~/.cache/objgate/uploads) until it completes.",
        {"content_type", "metadata", "if_none_match", "if_match", "resumable_threshold"},
        2,
@@ -315,8 +316,8 @@ const std::vector<Command>& Commands() {
        Put},
       {"get",
        "get KEY [FILE|-]",
-       "Downloads KEY to FILE (through a temporary file, renamed once its checksum checks\n"
-       "out), or to standard output.",
+       "Downloads KEY to FILE (through a temporary file, renamed once its checksum\n"
+       "checks out), or to standard output.",
        {"offset", "limit"},
        1,
        2,
@@ -352,8 +353,8 @@ const std::vector<Command>& Commands() {
        Cp},
       {"stat",
        "stat KEY",
-       "Shows KEY's size, etag, content type, last-modified time, stored SHA-256 and user "
-       "metadata.",
+       "Shows KEY's size, etag, content type, last-modified time, stored SHA-256 and\n"
+       "user metadata.",
        {},
        1,
        1,
@@ -361,7 +362,7 @@ const std::vector<Command>& Commands() {
        Stat},
       {"info",
        "info",
-       "Shows the upstream's dialect, status, version and performance, the gateway's "
+       "Shows the upstream's dialect, status, version and performance, the gateway's\n"
        "version, and what the gateway can do with the upstream.",
        {},
        0,
@@ -370,7 +371,8 @@ const std::vector<Command>& Commands() {
        Info},
       {"health",
        "health",
-       "Prints healthy or unhealthy; exits 0 when the store is live and ready, 7 otherwise.",
+       "Prints healthy or unhealthy; exits 0 when the store is live and ready, 7\n"
+       "otherwise.",
        {},
        0,
        0,
