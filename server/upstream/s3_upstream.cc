@@ -910,25 +910,21 @@ absl::StatusOr<StoredObject> S3Upstream::Copy(const CallContext& context, const 
   if (!head->etag.empty()) request.headers.Add("x-amz-copy-source-if-match", Quote(head->etag));
   const std::string what =
       absl::StrCat("copy of ", Quote(spec.source_key), " to ", Quote(spec.destination_key));
-  absl::StatusOr<std::string> etag =
-      RetryCall(retry_, clock_, context, [&]() -> absl::StatusOr<std::string> {
-        absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
-        if (!answer.ok()) return answer.status();
-        if (!IsSuccess(answer->status)) {
-          return ErrorFromAnswer(destination->bucket, answer->status, answer->headers, answer->body,
-                                 what);
-        }
-        absl::StatusOr<DeferredResult> copied = ParseCopyObject(answer->body);
-        if (!copied.ok()) return copied.status();
-        if (copied->error.has_value()) {
-          // As for CompleteMultipartUpload: an error after the 200 is handled like a 500.
-          return ErrorFromAnswer(destination->bucket, 500, answer->headers, answer->body, what);
-        }
-        return copied->etag;
-      });
-  if (!etag.ok()) return etag.status();
-  return StoredObject{spec.destination_key, head->object_size, *std::move(etag),
-                      head->object_sha256};
+  // One attempt: a copy holds nothing only this layer could replay, so RetryingUpstream
+  // repeats the whole call.
+  absl::StatusOr<BufferedResponse> answer = Exchange(context, request);
+  if (!answer.ok()) return answer.status();
+  if (!IsSuccess(answer->status)) {
+    return ErrorFromAnswer(destination->bucket, answer->status, answer->headers, answer->body,
+                           what);
+  }
+  absl::StatusOr<DeferredResult> copied = ParseCopyObject(answer->body);
+  if (!copied.ok()) return copied.status();
+  if (copied->error.has_value()) {
+    // As for CompleteMultipartUpload: an error after the 200 is handled like a 500.
+    return ErrorFromAnswer(destination->bucket, 500, answer->headers, answer->body, what);
+  }
+  return StoredObject{spec.destination_key, head->object_size, copied->etag, head->object_sha256};
 }
 
 absl::StatusOr<BufferedResponse> S3Upstream::ProbeBucket(const CallContext& context) {

@@ -28,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/http/testing/fake_http_client.h"
+#include "server/upstream/retrying_upstream.h"
 #include "server/upstream/s3_request.h"
 #include "server/upstream/sigv4.h"
 #include "server/upstream/testing/fake_upstream.h"
@@ -1338,11 +1339,14 @@ TEST_F(S3UpstreamTest, CopyOfAMissingSourceIsNotFoundAndCopiesNothing) {
 TEST_F(S3UpstreamTest, CopyThatFailsAfterIts200IsRetried) {
   http_.Enqueue(FirstByteAnswer("v1", 3, ""));
   http_.Enqueue(XmlAnswer(200, "<Error><Code>InternalError</Code><Message>m</Message></Error>"));
+  http_.Enqueue(FirstByteAnswer("v1", 3, ""));
   http_.Enqueue(CopyAnswer("v1"));
-  absl::StatusOr<StoredObject> copied = upstream_->Copy(Context(), {"src", "dst", ""});
+  // Retryable, and retried by the layer that retries whole calls.
+  RetryingUpstream retrying(*upstream_, retry_, clock_, 0);
+  absl::StatusOr<StoredObject> copied = retrying.Copy(Context(), {"src", "dst", ""});
   ASSERT_TRUE(copied.ok()) << copied.status();
-  EXPECT_THAT(Lines(http_.requests()),
-              ElementsAre("GET /data/t1/src", "PUT /data/t1/dst", "PUT /data/t1/dst"));
+  EXPECT_THAT(Lines(http_.requests()), ElementsAre("GET /data/t1/src", "PUT /data/t1/dst",
+                                                   "GET /data/t1/src", "PUT /data/t1/dst"));
 }
 
 TEST_F(S3UpstreamTest, CopyWithASourceEtagTheStoreWouldIgnoreIsStreamedPinnedToIt) {
