@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/client_internal.h"
 #include "common/clock.h"
+#include "common/crc32c.h"
 #include "common/retry/repeat_rules.h"
 #include "common/retry/retry_loop.h"
 #include "common/retry/retryable.h"
@@ -239,6 +240,7 @@ absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key, Upl
     spec->set_if_match(options.if_match);
 
     Sha256 hash;
+    uint32_t crc32c = 0;
     int64_t sent = 0;
     bool open = writer->Write(message);
     while (open) {
@@ -255,8 +257,13 @@ absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key, Upl
         writer->WriteLast(message, grpc::WriteOptions());  // a failure shows in Finish
         break;
       }
-      hash.Update(absl::string_view(buffer.data(), *n));
-      message.set_data(buffer.data(), *n);
+      const absl::string_view chunk(buffer.data(), *n);
+      hash.Update(chunk);
+      // The gateway checks each message's CRC32C before any of its bytes goes on.
+      const uint32_t chunk_crc32c = Crc32c(chunk);
+      crc32c = Crc32cCombine(crc32c, chunk_crc32c, chunk.size());
+      message.set_data(chunk.data(), chunk.size());
+      message.set_crc32c(chunk_crc32c);
       open = writer->Write(message);
       sent += static_cast<int64_t>(*n);
       Report(options.progress, sent, total.value_or(-1));
@@ -278,10 +285,12 @@ absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key, Upl
     result.size = response.size();
     result.sha256 = response.sha256();
     result.etag = response.etag();
-    if (result.size != sent || result.sha256 != hash.HexDigest()) {
+    if (result.size != sent || result.sha256 != hash.HexDigest() ||
+        (response.has_crc32c() && response.crc32c() != crc32c)) {
       return absl::DataLossError(
           absl::StrCat("the gateway stored ", result.size, " bytes hashing to ", result.sha256,
-                       "; ", sent, " bytes hashing to ", hash.HexDigest(), " were sent"));
+                       " (CRC32C ", Crc32cHex(response.crc32c()), "); ", sent, " bytes hashing to ",
+                       hash.HexDigest(), " (CRC32C ", Crc32cHex(crc32c), ") were sent"));
     }
     return result;
   };
@@ -369,6 +378,7 @@ absl::StatusOr<DownloadResult> Client::DownloadToSink(absl::string_view key, Byt
         (*stub)->Download(context.get(), request);
     v1::DownloadResponse message;
     Sha256 stream_hash;
+    uint32_t stream_crc32c = 0;
     int64_t stream_bytes = 0;
     std::optional<v1::DownloadTrailer> trailer;
     absl::Status failure;
@@ -393,6 +403,18 @@ absl::StatusOr<DownloadResult> Client::DownloadToSink(absl::string_view key, Byt
           failure = absl::DataLossError("the gateway sent more bytes than it announced");
           break;
         }
+        // A message whose bytes fail their CRC32C was corrupted on its way: none of it
+        // reaches the sink.
+        const uint32_t crc32c = Crc32c(message.data());
+        if (message.has_crc32c() && message.crc32c() != crc32c) {
+          failure = absl::DataLossError(
+              absl::StrCat("download of \"", key, "\": the ", message.data().size(),
+                           " bytes at offset ", result->offset + delivered, " have CRC32C ",
+                           Crc32cHex(crc32c), " but the gateway sent them with ",
+                           Crc32cHex(message.crc32c()), ": corrupted in transit"));
+          break;
+        }
+        stream_crc32c = Crc32cCombine(stream_crc32c, crc32c, message.data().size());
         stream_hash.Update(message.data());
         whole_hash.Update(message.data());
         stream_bytes += static_cast<int64_t>(message.data().size());
@@ -411,6 +433,7 @@ absl::StatusOr<DownloadResult> Client::DownloadToSink(absl::string_view key, Byt
     absl::Status status = FromGrpc(reader->Finish());
     if (!status.ok()) return status;
     if (!trailer || trailer->size() != stream_bytes ||
+        (trailer->has_crc32c() && trailer->crc32c() != stream_crc32c) ||
         trailer->sha256() != stream_hash.HexDigest()) {
       return absl::DataLossError(
           absl::StrCat("download of \"", key, "\" did not check out against its trailer"));

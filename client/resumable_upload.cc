@@ -15,6 +15,7 @@
 #include "client/client.h"
 #include "client/client_internal.h"
 #include "common/clock.h"
+#include "common/crc32c.h"
 #include "common/retry/repeat_rules.h"
 #include "common/retry/retry_loop.h"
 #include "common/retry/retryable.h"
@@ -236,6 +237,7 @@ absl::StatusOr<UploadResult> Client::UploadFileResumable(absl::string_view key,
     message.set_write_offset(offset);
     bool open = writer->Write(message);
     int64_t sent = offset;
+    uint32_t crc32c = 0;  // of the bytes this stream sends
     Report(options.upload.progress, sent, version->size);
     while (open && sent < version->size && !status->complete) {
       file.read(buffer.data(), static_cast<std::streamsize>(
@@ -247,7 +249,11 @@ absl::StatusOr<UploadResult> Client::UploadFileResumable(absl::string_view key,
         return absl::DataLossError(absl::StrCat(path, " became shorter while it was uploaded"));
       }
       message.Clear();
-      message.set_data(buffer.data(), static_cast<size_t>(n));
+      const absl::string_view chunk(buffer.data(), static_cast<size_t>(n));
+      const uint32_t chunk_crc32c = Crc32c(chunk);
+      crc32c = Crc32cCombine(crc32c, chunk_crc32c, chunk.size());
+      message.set_data(chunk.data(), chunk.size());
+      message.set_crc32c(chunk_crc32c);
       open = writer->Write(message);
       sent += n;
       Report(options.upload.progress, sent, version->size);
@@ -258,7 +264,8 @@ absl::StatusOr<UploadResult> Client::UploadFileResumable(absl::string_view key,
     absl::Status finished = FromGrpc(writer->Finish());
     if (!finished.ok()) return finished;
     if (!response.complete() || response.size() != version->size ||
-        (!response.sha256().empty() && response.sha256() != state->sha256)) {
+        (!response.sha256().empty() && response.sha256() != state->sha256) ||
+        (response.has_crc32c() && response.crc32c() != crc32c)) {
       return absl::DataLossError(absl::StrCat(
           "the gateway completed ", response.size(), " bytes hashing to ", response.sha256(),
           "; the file has ", version->size, " bytes hashing to ", state->sha256));

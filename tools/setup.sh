@@ -8,12 +8,12 @@ packages=(
   bazel-bootstrap bazel-platforms g++ pkg-config
   # Libraries (see third_party/BUILD.bazel)
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev
+  libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libisal-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # libFuzzer targets (tools/fuzz.sh) are built with clang
   clang-14 libclang-rt-14-dev
   # Python stubs and tests run with Debian's interpreter and gRPC
-  python3 python3-grpcio python3-protobuf
+  python3 python3-grpcio python3-protobuf python3-crc32c
   # Scripts, examples and tests (nginx fronts the reference store with TLS and HTTP/2)
   curl ca-certificates openssl nginx
   # S3 tests: a single-node Ceph RADOS Gateway (tools/ceph/rgw.sh), boto3 as an independent

@@ -35,8 +35,9 @@ async function run(client) {
   console.log(`uploaded ${uploaded.key}: ${uploaded.size} bytes in chunks of ${CHUNK_BYTES}, ` +
               `sha256 ${uploaded.sha256}`);
 
-  // The reader checks every byte against the trailer's size and SHA-256 as it goes and
-  // throws IncompleteDownloadError if they disagree or the trailer never comes.
+  // The reader checks each chunk's CRC32C before handing it on, then every byte against the
+  // trailer's size, CRC32C and SHA-256, and throws IncompleteDownloadError if they disagree
+  // or the trailer never comes (its subclass DataLossError for a CRC32C).
   const reader = await client.downloadStream(KEY);
   let receivedBytes = 0;
   let receivedChunks = 0;

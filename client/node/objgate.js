@@ -6,9 +6,9 @@
 // camelCase field names), and failures are the gRPC errors grpc-js produces, whose `code`
 // and `details` carry the gateway's status. What this module adds is what every caller
 // would otherwise repeat: sending the tenant's `x-tenant-id` metadata on each call, cutting
-// an upload into chunks with back-pressure, checking a download against its trailer,
-// turning streams into promises and async iterables, and resuming a file's upload from what
-// the store already holds (`uploadFileResumable`).
+// an upload into chunks with back-pressure, checking every chunk's CRC32C both ways and a
+// download against its trailer, turning streams into promises and async iterables, and
+// resuming a file's upload from what the store already holds (`uploadFileResumable`).
 //
 //   const client = new ObjectStorageClient('127.0.0.1:50051', '550e8400-...');
 //   await client.upload('greeting.txt', Buffer.from('hello'), { contentType: 'text/plain' });
@@ -21,6 +21,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
+const crc32c = require('./crc32c');
 
 const PROTO_ROOT = path.resolve(__dirname, '../../proto');
 
@@ -36,7 +37,8 @@ function loadStorageProto(protoRoot = PROTO_ROOT) {
     longs: Number,
     // Unset fields read as their defaults, as in every other proto3 binding.
     defaults: true,
-    // Each oneof's name (`kind`) says which of its fields is set.
+    // Each oneof's name (`kind`) says which of its fields is set. A proto3 `optional` field
+    // (the crc32c fields) is no exception: unset, it reads as undefined, never as 0.
     oneofs: true,
   });
   return grpc.loadPackageDefinition(definition).storage.v1;
@@ -51,18 +53,34 @@ class IncompleteDownloadError extends Error {
   }
 }
 
+// Bytes that failed their CRC32C between the caller and the gateway (DATA_LOSS found by the
+// client): a download's data message, whose bytes are never handed on, or its stream as a
+// whole; or an upload whose UploadResponse reports another CRC32C than that of the bytes
+// sent. An IncompleteDownloadError, so that callers who catch that for a download catch
+// this too.
+class DataLossError extends IncompleteDownloadError {
+  constructor(message) {
+    super(message);
+    this.name = 'DataLossError';
+  }
+}
+
 // The bytes of one Download call, in order, checked against the stream's trailer.
 //
-// Iterating (`for await`) yields the data chunks as Buffers as they arrive; after the last
+// Iterating (`for await`) yields the data chunks as Buffers as they arrive, each once its
+// CRC32C checks out (DataLossError otherwise, and the chunk is not yielded); after the last
 // one the reader compares what it received with the trailer and throws
 // IncompleteDownloadError on any mismatch, so a caller that iterates to the end has either
 // the whole range or an exception. `open` waits for the first message, so NOT_FOUND and other
 // call errors surface there.
 class ObjectReader {
   #responses;
+  #call;
 
-  constructor(responses, metadata) {
+  // `call`, when given, is cancelled when the reader gives up on the stream.
+  constructor(responses, metadata, call = null) {
     this.#responses = responses;
+    this.#call = call;
     this.metadata = metadata;
     this.trailer = null;
   }
@@ -74,20 +92,33 @@ class ObjectReader {
     if (first.done || first.value.kind !== 'metadata') {
       throw new IncompleteDownloadError('download stream did not start with metadata');
     }
-    return new ObjectReader(iterator, first.value.metadata);
+    return new ObjectReader(iterator, first.value.metadata, responses);
   }
 
   async *[Symbol.asyncIterator]() {
     const hash = crypto.createHash('sha256');
+    let streamCrc32c = 0;
     let received = 0;
     for (let next = await this.#responses.next(); !next.done; next = await this.#responses.next()) {
       const response = next.value;
       if (response.kind === 'data') {
+        // Checked before the bytes go anywhere; an older gateway sends no CRC32C.
+        const dataCrc32c = crc32c.crc32c(response.data);
+        if (response.crc32c !== undefined && response.crc32c !== dataCrc32c) {
+          // The gateway would go on sending what will never be read.
+          if (typeof this.#call?.cancel === 'function') this.#call.cancel();
+          throw new DataLossError(
+            `download of ${this.metadata.key}: the data message at offset ` +
+            `${this.metadata.offset + received} (${response.data.length} bytes) has CRC32C ` +
+            `${crc32c.toHex(dataCrc32c)} but the gateway sent ${crc32c.toHex(response.crc32c)}: ` +
+            'corrupted on its way; its bytes were not used');
+        }
+        streamCrc32c = crc32c.combine(streamCrc32c, dataCrc32c, response.data.length);
         hash.update(response.data);
         received += response.data.length;
         yield response.data;
       } else if (response.kind === 'trailer') {
-        this.#check(response.trailer, received, hash.digest('hex'));
+        this.#check(response.trailer, received, streamCrc32c, hash.digest('hex'));
         this.trailer = response.trailer;
         return;
       }
@@ -103,12 +134,18 @@ class ObjectReader {
     return Buffer.concat(chunks);
   }
 
-  #check(trailer, received, sha256) {
-    const { key, length } = this.metadata;
+  #check(trailer, received, streamCrc32c, sha256) {
+    const { key, length, offset } = this.metadata;
     if (trailer.size !== received || trailer.size !== length) {
       throw new IncompleteDownloadError(
         `download of ${key}: received ${received} bytes, metadata promised ${length} and the ` +
         `trailer says ${trailer.size}`);
+    }
+    // A lost, repeated or reordered message passes every message's own CRC32C.
+    if (trailer.crc32c !== undefined && trailer.crc32c !== streamCrc32c) {
+      throw new DataLossError(
+        `download of ${key}: CRC32C of the ${received} bytes received from offset ${offset} ` +
+        `is ${crc32c.toHex(streamCrc32c)}, the trailer says ${crc32c.toHex(trailer.crc32c)}`);
     }
     if (trailer.sha256 !== sha256) {
       throw new IncompleteDownloadError(
@@ -168,7 +205,8 @@ class ObjectStorageClient {
   // its size declared, or an iterable or async iterable of Buffers (a fs.ReadStream, say)
   // that is streamed as it is produced, waiting whenever the channel asks it to. `size` and
   // `sha256`, when given, make the gateway reject bytes that do not match them and store
-  // nothing.
+  // nothing. Every message carries its CRC32C, which the gateway checks (DATA_LOSS, nothing
+  // stored); an answer whose CRC32C is not that of the bytes sent throws DataLossError.
   //
   // Conditions, at most one, enforced by the store in the write itself: `ifNoneMatch: '*'`
   // stores the object only if `key` does not exist yet (create only); `ifMatch: etag` (as
@@ -278,9 +316,18 @@ class ObjectStorageClient {
     const write = async (message) => {
       if (!call.write(message)) await Promise.race([once(call, 'drain'), response]);
     };
+    // Of the bytes sent, for the response's CRC32C.
+    let sentCrc32c = 0;
+    let sentBytes = 0;
     try {
       await write(first);
-      for await (const chunk of chunks) await write({ data: chunk });
+      for await (const chunk of chunks) {
+        // The gateway checks it before passing any of the bytes on (DATA_LOSS).
+        const chunkCrc32c = crc32c.crc32c(chunk);
+        sentCrc32c = crc32c.combine(sentCrc32c, chunkCrc32c, chunk.length);
+        sentBytes += chunk.length;
+        await write({ data: chunk, crc32c: chunkCrc32c });
+      }
       // The explicit end: a stream that merely stops stores nothing, or, continuing a
       // resumable upload, pauses it.
       if (finishWrite) await write({ finishWrite: true });
@@ -292,7 +339,17 @@ class ObjectStorageClient {
       response.catch(() => {});
       throw error;
     }
-    return response;
+    const reply = await response;
+    // Each message passed its own check, so a difference here is a message lost, repeated
+    // or reordered on the way. No CRC32C: an older gateway, or a resumable upload completed
+    // earlier and answered again without reading the stream.
+    if (reply.crc32c !== undefined && reply.crc32c !== sentCrc32c) {
+      throw new DataLossError(
+        `upload of ${reply.key}: the gateway received bytes with CRC32C ` +
+        `${crc32c.toHex(reply.crc32c)}, but the ${sentBytes} bytes sent have ` +
+        `${crc32c.toHex(sentCrc32c)}; what it stored cannot be trusted`);
+    }
+    return reply;
   }
 
   // Starts reading `key` (or `limit` bytes of it from `offset`; 0 means to the end) and
@@ -390,6 +447,7 @@ function describeError(error) {
 
 module.exports = {
   DEFAULT_CHUNK_BYTES,
+  DataLossError,
   IncompleteDownloadError,
   ObjectReader,
   ObjectStorageClient,

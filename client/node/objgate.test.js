@@ -1,21 +1,29 @@
 'use strict';
 // Calls a live objgate gateway through the stubs and the objgate helper, and checks the
-// helper's download verification against canned streams.
+// helper's download verification against canned streams, its upload checks against a fake
+// gateway, and its CRC32C against known vectors.
 //
-//   OBJGATE_TARGET=127.0.0.1:50051 node --test objgate.test.js
+//   OBJGATE_TARGET=127.0.0.1:50051 \
+//     OBJGATE_CORRUPTING_PROXY=bazel-bin/tests/support/corrupting_proxy node --test objgate.test.js
 //
 // tests/polyglot/run.sh starts a gateway and a reference store and runs this. Every test
-// uses a tenant of its own, so tests neither see nor disturb one another's objects.
+// uses a tenant of its own, so tests neither see nor disturb one another's objects. The
+// CRC32C tests that put tests/support/corrupting_proxy between the client and the gateway
+// are skipped without OBJGATE_CORRUPTING_PROXY.
 
 const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
+const { once } = require('node:events');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { afterEach, before, describe, test } = require('node:test');
+const readline = require('node:readline');
+const { after, afterEach, before, describe, test } = require('node:test');
 const grpc = require('@grpc/grpc-js');
+const crc32c = require('./crc32c');
 const {
-  IncompleteDownloadError, ObjectReader, ObjectStorageClient, loadStorageProto,
+  DataLossError, IncompleteDownloadError, ObjectReader, ObjectStorageClient, loadStorageProto,
 } = require('./objgate');
 
 const MIB = 1024 * 1024;
@@ -28,14 +36,62 @@ async function collect(asyncIterable) {
   return items;
 }
 
-// Download responses as the gateway would send them for `data`, ending in `trailer` (one
-// that matches when none is given, none at all when it is null).
+// Download responses as a gateway without CRC32C would send them for `data`, ending in
+// `trailer` (one that matches when none is given, none at all when it is null).
 async function* downloadResponses(data, trailer = { sha256: sha256(data), size: data.length }) {
   const metadata = { key: 'k', size: data.length, offset: 0, length: data.length };
   yield { kind: 'metadata', metadata };
   yield { kind: 'data', data };
   if (trailer !== null) yield { kind: 'trailer', trailer };
 }
+
+// Download responses as the gateway sends them: each of `chunks` with its CRC32C (or the
+// one in `crc32cs`), and a trailer with the stream's (or `streamCrc32c`).
+async function* checkedDownloadResponses(chunks, { crc32cs, streamCrc32c } = {}) {
+  const data = Buffer.concat(chunks);
+  const metadata = { key: 'k', size: data.length, offset: 0, length: data.length };
+  yield { kind: 'metadata', metadata };
+  for (const [i, chunk] of chunks.entries()) {
+    yield { kind: 'data', data: chunk, crc32c: crc32cs ? crc32cs[i] : crc32c.crc32c(chunk) };
+  }
+  const trailer = { sha256: sha256(data), size: data.length,
+                    crc32c: streamCrc32c ?? crc32c.crc32c(data) };
+  yield { kind: 'trailer', trailer };
+}
+
+// `size` bytes that differ from their neighbours: a little-endian 32-bit counter.
+function patternedBytes(size) {
+  const data = Buffer.alloc(Math.ceil(size / 4) * 4);
+  for (let i = 0; i < data.length / 4; i++) data.writeUInt32LE(i, i * 4);
+  return data.subarray(0, size);
+}
+
+describe('crc32c', () => {
+  test('matches the known vectors (RFC 3720 B.4)', () => {
+    assert.equal(crc32c.crc32c(Buffer.alloc(0)), 0);
+    assert.equal(crc32c.crc32c(Buffer.from('123456789')), 0xe3069283);
+    assert.equal(crc32c.crc32c(Buffer.alloc(32, 0)), 0x8a9136aa);
+    assert.equal(crc32c.crc32c(Buffer.alloc(32, 0xff)), 0x62a8ab43);
+    assert.equal(crc32c.crc32c(Buffer.from(Array.from({ length: 32 }, (_, i) => i))), 0x46dd794e);
+    assert.equal(crc32c.crc32c(new Uint8Array(Buffer.from('123456789'))), 0xe3069283);
+  });
+
+  test('extending and combining equal the whole', () => {
+    const data = crypto.randomBytes(100_003);
+    const whole = crc32c.crc32c(data);
+    for (const cut of [0, 1, 7, 8, 9, 50_000, 100_002, 100_003]) {
+      const [head, tail] = [data.subarray(0, cut), data.subarray(cut)];
+      assert.equal(crc32c.extend(crc32c.crc32c(head), tail), whole, `extend at ${cut}`);
+      assert.equal(crc32c.combine(crc32c.crc32c(head), crc32c.crc32c(tail), tail.length), whole,
+                   `combine at ${cut}`);
+    }
+  });
+
+  test('writes a CRC as the gateway does', () => {
+    assert.equal(crc32c.toHex(0xe3069283), '0xe3069283');
+    assert.equal(crc32c.toHex(0x1f), '0x0000001f');
+  });
+});
 
 describe('ObjectReader', () => {
   test('reads a stream whose trailer matches', async () => {
@@ -62,6 +118,131 @@ describe('ObjectReader', () => {
     const reader = await ObjectReader.open(downloadResponses(Buffer.from('abc'), trailer));
 
     await assert.rejects(reader.read(), IncompleteDownloadError);
+  });
+
+  test('reads a stream whose CRC32Cs match', async () => {
+    const chunks = [Buffer.from('abc'), Buffer.from('def')];
+    const reader = await ObjectReader.open(checkedDownloadResponses(chunks));
+
+    assert.deepEqual(await reader.read(), Buffer.from('abcdef'));
+    assert.equal(reader.trailer.crc32c, crc32c.crc32c(Buffer.from('abcdef')));
+  });
+
+  test('rejects a data message with another CRC32C before handing on its bytes', async () => {
+    const chunks = ['first', 'secXnd', 'third'].map((s) => Buffer.from(s)); // one changed
+    const crc32cs = ['first', 'second', 'third'].map((s) => crc32c.crc32c(Buffer.from(s)));
+    const reader = await ObjectReader.open(checkedDownloadResponses(chunks, { crc32cs }));
+    const handedOn = [];
+
+    await assert.rejects(async () => {
+      for await (const chunk of reader) handedOn.push(chunk.toString());
+    }, (error) => {
+      assert.ok(error instanceof DataLossError);
+      assert.ok(error instanceof IncompleteDownloadError);
+      assert.match(error.message, /CRC32C/);
+      assert.match(error.message, /offset 5 /);
+      assert.ok(error.message.includes(crc32c.toHex(crc32c.crc32c(Buffer.from('secXnd')))));
+      assert.ok(error.message.includes(crc32c.toHex(crc32cs[1])));
+      return true;
+    });
+    assert.deepEqual(handedOn, ['first']);
+  });
+
+  test('checks a CRC32C of 0 too', async () => {
+    // Set to 0 is not unset: only an absent field goes unchecked.
+    const reader = await ObjectReader.open(
+      checkedDownloadResponses([Buffer.from('abc')], { crc32cs: [0] }));
+
+    await assert.rejects(reader.read(), DataLossError);
+  });
+
+  test('rejects a trailer with another CRC32C', async () => {
+    // Every message checks out, but the stream is not the one the gateway sent.
+    const chunks = [Buffer.from('abc'), Buffer.from('def')];
+    const streamCrc32c = crc32c.crc32c(Buffer.from('defabc'));
+    const reader = await ObjectReader.open(checkedDownloadResponses(chunks, { streamCrc32c }));
+
+    await assert.rejects(reader.read(), (error) => {
+      assert.ok(error instanceof DataLossError);
+      assert.match(error.message, /CRC32C/);
+      return true;
+    });
+  });
+
+  test('reads a stream without CRC32Cs from an older gateway', async () => {
+    const reader = await ObjectReader.open(downloadResponses(Buffer.from('abc')));
+
+    assert.deepEqual(await reader.read(), Buffer.from('abc'));
+  });
+});
+
+describe('upload CRC32C against a fake gateway', () => {
+  // Answers Upload with `answer` after recording the requests as proto-loader decodes them.
+  let server;
+  let client;
+  let requests = [];
+  let answer = {};
+  const answerWith = (fields) => {
+    answer = { key: 'k', ...fields };
+  };
+
+  before(async () => {
+    server = new grpc.Server();
+    server.addService(loadStorageProto().ObjectStorage.service, {
+      upload(call, callback) {
+        requests = [];
+        call.on('data', (request) => requests.push(request));
+        call.on('end', () => callback(null, answer));
+      },
+    });
+    const port = await new Promise((resolve, reject) => {
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(),
+                       (error, bound) => (error ? reject(error) : resolve(bound)));
+    });
+    client = new ObjectStorageClient(`127.0.0.1:${port}`, 'tenant');
+  });
+
+  after(() => {
+    client.close();
+    server.forceShutdown();
+  });
+
+  test('every data message carries its CRC32C', async () => {
+    const chunks = ['abc', '', 'def'].map((s) => Buffer.from(s));
+    answerWith({ crc32c: crc32c.crc32c(Buffer.from('abcdef')) });
+
+    await client.upload('k', chunks.values());
+
+    const data = requests.filter((request) => request.kind === 'data');
+    assert.deepEqual(data.map((request) => request.data), chunks);
+    assert.deepEqual(data.map((request) => request.crc32c), chunks.map(crc32c.crc32c));
+    assert.equal(requests[0].crc32c, undefined); // the spec
+    assert.equal(requests.at(-1).crc32c, undefined); // finishWrite
+  });
+
+  test('a response with another CRC32C is DataLossError', async () => {
+    answerWith({ crc32c: crc32c.crc32c(Buffer.from('abcdeX')) });
+
+    await assert.rejects(client.upload('k', Buffer.from('abcdef')), (error) => {
+      assert.ok(error instanceof DataLossError);
+      assert.match(error.message, /CRC32C/);
+      return true;
+    });
+  });
+
+  test('a continuation checks the response CRC32C too', async () => {
+    answerWith({ crc32c: crc32c.crc32c(Buffer.from('other')) });
+
+    await assert.rejects(
+      client.continueResumableUpload('id', Buffer.from('bytes'), { finishWrite: false }),
+      DataLossError);
+    assert.equal(requests[1].crc32c, crc32c.crc32c(Buffer.from('bytes')));
+  });
+
+  test('a response without CRC32C from an older gateway is accepted', async () => {
+    answerWith({ size: 6 });
+
+    assert.equal((await client.upload('k', Buffer.from('abcdef'))).size, 6);
   });
 });
 
@@ -94,9 +275,11 @@ describe('gateway', () => {
     assert.deepEqual(received, data);
     assert.equal(uploaded.size, data.length);
     assert.equal(uploaded.sha256, sha256(data));
+    assert.equal(uploaded.crc32c, crc32c.crc32c(data));
     assert.equal(metadata.size, data.length);
     assert.equal(metadata.contentType, 'text/plain');
     assert.equal(trailer.sha256, uploaded.sha256);
+    assert.equal(trailer.crc32c, crc32c.crc32c(data));
   });
 
   test('ranged download returns only the range', async () => {
@@ -498,6 +681,11 @@ describe('gateway', () => {
     const again = await client.uploadFileResumable('docs/file.bin', filePath, { uploadId: ids[0] });
     assert.equal(again.complete, true);
     assert.deepEqual([again.size, again.etag], [size, done.etag]);
+    // So does a last stream sent again with its bytes, which the gateway does not read.
+    const lastByte = fs.readFileSync(filePath).subarray(-1);
+    const last = await client.continueResumableUpload(ids[0], lastByte, { writeOffset: size - 1 });
+    assert.equal(last.complete, true);
+    assert.deepEqual([last.size, last.etag], [size, done.etag]);
     await assert.rejects(client.cancelResumableUpload(ids[0]),
                          withCode(grpc.status.FAILED_PRECONDITION));
     // An uploadId is bound to its key.
@@ -576,5 +764,83 @@ describe('gateway', () => {
 
     assert.equal((await client.queryUploadStatus(uploadId)).persistedSize, 0);
     await client.cancelResumableUpload(uploadId);
+  });
+});
+
+// A byte changed between the client and the gateway, below TCP's checksum and HTTP/2's
+// framing (tests/support/corrupting_proxy), is caught by the CRC32C on each message, and
+// nothing corrupted is taken for good.
+describe('gateway through a corrupting proxy', () => {
+  const target = process.env.OBJGATE_TARGET;
+  const data = patternedBytes(3 * MIB);
+  // Each test is skipped, and counted so, with the reason.
+  const skip = !process.env.OBJGATE_CORRUPTING_PROXY &&
+      "set OBJGATE_CORRUPTING_PROXY to tests/support/corrupting_proxy's path " +
+      '(tests/polyglot/run.sh does) to run the CRC32C tests against it';
+
+  before(() => assert.ok(target, "set OBJGATE_TARGET to the gateway's host:port"));
+
+  // Clients of one tenant, directly and through the proxy, closed at test end.
+  const clientsOf = (t, ...targets) => {
+    const tenantId = `nodetest-${crypto.randomUUID()}`;
+    const clients = targets.map((address) => new ObjectStorageClient(address, tenantId));
+    t.after(() => clients.forEach((client) => client.close()));
+    return clients;
+  };
+
+  // Starts a proxy to the gateway that corrupts one byte going `direction`, once, after
+  // 200000 bytes of DATA payload; resolves to its host:port. Killed at test end.
+  const startProxy = async (t, direction) => {
+    const proxy = spawn(process.env.OBJGATE_CORRUPTING_PROXY,
+                        [`--target=${target}`, `--direction=${direction}`,
+                         '--after_data_bytes=200000'],
+                        { stdio: ['ignore', 'pipe', 'ignore'] });
+    t.after(() => proxy.kill());
+    const lines = readline.createInterface({ input: proxy.stdout });
+    const [line] = await Promise.race([
+      once(lines, 'line'),
+      once(proxy, 'exit').then(() => ['(exited)']),
+      new Promise((resolve) => setTimeout(resolve, 10_000, ['(no answer in 10 s)']).unref()),
+    ]);
+    const match = /^listening on (\S+)$/.exec(line);
+    assert.ok(match, `corrupting_proxy did not say it was listening: ${line}`);
+    return match[1];
+  };
+
+  test('download with a corrupted byte is DataLossError and hands on only good bytes', { skip },
+       async (t) => {
+    const [direct, proxied] = clientsOf(t, target, await startProxy(t, 'to_client'));
+    await direct.upload('big.bin', data);
+
+    const handedOn = [];
+    await assert.rejects(async () => {
+      for await (const chunk of await proxied.downloadStream('big.bin')) handedOn.push(chunk);
+    }, (error) => {
+      assert.ok(error instanceof DataLossError, error.stack);
+      assert.match(error.message, /CRC32C/);
+      return true;
+    });
+
+    const received = Buffer.concat(handedOn);
+    assert.ok(received.length < data.length, 'the whole object was handed on');
+    assert.ok(received.equals(data.subarray(0, received.length)), 'handed on a corrupted byte');
+    // The proxy corrupts once: the same download through it now succeeds.
+    assert.ok((await proxied.download('big.bin')).data.equals(data));
+  });
+
+  test('upload with a corrupted byte is DATA_LOSS and stores nothing', { skip }, async (t) => {
+    const [direct, proxied] = clientsOf(t, target, await startProxy(t, 'to_server'));
+
+    await assert.rejects(proxied.upload('big.bin', data), (error) => {
+      assert.equal(grpc.status[error.code], grpc.status[grpc.status.DATA_LOSS], error.details);
+      assert.match(error.details, /CRC32C/);
+      return true;
+    });
+
+    await assert.rejects(direct.stat('big.bin'), (error) => error.code === grpc.status.NOT_FOUND);
+    // The proxy corrupts once: the same upload through it now succeeds.
+    const uploaded = await proxied.upload('big.bin', data);
+    assert.equal(uploaded.crc32c, crc32c.crc32c(data));
+    assert.ok((await direct.download('big.bin')).data.equals(data));
   });
 });

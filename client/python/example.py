@@ -42,8 +42,9 @@ def run(client: objgate.Client) -> None:
     print(f"uploaded {uploaded.key}: {uploaded.size} bytes in chunks of {CHUNK_BYTES}, "
           f"sha256 {uploaded.sha256}")
 
-    # The reader checks every byte against the trailer's size and SHA-256 as it goes and
-    # raises IncompleteDownloadError if they disagree or the trailer never comes.
+    # The reader checks each chunk's CRC32C before yielding it, then every byte against the
+    # trailer's size, CRC32C and SHA-256, and raises IncompleteDownloadError if they disagree
+    # or the trailer never comes (its subclass DataLossError for a CRC32C).
     reader = client.download_stream(KEY)
     received_bytes = received_chunks = 0
     for chunk in reader:  # A real caller would write each chunk to a file here.

@@ -1,22 +1,30 @@
 """Calls a live objgate gateway through the generated stubs and the objgate helper, and checks
-the helper's download verification against canned streams.
+the helper's download verification against canned streams and its upload checks against a
+fake gateway.
 
     OBJGATE_TARGET=127.0.0.1:50051 PYTHONPATH=client/python/gen \\
+        OBJGATE_CORRUPTING_PROXY=bazel-bin/tests/support/corrupting_proxy \\
         /usr/bin/python3 client/python/objgate_test.py
 
 tests/polyglot/run.sh starts a gateway and a reference store and runs this. Every test uses
-a tenant of its own, so tests neither see nor disturb one another's objects.
+a tenant of its own, so tests neither see nor disturb one another's objects. The CRC32C
+tests that put tests/support/corrupting_proxy between the client and the gateway are
+skipped without OBJGATE_CORRUPTING_PROXY.
 """
 
 import hashlib
 import logging
 import os
+import select
+import subprocess
 import tempfile
 import unittest
 import uuid
+from concurrent import futures
 
-from typing import Tuple
+from typing import List, Optional, Tuple
 
+import crc32c
 import grpc
 
 import objgate
@@ -30,8 +38,8 @@ def new_tenant() -> str:
 
 
 def download_stream(data: bytes, trailer: storage_pb2.DownloadTrailer = None):
-    """Download responses as the gateway would send them for ``data``, ending in ``trailer``
-    (one that matches when None is given)."""
+    """Download responses as a gateway without CRC32C would send them for ``data``, ending in
+    ``trailer`` (one that matches when None is given)."""
     yield storage_pb2.DownloadResponse(metadata=storage_pb2.ObjectMetadata(
         key="k", size=len(data), offset=0, length=len(data)))
     yield storage_pb2.DownloadResponse(data=data)
@@ -39,6 +47,43 @@ def download_stream(data: bytes, trailer: storage_pb2.DownloadTrailer = None):
         trailer = storage_pb2.DownloadTrailer(sha256=hashlib.sha256(data).hexdigest(),
                                               size=len(data))
     yield storage_pb2.DownloadResponse(trailer=trailer)
+
+
+def checked_download_stream(chunks: List[bytes], crc32cs: Optional[List[int]] = None,
+                            stream_crc32c: Optional[int] = None):
+    """Download responses as the gateway sends them: each of ``chunks`` with its CRC32C (or
+    the one in ``crc32cs``), and a trailer with the stream's (or ``stream_crc32c``)."""
+    data = b"".join(chunks)
+    yield storage_pb2.DownloadResponse(metadata=storage_pb2.ObjectMetadata(
+        key="k", size=len(data), offset=0, length=len(data)))
+    for i, chunk in enumerate(chunks):
+        yield storage_pb2.DownloadResponse(
+            data=chunk, crc32c=crc32c.crc32c(chunk) if crc32cs is None else crc32cs[i])
+    yield storage_pb2.DownloadResponse(trailer=storage_pb2.DownloadTrailer(
+        sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+        crc32c=crc32c.crc32c(data) if stream_crc32c is None else stream_crc32c))
+
+
+def patterned_bytes(size: int) -> bytes:
+    """``size`` bytes that differ from their neighbours: a little-endian 32-bit counter."""
+    return b"".join(i.to_bytes(4, "little") for i in range((size + 3) // 4))[:size]
+
+
+class Crc32cTest(unittest.TestCase):
+    """The CRC32C that objgate uses (the crc32c module), against RFC 3720's vectors."""
+
+    def test_known_vectors(self):
+        self.assertEqual(crc32c.crc32c(b""), 0)
+        self.assertEqual(crc32c.crc32c(b"123456789"), 0xE3069283)
+        self.assertEqual(crc32c.crc32c(bytes(32)), 0x8A9136AA)
+        self.assertEqual(crc32c.crc32c(b"\xff" * 32), 0x62A8AB43)
+        self.assertEqual(crc32c.crc32c(bytes(range(32))), 0x46DD794E)
+
+    def test_extending_equals_the_whole(self):
+        data = patterned_bytes(100_003)
+        for cut in (0, 1, 7, 8, 50_000, 100_002, 100_003):
+            self.assertEqual(crc32c.crc32c(data[cut:], crc32c.crc32c(data[:cut])),
+                             crc32c.crc32c(data), cut)
 
 
 class ObjectReaderTest(unittest.TestCase):
@@ -64,6 +109,116 @@ class ObjectReaderTest(unittest.TestCase):
 
         with self.assertRaises(objgate.IncompleteDownloadError):
             objgate.ObjectReader(download_stream(b"abc", trailer)).read()
+
+    def test_reads_a_stream_whose_crc32cs_match(self):
+        reader = objgate.ObjectReader(checked_download_stream([b"abc", b"def"]))
+
+        self.assertEqual(reader.read(), b"abcdef")
+        self.assertEqual(reader.trailer.crc32c, crc32c.crc32c(b"abcdef"))
+
+    def test_data_message_with_other_crc32c_is_data_loss_before_its_bytes_are_yielded(self):
+        chunks = [b"first", b"secXnd", b"third"]  # the second changed on its way
+        crc32cs = [crc32c.crc32c(b"first"), crc32c.crc32c(b"second"), crc32c.crc32c(b"third")]
+        yielded = []
+
+        with self.assertRaises(objgate.DataLossError) as raised:
+            for chunk in objgate.ObjectReader(checked_download_stream(chunks, crc32cs)):
+                yielded.append(chunk)
+
+        self.assertEqual(yielded, [b"first"])
+        message = str(raised.exception)
+        self.assertIn("CRC32C", message)
+        self.assertIn("offset 5", message)
+        self.assertIn(f"0x{crc32c.crc32c(b'secXnd'):08x}", message)
+        self.assertIn(f"0x{crc32c.crc32c(b'second'):08x}", message)
+
+    def test_crc32c_of_zero_is_checked_too(self):
+        # Set to 0 is not unset: the field's presence says whether to check.
+        with self.assertRaises(objgate.DataLossError):
+            objgate.ObjectReader(checked_download_stream([b"abc"], crc32cs=[0])).read()
+
+    def test_trailer_with_other_crc32c_is_data_loss(self):
+        # Every message checks out, but the stream is not the one the gateway sent.
+        stream = checked_download_stream([b"abc", b"def"], stream_crc32c=crc32c.crc32c(b"defabc"))
+
+        with self.assertRaises(objgate.DataLossError) as raised:
+            objgate.ObjectReader(stream).read()
+
+        self.assertIn("CRC32C", str(raised.exception))
+        self.assertIsInstance(raised.exception, objgate.IncompleteDownloadError)
+
+    def test_stream_without_crc32cs_from_an_older_gateway_is_read(self):
+        self.assertEqual(objgate.ObjectReader(download_stream(b"abc")).read(), b"abc")
+
+
+class FakeUploadGateway(storage_pb2_grpc.ObjectStorageServicer):
+    """Answers Upload with ``answer``, after recording the requests; ``answer`` may leave
+    crc32c unset or set it to what a real gateway would not."""
+
+    def __init__(self):
+        self.requests: List[storage_pb2.UploadRequest] = []
+        self.answer = storage_pb2.UploadResponse()
+
+    def Upload(self, request_iterator, context):
+        self.requests = list(request_iterator)
+        return self.answer
+
+
+class UploadCrc32cTest(unittest.TestCase):
+    """What the client sends and checks on an upload, against a fake gateway."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.gateway = FakeUploadGateway()
+        cls.server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+        storage_pb2_grpc.add_ObjectStorageServicer_to_server(cls.gateway, cls.server)
+        port = cls.server.add_insecure_port("127.0.0.1:0")
+        cls.server.start()
+        cls.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+        cls.client = objgate.Client(cls.channel, new_tenant(), timeout=30)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.channel.close()
+        cls.server.stop(None)
+
+    def answer(self, **fields):
+        self.gateway.answer = storage_pb2.UploadResponse(key="k", **fields)
+
+    def test_every_data_message_carries_its_crc32c(self):
+        self.answer(crc32c=crc32c.crc32c(b"abcdef"))
+
+        self.client.upload("k", iter([b"abc", b"", b"def"]))
+
+        data = [r for r in self.gateway.requests if r.WhichOneof("kind") == "data"]
+        self.assertEqual([r.data for r in data], [b"abc", b"", b"def"])
+        self.assertTrue(all(r.HasField("crc32c") for r in data))
+        self.assertEqual([r.crc32c for r in data], [crc32c.crc32c(b"abc"), 0,
+                                                    crc32c.crc32c(b"def")])
+        self.assertFalse(self.gateway.requests[0].HasField("crc32c"))  # the spec
+        self.assertFalse(self.gateway.requests[-1].HasField("crc32c"))  # finish_write
+
+    def test_response_with_other_crc32c_is_data_loss(self):
+        self.answer(crc32c=crc32c.crc32c(b"abcdeX"))
+
+        with self.assertRaises(objgate.DataLossError) as raised:
+            self.client.upload("k", b"abcdef")
+
+        self.assertIn("CRC32C", str(raised.exception))
+
+    def test_continuation_checks_the_response_crc32c_too(self):
+        self.answer(crc32c=crc32c.crc32c(b"other"), persisted_size=0)
+
+        with self.assertRaises(objgate.DataLossError):
+            self.client.continue_resumable_upload("id", b"bytes", write_offset=0,
+                                                  finish_write=False)
+
+        self.assertEqual(self.gateway.requests[1].crc32c, crc32c.crc32c(b"bytes"))
+
+    def test_response_without_crc32c_from_an_older_gateway_is_accepted(self):
+        self.answer(size=6)
+
+        self.assertEqual(self.client.upload("k", b"abcdef").size, 6)
 
 
 class GatewayTest(unittest.TestCase):
@@ -96,6 +251,8 @@ class GatewayTest(unittest.TestCase):
         self.assertEqual(received, data)
         self.assertEqual(uploaded.size, len(data))
         self.assertEqual(uploaded.sha256, hashlib.sha256(data).hexdigest())
+        self.assertEqual(uploaded.crc32c, crc32c.crc32c(data))
+        self.assertEqual(reader.trailer.crc32c, crc32c.crc32c(data))
         self.assertEqual(reader.metadata.size, len(data))
         self.assertEqual(reader.metadata.content_type, "text/plain")
         self.assertEqual(reader.trailer.sha256, uploaded.sha256)
@@ -444,6 +601,13 @@ class GatewayTest(unittest.TestCase):
         again = self.client.upload_file_resumable("docs/file.bin", path, upload_id=ids[0])
         self.assertTrue(again.complete)
         self.assertEqual((again.size, again.etag), (size, done.etag))
+        # So does a last stream sent again with its bytes, which the gateway does not read.
+        with open(path, "rb") as file:
+            file.seek(size - 1)
+            last = file.read()
+        again = self.client.continue_resumable_upload(ids[0], last, write_offset=size - 1)
+        self.assertTrue(again.complete)
+        self.assertEqual((again.size, again.etag), (size, done.etag))
         self.assertStatus(grpc.StatusCode.FAILED_PRECONDITION,
                           self.client.cancel_resumable_upload, ids[0])
         # An upload_id is bound to its key.
@@ -523,6 +687,87 @@ class GatewayTest(unittest.TestCase):
                           upload_id, b"bytes", write_offset=10)
 
         self.assertEqual(self.client.query_upload_status(upload_id).persisted_size, 0)
+
+
+
+@unittest.skipUnless(os.environ.get("OBJGATE_CORRUPTING_PROXY"),
+                     "set OBJGATE_CORRUPTING_PROXY to tests/support/corrupting_proxy's path "
+                     "(tests/polyglot/run.sh does) to run the CRC32C tests against it")
+class CorruptingProxyTest(unittest.TestCase):
+    """A byte changed between the client and the gateway, below TCP's checksum and HTTP/2's
+    framing (tests/support/corrupting_proxy), is caught by the CRC32C on each message, and
+    nothing corrupted is taken for good."""
+
+    OBJECT_BYTES = 3 * MIB
+
+    @classmethod
+    def setUpClass(cls):
+        cls.target = os.environ.get("OBJGATE_TARGET")
+        if not cls.target:
+            raise RuntimeError("set OBJGATE_TARGET to the gateway's host:port")
+        cls.data = patterned_bytes(cls.OBJECT_BYTES)
+
+    def setUp(self):
+        self.tenant = new_tenant()
+        self.direct = self.client_of(self.target)
+
+    def client_of(self, target: str) -> objgate.Client:
+        channel = grpc.insecure_channel(target)
+        self.addCleanup(channel.close)
+        return objgate.Client(channel, self.tenant, timeout=30)
+
+    def start_proxy(self, direction: str) -> str:
+        """Starts a proxy to the gateway that corrupts one byte going ``direction``, once,
+        after 200000 bytes of DATA payload; returns its host:port. Killed at test end."""
+        proxy = subprocess.Popen(
+            [os.environ["OBJGATE_CORRUPTING_PROXY"], f"--target={self.target}",
+             f"--direction={direction}", "--after_data_bytes=200000"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+        def stop():
+            proxy.kill()
+            proxy.wait()
+            proxy.stdout.close()
+        self.addCleanup(stop)
+        ready, _, _ = select.select([proxy.stdout], [], [], 10)
+        line = proxy.stdout.readline().strip() if ready else ""
+        prefix = "listening on "
+        if not line.startswith(prefix):
+            self.fail(f"corrupting_proxy did not say it was listening: {line!r}")
+        return line[len(prefix):]
+
+    def test_download_with_a_corrupted_byte_is_data_loss_and_yields_only_good_bytes(self):
+        self.direct.upload("big.bin", self.data)
+        client = self.client_of(self.start_proxy("to_client"))
+
+        yielded = []
+        with self.assertRaises(objgate.DataLossError) as raised:
+            for chunk in client.download_stream("big.bin"):
+                yielded.append(chunk)
+
+        self.assertIn("CRC32C", str(raised.exception))
+        received = b"".join(yielded)
+        self.assertLess(len(received), len(self.data))
+        self.assertEqual(received, self.data[:len(received)], "yielded a corrupted byte")
+        # The proxy corrupts once: the same download through it now succeeds.
+        self.assertEqual(client.download("big.bin"), self.data)
+
+    def test_upload_with_a_corrupted_byte_is_data_loss_and_stores_nothing(self):
+        client = self.client_of(self.start_proxy("to_server"))
+
+        with self.assertRaises(grpc.RpcError) as raised:
+            client.upload("big.bin", self.data)
+
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.DATA_LOSS,
+                         raised.exception.details())
+        self.assertIn("CRC32C", raised.exception.details())
+        with self.assertRaises(grpc.RpcError) as raised:
+            self.direct.stat("big.bin")
+        self.assertEqual(raised.exception.code(), grpc.StatusCode.NOT_FOUND)
+        # The proxy corrupts once: the same upload through it now succeeds.
+        uploaded = client.upload("big.bin", self.data)
+        self.assertEqual(uploaded.crc32c, crc32c.crc32c(self.data))
+        self.assertEqual(self.direct.download("big.bin"), self.data)
 
 
 if __name__ == "__main__":

@@ -1,24 +1,28 @@
 #ifndef OBJGATE_SERVER_SERVICE_DOWNLOAD_STREAM_H_
 #define OBJGATE_SERVER_SERVICE_DOWNLOAD_STREAM_H_
 
+#include <grpcpp/support/slice.h>
+
 #include <cstdint>
 #include <string>
 
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/support/sync_stream.h>
-
 #include "absl/status/status.h"
 #include "common/sha256.h"
+#include "server/service/serialized_writer.h"
 #include "server/upstream/upstream.h"
 #include "storage/v1/storage.pb.h"
 
 namespace objgate {
 
-// How a download's trailer checksum comes about.
+// How a download's bytes are checked against what the upstream declared, and how the
+// trailer's SHA-256 comes about.
 enum class DownloadChecksums {
-  // Every byte is hashed; a whole object whose upstream declared a SHA-256 must match it
-  // (DATA_LOSS otherwise), so even a caller that ignores the trailer cannot take
-  // corrupted bytes for good ones.
+  // A whole object must match the upstream's declaration (DATA_LOSS otherwise), so even a
+  // caller that ignores the trailer cannot take corrupted bytes for good ones. Where the
+  // upstream declared a CRC32C and a SHA-256, the bytes are checked against the CRC32C,
+  // which the gateway computes anyway, and the trailer carries the declared SHA-256: the
+  // check costs a twentieth of hashing. Otherwise every byte is hashed and checked
+  // against the declared SHA-256.
   kVerify,
   // A whole object whose upstream declared a SHA-256 is not hashed: the trailer carries
   // the declaration and the caller checks the bytes against it (the project's clients
@@ -29,12 +33,17 @@ enum class DownloadChecksums {
 };
 
 // Writes a download to the caller as Download messages: the metadata first, then the
-// bytes in chunks of `chunk_bytes`, then (from Finish) the trailer. Writes block while the
-// caller is slower than the upstream, which in turn stops reading the upstream.
+// bytes in chunks of `chunk_bytes`, each with its CRC32C, then (from Finish) the trailer.
+// Writes block while the caller is slower than the upstream, which in turn stops reading
+// the upstream.
+//
+// Each byte is copied once on its way through: from the upstream's buffer into the wire
+// form of its data message, a slice laid out as the message's field header, the bytes and
+// the `crc32c` field, which gRPC then sends by reference. The CRC32C is computed as the
+// bytes are copied, while they are in cache.
 class DownloadStream : public DownloadSink {
  public:
-  DownloadStream(grpc::ServerWriterInterface<storage::v1::DownloadResponse>& writer,
-                 std::string key, size_t chunk_bytes,
+  DownloadStream(SerializedWriter& writer, std::string key, size_t chunk_bytes,
                  DownloadChecksums checksums = DownloadChecksums::kVerify);
 
   absl::Status OnHead(const DownloadHead& head) override;
@@ -48,21 +57,26 @@ class DownloadStream : public DownloadSink {
   int64_t bytes_sent() const { return bytes_sent_; }
 
  private:
-  absl::Status Send(absl::string_view bytes);
-  // Sends pending_ as a chunk and empties it.
-  absl::Status SendPending();
+  // Sends the chunk being filled as a data message.
+  absl::Status SendChunk();
+  absl::Status SendMessage(const storage::v1::DownloadResponse& message, bool last);
+  bool IsWholeObject() const;
   bool IsWholeDeclaredObject() const;
 
-  grpc::ServerWriterInterface<storage::v1::DownloadResponse>& writer_;
+  SerializedWriter& writer_;
   const std::string key_;
   const size_t chunk_bytes_;
   const DownloadChecksums checksums_;
   DownloadHead head_;
   bool head_sent_ = false;
   bool hashing_ = true;  // false when the trailer passes the upstream's declaration on
-  storage::v1::DownloadResponse message_;
-  std::string pending_;  // bytes not yet a full chunk
+  // The data message being filled: room for its field header, chunk_bytes_ of data and
+  // the crc32c field. Allocated when the first byte of a chunk arrives.
+  grpc::Slice chunk_;
+  size_t chunk_fill_ = 0;
+  uint32_t chunk_crc32c_ = 0;
   int64_t bytes_sent_ = 0;
+  uint32_t stream_crc32c_ = 0;
   Sha256 hash_;
 };
 

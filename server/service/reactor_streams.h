@@ -1,6 +1,10 @@
 #ifndef OBJGATE_SERVER_SERVICE_REACTOR_STREAMS_H_
 #define OBJGATE_SERVER_SERVICE_REACTOR_STREAMS_H_
 
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_callback.h>
+#include <grpcpp/support/sync_stream.h>
+
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -9,9 +13,7 @@
 #include <mutex>
 #include <optional>
 
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/support/server_callback.h>
-#include <grpcpp/support/sync_stream.h>
+#include "server/service/serialized_writer.h"
 
 namespace objgate {
 
@@ -27,14 +29,15 @@ namespace objgate {
 // not touch one after calling FinishAfterWrites or FinishNow.
 
 // The writes of a server-streaming call.
-class QueuedWriteReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+class QueuedWriteReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
+                           public SerializedWriter {
  public:
   // The blocking side waits while more than `max_queued_bytes` are not yet written.
   explicit QueuedWriteReactor(size_t max_queued_bytes);
 
   // Queues `message`, blocking while the queue is over its bound. A message marked last is
   // held back and sent together with the status. False once the caller is gone.
-  bool Write(grpc::ByteBuffer message, bool last);
+  bool Write(grpc::ByteBuffer message, bool last) override;
 
   // Ends the call with `status` once the queued messages are written (at once if the
   // caller is gone). `this` may be deleted before it returns.
@@ -92,12 +95,12 @@ class QueuedReadReactor : public grpc::ServerReadReactor<grpc::ByteBuffer> {
   bool finished_ = false;
 };
 
-// DownloadStream and List write typed messages to a ServerWriterInterface: this one
-// serialises them into a QueuedWriteReactor.
+// List writes typed messages to a ServerWriterInterface: this one serialises them into a
+// QueuedWriteReactor (or another SerializedWriter).
 template <typename Message>
 class ReactorWriter : public grpc::ServerWriterInterface<Message> {
  public:
-  explicit ReactorWriter(QueuedWriteReactor& reactor) : reactor_(reactor) {}
+  explicit ReactorWriter(SerializedWriter& reactor) : reactor_(reactor) {}
 
   // Initial metadata leaves with the first message.
   void SendInitialMetadata() override {}
@@ -112,7 +115,7 @@ class ReactorWriter : public grpc::ServerWriterInterface<Message> {
   }
 
  private:
-  QueuedWriteReactor& reactor_;
+  SerializedWriter& reactor_;
 };
 
 // UploadStream reads typed messages from a ServerReaderInterface: this one parses them

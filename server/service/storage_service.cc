@@ -87,7 +87,7 @@ grpc::ServerUnaryReactor* StorageService::ServeUnary(grpc::CallbackServerContext
   return reactor;
 }
 
-template <typename Request, typename Response, typename Work>
+template <typename Request, typename Work>
 grpc::ServerWriteReactor<grpc::ByteBuffer>* StorageService::ServeServerStream(
     grpc::CallbackServerContext* context, absl::string_view method,
     const grpc::ByteBuffer* request_bytes, size_t max_queued_bytes, Work work) {
@@ -100,8 +100,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* StorageService::ServeServerStream(
       absl::Status result = Parse(*request_bytes, request);
       if (result.ok()) call.record().key = std::string(KeyOf(request));
       if (result.ok()) result = call.AdmitTenant(options_.tenants);
-      ReactorWriter<Response> writer(*reactor);
-      if (result.ok()) result = work(call, request, writer);
+      if (result.ok()) result = work(call, request, *reactor);
       status = call.Finish(std::move(result));
     }
     reactor->FinishAfterWrites(std::move(status));
@@ -146,20 +145,19 @@ grpc::ServerReadReactor<grpc::ByteBuffer>* StorageService::Upload(
 grpc::ServerWriteReactor<grpc::ByteBuffer>* StorageService::Download(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
   // Two chunks may wait while a third is read from the upstream and hashed.
-  return ServeServerStream<v1::DownloadRequest, v1::DownloadResponse>(
+  return ServeServerStream<v1::DownloadRequest>(
       context, "Download", request, 2 * options_.download_chunk_bytes,
-      [this](ServiceCall& call, const v1::DownloadRequest& request,
-             grpc::ServerWriterInterface<v1::DownloadResponse>& writer) {
+      [this](ServiceCall& call, const v1::DownloadRequest& request, SerializedWriter& writer) {
         return SendObject(call, request, writer);
       });
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* StorageService::List(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  return ServeServerStream<v1::ListRequest, v1::ListResponse>(
+  return ServeServerStream<v1::ListRequest>(
       context, "List", request, kQueuedListBytes,
-      [this](ServiceCall& call, const v1::ListRequest& request,
-             grpc::ServerWriterInterface<v1::ListResponse>& writer) {
+      [this](ServiceCall& call, const v1::ListRequest& request, SerializedWriter& serialized) {
+        ReactorWriter<v1::ListResponse> writer(serialized);
         return SendListing(call, request, writer);
       });
 }
@@ -263,15 +261,27 @@ absl::Status StorageService::StoreObject(ServiceCall& call,
   if (!spec.ok()) return spec.status();
   call.record().key = spec->key;
 
-  UploadStream body(reader, call.context().is_cancelled, spec->size, spec->sha256);
+  // A store that hashes what it stores saves the gateway hashing it again, and its
+  // SHA-256 covers the hop to the store as well.
+  const bool store_hashes = upstream_.HashesUploads(call.context());
+  UploadStream body(reader, call.context().is_cancelled, spec->size,
+                    store_hashes ? "" : spec->sha256, UploadStream::Unfinished::kError,
+                    store_hashes ? UploadStream::Hashing::kNone : UploadStream::Hashing::kSha256);
   absl::Status status = body.Prime();
   absl::StatusOr<StoredObject> stored =
       status.ok() ? upstream_.Upload(call.context(), *spec, body) : status;
   call.record().bytes_received = body.bytes_received();
   if (!stored.ok()) return stored.status();
+  if (store_hashes && stored->sha256.empty()) {
+    return absl::InternalError(
+        absl::StrCat("the upstream store declares upload_checksums but "
+                     "reported no SHA-256 for the upload of \"",
+                     spec->key, "\""));
+  }
   response.set_key(stored->key);
   response.set_size(body.bytes_received());
-  response.set_sha256(body.sha256());
+  response.set_sha256(store_hashes ? stored->sha256 : body.sha256());
+  response.set_crc32c(body.crc32c());
   response.set_etag(stored->etag);
   return absl::OkStatus();
 }
@@ -298,6 +308,7 @@ absl::Status StorageService::ContinueUpload(ServiceCall& call, const v1::UploadR
   response.set_key(upload->key);
   response.set_persisted_size(status->persisted_size);
   response.set_complete(status->complete);
+  if (body.ended()) response.set_crc32c(body.crc32c());
   if (status->complete) {
     response.set_size(status->object.size);
     response.set_etag(status->object.etag);
@@ -343,7 +354,7 @@ absl::Status StorageService::CancelUpload(ServiceCall& call,
 }
 
 absl::Status StorageService::SendObject(ServiceCall& call, const v1::DownloadRequest& request,
-                                        grpc::ServerWriterInterface<v1::DownloadResponse>& writer) {
+                                        SerializedWriter& writer) {
   absl::StatusOr<DownloadSpec> spec = ValidateDownloadRequest(request);
   if (!spec.ok()) return spec.status();
   DownloadStream stream(writer, spec->key, options_.download_chunk_bytes,

@@ -112,7 +112,7 @@ class StorageService final
                                        absl::string_view method, Scope scope,
                                        const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
                                        Work work);
-  template <typename Request, typename Response, typename Work>
+  template <typename Request, typename Work>
   grpc::ServerWriteReactor<grpc::ByteBuffer>* ServeServerStream(
       grpc::CallbackServerContext* context, absl::string_view method,
       const grpc::ByteBuffer* request, size_t max_queued_bytes, Work work);
@@ -127,7 +127,7 @@ class StorageService final
                            grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
                            storage::v1::UploadResponse& response);
   absl::Status SendObject(ServiceCall& call, const storage::v1::DownloadRequest& request,
-                          grpc::ServerWriterInterface<storage::v1::DownloadResponse>& writer);
+                          SerializedWriter& writer);
   absl::Status SendListing(ServiceCall& call, const storage::v1::ListRequest& request,
                            grpc::ServerWriterInterface<storage::v1::ListResponse>& writer);
   absl::Status DeleteObject(ServiceCall& call, const storage::v1::DeleteRequest& request);

@@ -4,17 +4,19 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/crc32c.h"
 
 namespace objgate {
 
 UploadStream::UploadStream(grpc::ServerReaderInterface<storage::v1::UploadRequest>& reader,
                            std::function<bool()> is_cancelled, std::optional<int64_t> declared_size,
-                           std::string expected_sha256, Unfinished unfinished)
+                           std::string expected_sha256, Unfinished unfinished, Hashing hashing)
     : reader_(reader),
       is_cancelled_(std::move(is_cancelled)),
       declared_size_(declared_size),
       expected_sha256_(std::move(expected_sha256)),
-      unfinished_(unfinished) {}
+      unfinished_(unfinished),
+      hashing_(hashing) {}
 
 absl::Status UploadStream::Prime() {
   if (primed_) return absl::OkStatus();
@@ -75,13 +77,23 @@ absl::StatusOr<bool> UploadStream::ReceiveNext() {
     }
     finish_seen_ = message_.finish_write();
     std::string* data = message_.mutable_data();
+    ++messages_received_;
+    const uint32_t crc32c = Crc32c(*data);
+    if (message_.has_crc32c() && message_.crc32c() != crc32c) {
+      return absl::DataLossError(
+          absl::StrCat("upload message ", messages_received_, " (bytes ", bytes_received_, " to ",
+                       bytes_received_ + static_cast<int64_t>(data->size()), ") has CRC32C ",
+                       Crc32cHex(crc32c), " but declares ", Crc32cHex(message_.crc32c()),
+                       ": corrupted on its way; nothing was stored"));
+    }
     if (data->empty()) continue;
+    crc32c_ = Crc32cCombine(crc32c_, crc32c, data->size());
     bytes_received_ += static_cast<int64_t>(data->size());
     if (declared_size_ && bytes_received_ > *declared_size_) {
       return absl::InvalidArgumentError(
           absl::StrCat("upload sent more than the declared size of ", *declared_size_, " bytes"));
     }
-    hash_.Update(*data);
+    if (hashing_ == Hashing::kSha256) hash_.Update(*data);
     held_.swap(*data);
     return true;
   }
@@ -89,7 +101,7 @@ absl::StatusOr<bool> UploadStream::ReceiveNext() {
 }
 
 absl::Status UploadStream::VerifyComplete() {
-  sha256_ = hash_.HexDigest();
+  if (hashing_ == Hashing::kSha256) sha256_ = hash_.HexDigest();
   if (declared_size_ && bytes_received_ != *declared_size_) {
     return absl::InvalidArgumentError(
         absl::StrCat("upload declared ", *declared_size_, " bytes but sent ", bytes_received_));

@@ -3,9 +3,10 @@
 #include <deque>
 #include <string>
 
+#include "common/crc32c.h"
+#include "common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/sha256.h"
 #include "server/service/testing/fake_message_streams.h"
 
 namespace objgate {
@@ -27,6 +28,13 @@ class ScriptedReader : public FakeServerReader<v1::UploadRequest> {
     v1::UploadRequest message;
     if (!bytes.empty()) message.set_data(std::move(bytes));
     message.set_finish_write(true);
+    Add(std::move(message));
+  }
+  // A data message with the CRC32C `crc32c` declared for it.
+  void AddChecked(std::string bytes, uint32_t crc32c) {
+    v1::UploadRequest message;
+    message.set_data(std::move(bytes));
+    message.set_crc32c(crc32c);
     Add(std::move(message));
   }
   void AddSpec() {
@@ -64,6 +72,43 @@ TEST(UploadStreamTest, PassesBytesThroughInOrderAndHashesThem) {
   EXPECT_EQ(*body, "hello streaming world");
   EXPECT_EQ(stream.bytes_received(), 21);
   EXPECT_EQ(stream.sha256(), Sha256::Hex("hello streaming world"));
+}
+
+TEST(UploadStreamTest, ChecksEachMessagesCrc32cAndReportsTheStreams) {
+  ScriptedReader reader;
+  reader.AddChecked("hello ", Crc32c("hello "));
+  reader.AddData("unchecked ");
+  reader.AddChecked("world", Crc32c("world"));
+  reader.AddFinish();
+  UploadStream stream(reader, NotCancelled(), std::nullopt, "");
+  absl::StatusOr<std::string> body = Drain(stream);
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_EQ(*body, "hello unchecked world");
+  EXPECT_EQ(stream.crc32c(), Crc32c("hello unchecked world"));
+}
+
+TEST(UploadStreamTest, CorruptedMessageIsDataLossBeforeAnyOfItsBytesGoOn) {
+  ScriptedReader reader;
+  reader.AddChecked("first", Crc32c("first"));
+  reader.AddChecked("secXnd", Crc32c("second"));  // a byte changed in transit
+  reader.AddFinish("third");
+  UploadStream stream(reader, NotCancelled(), std::nullopt, "");
+  std::string released;
+  char buffer[64];
+  absl::Status status;
+  while (true) {
+    absl::StatusOr<size_t> n = stream.Read(absl::Span<char>(buffer, sizeof buffer));
+    if (!n.ok()) {
+      status = n.status();
+      break;
+    }
+    if (*n == 0) break;
+    released.append(buffer, *n);
+  }
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("CRC32C"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr(Crc32cHex(Crc32c("second"))));
+  EXPECT_EQ(released.find("secXnd"), std::string::npos);
 }
 
 TEST(UploadStreamTest, HoldsBackTheLastMessageUntilTheSizeChecksOut) {
@@ -128,13 +173,15 @@ TEST(UploadStreamTest, SecondSpecIsRejected) {
   UploadStream stream(reader, NotCancelled(), std::nullopt, "");
   absl::StatusOr<std::string> body = Drain(stream);
   EXPECT_EQ(body.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(body.status().message()), HasSubstr("spec or upload_id after its first message"));
+  EXPECT_THAT(std::string(body.status().message()),
+              HasSubstr("spec or upload_id after its first message"));
 }
 
 TEST(UploadStreamTest, CancelledCallerIsNotAnEndOfBody) {
   ScriptedReader reader;
   reader.AddData("partial");
-  UploadStream stream(reader, [] { return true; }, std::nullopt, "");
+  UploadStream stream(
+      reader, [] { return true; }, std::nullopt, "");
   absl::StatusOr<std::string> body = Drain(stream);
   EXPECT_EQ(body.status().code(), absl::StatusCode::kCancelled);
 }

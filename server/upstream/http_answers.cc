@@ -81,10 +81,9 @@ std::optional<ContentRange> ParseContentRange(absl::string_view value) {
 }
 
 bool DownloadAnswerSink::IsReserved(absl::string_view header) const {
-  return std::any_of(names_.reserved.begin(), names_.reserved.end(),
-                     [&](const std::string& reserved) {
-                       return absl::EqualsIgnoreCase(header, reserved);
-                     });
+  return std::any_of(
+      names_.reserved.begin(), names_.reserved.end(),
+      [&](const std::string& reserved) { return absl::EqualsIgnoreCase(header, reserved); });
 }
 
 absl::Status DownloadAnswerSink::OnHead(const HttpResponseHead& head) {
@@ -125,7 +124,9 @@ absl::Status DownloadAnswerSink::OnHead(const HttpResponseHead& head) {
   for (const auto& [name, value] : head.headers.entries()) {
     if (names_.metadata_prefix.empty() || name.size() <= names_.metadata_prefix.size() ||
         !absl::StartsWithIgnoreCase(name, names_.metadata_prefix) ||
-        absl::EqualsIgnoreCase(name, names_.checksum) || IsReserved(name)) {
+        absl::EqualsIgnoreCase(name, names_.checksum) ||
+        (!names_.crc32c.empty() && absl::EqualsIgnoreCase(name, names_.crc32c)) ||
+        IsReserved(name)) {
       continue;
     }
     download.metadata[absl::AsciiStrToLower(name.substr(names_.metadata_prefix.size()))] =
@@ -136,6 +137,16 @@ absl::Status DownloadAnswerSink::OnHead(const HttpResponseHead& head) {
     // nothing; taking it for one would fail every download of intact bytes.
     const absl::string_view value = absl::StripAsciiWhitespace(*sha);
     if (IsSha256Hex(value)) download.object_sha256 = absl::AsciiStrToLower(value);
+  }
+  if (!names_.crc32c.empty()) {
+    if (auto crc = head.headers.Get(names_.crc32c)) {
+      // As above: only a well-formed value declares anything.
+      const absl::string_view value = absl::StripAsciiWhitespace(*crc);
+      uint32_t parsed = 0;
+      if (value.size() == 8 && absl::SimpleHexAtoi(value, &parsed)) {
+        download.object_crc32c = parsed;
+      }
+    }
   }
   return sink_.OnHead(download);
 }

@@ -59,7 +59,9 @@ using AnswerErrorMapper = std::function<absl::Status(
 // ignored the Range and sent the whole object, in which case the unwanted bytes are dropped
 // here), and keeps the start of an error answer for its message.
 //
-//   DownloadAnswerSink answer(spec, sink, {"X-Checksum-SHA256", "X-Meta-"}, map_error);
+//   DownloadAnswerSink answer(spec, sink, {"X-Checksum-SHA256", "X-Meta-", {},
+//   "X-Checksum-CRC32C"},
+//                             map_error);
 //   return answer.Outcome(http.Perform(request, answer), "download of \"k\"");
 class DownloadAnswerSink : public ResponseSink {
  public:
@@ -72,6 +74,9 @@ class DownloadAnswerSink : public ResponseSink {
     std::string metadata_prefix;
     // Headers that start so but are the gateway's own, not the user's.
     std::vector<std::string> reserved;
+    // Carries the whole object's CRC32C as 8 hex digits, when the store declares one;
+    // empty for a dialect that never does.
+    std::string crc32c;
   };
 
   DownloadAnswerSink(const DownloadSpec& spec, DownloadSink& sink, HeaderNames names,

@@ -39,6 +39,8 @@ absl::Status ErrorFromAnswer(const BufferedResponse& answer, absl::string_view w
 // The store's own capability (rest_dialect.md) that conditional writes need.
 constexpr absl::string_view kConditionalWrites = "conditional_writes";
 constexpr absl::string_view kMultipartUploads = "multipart_uploads";
+// The store checks X-Checksum-SHA256 on uploads and reports the stored bytes' SHA-256.
+constexpr absl::string_view kUploadChecksums = "upload_checksums";
 // How long a store's "conditional_writes" is trusted before it is asked again.
 constexpr absl::Duration kCapabilityTrust = absl::Minutes(1);
 
@@ -137,6 +139,27 @@ absl::Status RestUpstream::RequireCapability(const CallContext& context,
   return absl::OkStatus();
 }
 
+bool RestUpstream::Offers(const CallContext& context, absl::string_view capability) {
+  {
+    absl::MutexLock lock(&mu_);
+    auto known = offered_.find(capability);
+    if (known != offered_.end() && clock_.Now() < known->second.second) {
+      return known->second.first;
+    }
+  }
+  absl::StatusOr<UpstreamServerInfo> info = FetchServerInfo(context);
+  if (!info.ok()) return false;
+  const bool offered = std::find(info->capabilities.begin(), info->capabilities.end(),
+                                 capability) != info->capabilities.end();
+  absl::MutexLock lock(&mu_);
+  offered_[capability] = {offered, clock_.Now() + kCapabilityTrust};
+  return offered;
+}
+
+bool RestUpstream::HashesUploads(const CallContext& context) {
+  return Offers(context, kUploadChecksums);
+}
+
 absl::Status RestUpstream::RequireConditionalWrites(const CallContext& context,
                                                     absl::string_view what) {
   return RequireCapability(context, kConditionalWrites, what,
@@ -186,7 +209,7 @@ absl::Status RestUpstream::Download(const CallContext& context, const DownloadSp
   HttpRequest request = NewRequest(context, "GET", "/download", {{"key", spec.key}});
   AddDownloadHeaders(spec, request.headers);
   DownloadAnswerSink answer(
-      spec, sink, {"X-Checksum-SHA256", "X-Meta-"},
+      spec, sink, {"X-Checksum-SHA256", "X-Meta-", {}, "X-Checksum-CRC32C"},
       [](int http_status, const HttpHeaders& headers, absl::string_view body,
          absl::string_view what) { return ErrorFromAnswer(http_status, headers, body, what); });
   return answer.Outcome(http_.Perform(request, answer),

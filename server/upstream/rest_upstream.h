@@ -34,8 +34,9 @@ namespace objgate {
 class RestUpstream : public Upstream {
  public:
   // `base_url` is scheme://host[:port][/path], e.g. "http://127.0.0.1:9000".
-  static absl::StatusOr<std::unique_ptr<RestUpstream>> Create(
-      HttpClient& http, std::string base_url, Clock& clock = RealClock::Instance());
+  static absl::StatusOr<std::unique_ptr<RestUpstream>> Create(HttpClient& http,
+                                                              std::string base_url,
+                                                              Clock& clock = RealClock::Instance());
 
   absl::StatusOr<UpstreamServerInfo> GetServerInfo(const CallContext& context) override;
   absl::StatusOr<StoredObject> Upload(const CallContext& context, const UploadSpec& spec,
@@ -50,14 +51,15 @@ class RestUpstream : public Upstream {
   absl::StatusOr<UploadedPart> UploadPart(const CallContext& context, const std::string& key,
                                           const std::string& upload_id, int number,
                                           absl::string_view bytes) override;
-  absl::StatusOr<MultipartUploadState> ListParts(const CallContext& context,
-                                                 const std::string& key,
+  absl::StatusOr<MultipartUploadState> ListParts(const CallContext& context, const std::string& key,
                                                  const std::string& upload_id) override;
   absl::StatusOr<StoredObject> CompleteMultipartUpload(
       const CallContext& context, const UploadSpec& spec, const std::string& upload_id,
       const std::vector<UploadedPart>& parts) override;
   absl::Status AbortMultipartUpload(const CallContext& context, const std::string& key,
                                     const std::string& upload_id) override;
+  // Where the store declares "upload_checksums" (rest_dialect.md).
+  bool HashesUploads(const CallContext& context) override;
   absl::Status CheckLive(const CallContext& context) override;
   absl::Status CheckReady(const CallContext& context) override;
 
@@ -73,17 +75,19 @@ class RestUpstream : public Upstream {
   absl::Status RequireCapability(const CallContext& context, absl::string_view capability,
                                  absl::string_view what, absl::string_view consequence);
   absl::Status RequireConditionalWrites(const CallContext& context, absl::string_view what);
+  // Whether the store declares `capability`; a yes or a no is remembered for a minute, and
+  // a store that cannot be asked is taken to say no.
+  bool Offers(const CallContext& context, absl::string_view capability);
   absl::Status RequireMultipartUploads(const CallContext& context, absl::string_view what);
 
-  HttpRequest NewRequest(const CallContext& context, absl::string_view method,
-                         absl::string_view path,
-                         absl::Span<const std::pair<absl::string_view, absl::string_view>> query) const;
+  HttpRequest NewRequest(
+      const CallContext& context, absl::string_view method, absl::string_view path,
+      absl::Span<const std::pair<absl::string_view, absl::string_view>> query) const;
   // A page of keys, without delimiter grouping.
   absl::StatusOr<ListPage> ListKeys(const CallContext& context, const ListQuery& query);
   // One GET /list; no `max_keys` asks for the store's whole listing.
-  absl::StatusOr<ListAnswer> FetchList(const CallContext& context,
-                                              const ListQuery& query,
-                                              std::optional<int> max_keys);
+  absl::StatusOr<ListAnswer> FetchList(const CallContext& context, const ListQuery& query,
+                                       std::optional<int> max_keys);
 
   HttpClient& http_;
   const std::string base_url_;
@@ -92,6 +96,8 @@ class RestUpstream : public Upstream {
   absl::Mutex mu_;
   // Until when each capability the store declared is taken as given.
   absl::flat_hash_map<std::string, absl::Time> capability_until_ ABSL_GUARDED_BY(mu_);
+  // Offers' answers, and until when each is taken as given.
+  absl::flat_hash_map<std::string, std::pair<bool, absl::Time>> offered_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace objgate

@@ -3,8 +3,8 @@
 
 #include <cstddef>
 
-#include "common/retry/backoff_policy.h"
 #include "common/clock.h"
+#include "common/retry/backoff_policy.h"
 #include "server/upstream/upstream.h"
 
 namespace objgate {
@@ -32,10 +32,10 @@ namespace objgate {
 // CallContext::stats.
 class RetryingUpstream : public Upstream {
  public:
-  RetryingUpstream(Upstream& inner, BackoffPolicy policy, Clock& clock,
-                   size_t replay_buffer_bytes);
+  RetryingUpstream(Upstream& inner, BackoffPolicy policy, Clock& clock, size_t replay_buffer_bytes);
 
   absl::StatusOr<UpstreamServerInfo> GetServerInfo(const CallContext& context) override;
+  bool HashesUploads(const CallContext& context) override { return inner_.HashesUploads(context); }
   absl::StatusOr<StoredObject> Upload(const CallContext& context, const UploadSpec& spec,
                                       ByteSource& body) override;
   absl::Status Download(const CallContext& context, const DownloadSpec& spec,
@@ -48,8 +48,7 @@ class RetryingUpstream : public Upstream {
   absl::StatusOr<UploadedPart> UploadPart(const CallContext& context, const std::string& key,
                                           const std::string& upload_id, int number,
                                           absl::string_view bytes) override;
-  absl::StatusOr<MultipartUploadState> ListParts(const CallContext& context,
-                                                 const std::string& key,
+  absl::StatusOr<MultipartUploadState> ListParts(const CallContext& context, const std::string& key,
                                                  const std::string& upload_id) override;
   absl::StatusOr<StoredObject> CompleteMultipartUpload(
       const CallContext& context, const UploadSpec& spec, const std::string& upload_id,

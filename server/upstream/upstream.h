@@ -115,6 +115,9 @@ struct DownloadHead {
   // The whole object's SHA-256 as the upstream declared it (X-Checksum-SHA256); empty
   // when it declared none.
   std::string object_sha256;
+  // The whole object's CRC32C as the upstream declared it (REST: X-Checksum-CRC32C); unset
+  // when it declared none. Checking bytes against it costs a twentieth of hashing them.
+  std::optional<uint32_t> object_crc32c;
   // When the object was last written, when the upstream said.
   std::optional<absl::Time> last_modified;
   // The user metadata stored with the object, names lowercased; empty when the upstream
@@ -203,6 +206,13 @@ class Upstream {
   // returns OK: an error from `body` aborts the request before the upstream has a whole body.
   virtual absl::StatusOr<StoredObject> Upload(const CallContext& context, const UploadSpec& spec,
                                               ByteSource& body) = 0;
+
+  // True when the store hashes every upload itself: it checks UploadSpec::sha256 before it
+  // stores anything, and Upload reports the SHA-256 of the bytes it stored
+  // (StoredObject::sha256). The gateway then need not hash an upload's bytes, and the
+  // caller, comparing that SHA-256 with its own, checks the whole way to the store. May
+  // ask the store the first time.
+  virtual bool HashesUploads(const CallContext& context) { return false; }
 
   virtual absl::Status Download(const CallContext& context, const DownloadSpec& spec,
                                 DownloadSink& sink) = 0;

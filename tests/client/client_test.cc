@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/gateway/gateway_harness.h"
+#include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
 namespace objgate {
@@ -24,6 +25,8 @@ namespace {
 namespace v1 = ::storage::v1;
 using test_support::GatewayHarness;
 using test_support::SharedGatewayTest;
+using test_support::Subprocess;
+using test_support::SubprocessOptions;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -39,6 +42,73 @@ class ClientTest : public SharedGatewayTest {
     return client.ok() ? *std::move(client) : nullptr;
   }
 };
+
+// A client whose calls go through tests/support/corrupting_proxy, which changes one byte of
+// message data going `direction` ("to_client" or "to_server"), once.
+class CorruptedTransitTest : public ClientTest {
+ protected:
+  std::unique_ptr<Client> NewClientThroughProxy(const std::string& direction) {
+    SubprocessOptions options;
+    options.binary = "tests/support/corrupting_proxy";
+    options.args = {"--target=" + harness().gateway().address(), "--direction=" + direction,
+                    "--after_data_bytes=200000"};
+    absl::StatusOr<std::unique_ptr<Subprocess>> proxy = Subprocess::Start(options);
+    EXPECT_TRUE(proxy.ok()) << proxy.status();
+    if (!proxy.ok()) return nullptr;
+    proxy_ = *std::move(proxy);
+    ClientConfig config;
+    config.target = proxy_->address();
+    config.tenant_id = TestTenant("c-");
+    config.base_delay = absl::Milliseconds(10);
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(config);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? *std::move(client) : nullptr;
+  }
+
+  static std::string Object() {
+    std::string bytes(3 << 20, '\0');
+    for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 131 + i / 977);
+    return bytes;
+  }
+
+  std::unique_ptr<Subprocess> proxy_;
+};
+
+TEST_F(CorruptedTransitTest, ChunkCorruptedOnItsWayToTheCallerIsDataLossAndNeverDelivered) {
+  const std::string object = Object();
+  std::unique_ptr<Client> direct = NewClient();
+  ASSERT_TRUE(direct->Upload("crc/object.bin", object).ok());
+
+  std::unique_ptr<Client> client = NewClientThroughProxy("to_client");
+  ASSERT_NE(client, nullptr);
+  std::ostringstream received;
+  absl::StatusOr<DownloadResult> download = client->DownloadTo("crc/object.bin", received);
+  EXPECT_EQ(download.status().code(), absl::StatusCode::kDataLoss) << download.status();
+  EXPECT_THAT(std::string(download.status().message()), HasSubstr("CRC32C"));
+  // What reached the sink is a prefix of the object: the corrupted message never did.
+  EXPECT_EQ(received.str(), object.substr(0, received.str().size()));
+  EXPECT_LT(received.str().size(), object.size());
+
+  // The proxy corrupts once: the same download through it now succeeds.
+  absl::StatusOr<std::string> again = client->Download("crc/object.bin");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, object);
+}
+
+TEST_F(CorruptedTransitTest, ChunkCorruptedOnItsWayToTheGatewayIsDataLossAndNothingIsStored) {
+  const std::string object = Object();
+  std::unique_ptr<Client> client = NewClientThroughProxy("to_server");
+  ASSERT_NE(client, nullptr);
+  absl::StatusOr<UploadResult> upload = client->Upload("crc/uploaded.bin", object);
+  EXPECT_EQ(upload.status().code(), absl::StatusCode::kDataLoss) << upload.status();
+  EXPECT_THAT(std::string(upload.status().message()), HasSubstr("CRC32C"));
+  EXPECT_TRUE(absl::IsNotFound(NewClient()->Download("crc/uploaded.bin").status()));
+
+  ASSERT_TRUE(client->Upload("crc/uploaded.bin", object).ok());
+  absl::StatusOr<std::string> stored = NewClient()->Download("crc/uploaded.bin");
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(*stored, object);
+}
 
 TEST_F(ClientTest, UploadDownloadListDeleteAsTheSdkDoes) {
   std::unique_ptr<Client> client = NewClient();

@@ -1,8 +1,10 @@
 // Bit rot in the store, through a gateway that verifies download checksums (the default)
 // and through one that passes the store's declared checksum on for the caller to verify
 // (--verify_download_checksums=false). Either way corrupted bytes are never taken for
-// good ones: the first ends the call with DATA_LOSS itself, with the second the trailer
-// does not match the bytes and the objgate client reports DATA_LOSS.
+// good ones: the first ends the call with DATA_LOSS itself; so does the second where the
+// store declares a CRC32C, which costs the gateway nothing to check, and where it declares
+// only a SHA-256 the trailer does not match the bytes and the objgate client reports
+// DATA_LOSS.
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,9 +14,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/client.h"
+#include "common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/sha256.h"
 #include "tests/gateway/gateway_harness.h"
 
 namespace objgate {
@@ -39,9 +41,11 @@ void CorruptStoredObject(const std::string& data_dir, const std::string& key) {
   close(fd);
 }
 
-std::unique_ptr<GatewayHarness> StartGateway(std::vector<std::string> gateway_args) {
+std::unique_ptr<GatewayHarness> StartGateway(std::vector<std::string> gateway_args,
+                                             std::vector<std::string> refstore_args = {}) {
   GatewayHarnessOptions options;
   options.gateway_args = std::move(gateway_args);
+  options.refstore_args = std::move(refstore_args);
   absl::StatusOr<std::unique_ptr<GatewayHarness>> harness = GatewayHarness::Start(options);
   EXPECT_TRUE(harness.ok()) << harness.status();
   return harness.ok() ? *std::move(harness) : nullptr;
@@ -57,30 +61,53 @@ std::unique_ptr<Client> ClientOf(GatewayHarness& harness) {
 }
 
 TEST(GatewayChecksumTest, VerifyingGatewayEndsACorruptedDownloadWithDataLoss) {
-  std::unique_ptr<GatewayHarness> harness = StartGateway({});
+  // The store declaring a CRC32C and a SHA-256 (checked by CRC32C), and a SHA-256 alone
+  // (checked by hashing).
+  for (const std::string& declare_crc32c : {"true", "false"}) {
+    std::unique_ptr<GatewayHarness> harness =
+        StartGateway({}, {"--declare_crc32c=" + declare_crc32c});
+    ASSERT_NE(harness, nullptr);
+    const std::string body = test_support::TestBytes(700 * 1024);
+    ASSERT_TRUE(test_support::Upload(harness->stub(), kTenant, "rot", body).status.ok());
+    ASSERT_TRUE(test_support::Upload(harness->stub(), kTenant, "sound", body).status.ok());
+    test_support::DownloadOutcome sound = test_support::Download(harness->stub(), kTenant, "sound");
+    ASSERT_TRUE(sound.status.ok()) << sound.status.error_message();
+    EXPECT_EQ(sound.data, body);
+    EXPECT_EQ(sound.trailer->sha256(), Sha256::Hex(body));
+    CorruptStoredObject(harness->refstore_data_dir(), "rot");
+
+    // Even a caller that never looks at the trailer sees the failure in the status.
+    test_support::DownloadOutcome down = test_support::Download(harness->stub(), kTenant, "rot");
+    EXPECT_EQ(down.status.error_code(), grpc::StatusCode::DATA_LOSS) << down.status.error_message();
+    EXPECT_THAT(down.status.error_message(),
+                HasSubstr(declare_crc32c == "true" ? "CRC32C" : "hash to"));
+    EXPECT_THAT(down.status.error_message(), HasSubstr("upstream declared"));
+    EXPECT_FALSE(down.trailer.has_value());
+  }
+}
+
+TEST(GatewayChecksumTest, PassThroughGatewayStillChecksTheStoresCrc32c) {
+  std::unique_ptr<GatewayHarness> harness = StartGateway({"--verify_download_checksums=false"});
   ASSERT_NE(harness, nullptr);
   const std::string body = test_support::TestBytes(700 * 1024);
   ASSERT_TRUE(test_support::Upload(harness->stub(), kTenant, "rot", body).status.ok());
   CorruptStoredObject(harness->refstore_data_dir(), "rot");
-
-  // Even a caller that never looks at the trailer sees the failure in the status.
   test_support::DownloadOutcome down = test_support::Download(harness->stub(), kTenant, "rot");
   EXPECT_EQ(down.status.error_code(), grpc::StatusCode::DATA_LOSS) << down.status.error_message();
-  EXPECT_THAT(down.status.error_message(), HasSubstr("upstream declared"));
-  EXPECT_FALSE(down.trailer.has_value());
+  EXPECT_THAT(down.status.error_message(), HasSubstr("CRC32C"));
 }
 
 TEST(GatewayChecksumTest, PassThroughGatewayLeavesTheCheckToTheCallerWhichCatchesIt) {
+  // A store that declares only the SHA-256: nothing for the gateway to check cheaply.
   std::unique_ptr<GatewayHarness> harness =
-      StartGateway({"--verify_download_checksums=false"});
+      StartGateway({"--verify_download_checksums=false"}, {"--declare_crc32c=false"});
   ASSERT_NE(harness, nullptr);
   const std::string body = test_support::TestBytes(700 * 1024);
   ASSERT_TRUE(test_support::Upload(harness->stub(), kTenant, "rot", body).status.ok());
   ASSERT_TRUE(test_support::Upload(harness->stub(), kTenant, "sound", body).status.ok());
 
   // Sound bytes: the declared checksum is the bytes' checksum.
-  test_support::DownloadOutcome sound =
-      test_support::Download(harness->stub(), kTenant, "sound");
+  test_support::DownloadOutcome sound = test_support::Download(harness->stub(), kTenant, "sound");
   ASSERT_TRUE(sound.status.ok()) << sound.status.error_message();
   EXPECT_EQ(sound.data, body);
   ASSERT_TRUE(sound.trailer.has_value());
@@ -100,6 +127,30 @@ TEST(GatewayChecksumTest, PassThroughGatewayLeavesTheCheckToTheCallerWhichCatche
   absl::StatusOr<std::string> data = client->Download("rot");
   EXPECT_TRUE(absl::IsDataLoss(data.status())) << data.status();
   EXPECT_EQ(client->Download("sound").value_or(""), body);
+}
+
+// Uploads are hashed by a store that declares "upload_checksums" (the reference store by
+// default), and otherwise by the gateway: either way the answer carries the bytes'
+// SHA-256 and a declared one that differs stores nothing.
+TEST(GatewayChecksumTest, UploadsAreHashedByTheStoreOrElseByTheGateway) {
+  for (const std::string& upload_checksums : {"true", "false"}) {
+    std::unique_ptr<GatewayHarness> harness =
+        StartGateway({}, {"--upload_checksums=" + upload_checksums});
+    ASSERT_NE(harness, nullptr);
+    const std::string body = test_support::TestBytes(300 * 1024);
+    test_support::UploadOutcome up = test_support::Upload(harness->stub(), kTenant, "k", body);
+    ASSERT_TRUE(up.status.ok()) << up.status.error_message();
+    EXPECT_EQ(up.response.sha256(), Sha256::Hex(body)) << upload_checksums;
+
+    test_support::UploadOptions declared;
+    declared.sha256 = Sha256::Hex("other bytes");
+    test_support::UploadOutcome refused =
+        test_support::Upload(harness->stub(), kTenant, "bad", body, declared);
+    EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << upload_checksums;
+    EXPECT_THAT(refused.status.error_message(), HasSubstr("SHA-256"));
+    EXPECT_EQ(test_support::Download(harness->stub(), kTenant, "bad").status.error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
 }
 
 }  // namespace

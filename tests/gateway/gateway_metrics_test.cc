@@ -96,12 +96,13 @@ TEST(GatewayMetricsTest, ScrapeAfterKnownWorkloadCountsItExactly) {
   EXPECT_EQ(sample("objgate_bytes_sent_total"), 3 * kObjectBytes);
   EXPECT_EQ(sample("objgate_retries_total"), 1);
   EXPECT_EQ(sample("objgate_resumed_downloads_total"), 0);
-  // The readiness probe, two downloads, the list, and the retried download's second try.
-  EXPECT_EQ(sample(R"(objgate_upstream_requests_total{method="GET",status="200"})"), 5);
+  // The readiness probe, the store's capabilities (asked once, before the first upload),
+  // two downloads, the list, and the retried download's second try.
+  EXPECT_EQ(sample(R"(objgate_upstream_requests_total{method="GET",status="200"})"), 6);
   EXPECT_EQ(sample(R"(objgate_upstream_requests_total{method="GET",status="404"})"), 1);
   EXPECT_EQ(sample(R"(objgate_upstream_requests_total{method="GET",status="503"})"), 1);
   EXPECT_EQ(sample(R"(objgate_upstream_requests_total{method="PUT",status="200"})"), 3);
-  EXPECT_EQ(sample(R"(objgate_upstream_request_duration_seconds_count{method="GET"})"), 7);
+  EXPECT_EQ(sample(R"(objgate_upstream_request_duration_seconds_count{method="GET"})"), 8);
   EXPECT_THAT(sample("objgate_upstream_connections_opened_total"), AllOf(Ge(1), Le(kPoolSize)));
   EXPECT_EQ(sample(R"(objgate_upstream_connections{state="in_use"})"), 0);
   EXPECT_THAT(sample(R"(objgate_upstream_connections{state="idle"})"), AllOf(Ge(1), Le(kPoolSize)));

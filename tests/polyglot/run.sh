@@ -150,9 +150,11 @@ run_case() {
   fi
 }
 
-bazel build //server:gateway //tools/refstore:refstore ||
+bazel build //server:gateway //tools/refstore:refstore //tests/support:corrupting_proxy ||
   fail_before_suites "bazel could not build the gateway and the reference store"
 bin=$(bazel info bazel-bin 2>/dev/null) || fail_before_suites "bazel info bazel-bin failed"
+# The clients' CRC32C tests put it between themselves and the gateway.
+export OBJGATE_CORRUPTING_PROXY="$bin/tests/support/corrupting_proxy"
 
 start_server refstore 'refstore listening on http://*' \
   "$bin/tools/refstore/refstore" --listen=127.0.0.1:0 --data_dir="$work/data" ||

@@ -28,6 +28,7 @@
 #include "server/upstream/sigv4.h"
 #include "tests/support/subprocess.h"
 #include "tools/bench/object_clients.h"
+#include "tools/bench/reference_servers.h"
 #include "tools/bench/report.h"
 #include "tools/bench/scenarios.h"
 
@@ -77,6 +78,14 @@ ABSL_FLAG(std::vector<std::string>, gateway_flags, {},
 ABSL_FLAG(std::string, json_out, "bench-results.json", "Where the results are written.");
 ABSL_FLAG(std::string, gateway_binary, "server/gateway",
           "The gateway binary; relative paths are runfiles paths.");
+ABSL_FLAG(std::vector<std::string>, references, std::vector<std::string>({"nginx", "grpc_ceiling"}),
+          "What the large-object scenario also measures, in the same rounds, comma separated: "
+          "nginx (an HTTP reverse proxy in front of the store; REST only, skipped when "
+          "--nginx_binary is missing) and grpc_ceiling (a gRPC server of the gateway's API "
+          "streaming from memory). Empty for none.");
+ABSL_FLAG(std::string, nginx_binary, "/usr/sbin/nginx", "nginx, for --references=nginx.");
+ABSL_FLAG(std::string, grpc_ceiling_binary, "tools/bench/grpc_ceiling",
+          "The gRPC ceiling server; relative paths are runfiles paths.");
 ABSL_FLAG(std::string, refstore_binary, "tools/refstore/refstore",
           "The reference store binary; relative paths are runfiles paths.");
 
@@ -191,13 +200,10 @@ int Run() {
     }
     env.upstream_flags = {"--upstream_dialect=s3", "--s3_bucket=" + s3->bucket,
                           "--s3_region=" + s3->endpoint.region};
-    env.direct_clients = [s3 = *s3, tenant = env.tenant] {
-      return NewS3DirectClient(s3, tenant);
-    };
+    env.direct_clients = [s3 = *s3, tenant = env.tenant] { return NewS3DirectClient(s3, tenant); };
     env.delete_before_upload = true;
   } else if (dialect != "rest") {
-    std::cerr << "objgate_bench: --upstream_dialect is rest or s3, not \"" << dialect
-              << "\"\n";
+    std::cerr << "objgate_bench: --upstream_dialect is rest or s3, not \"" << dialect << "\"\n";
     return 2;
   }
   std::unique_ptr<test_support::Subprocess> refstore;
@@ -221,6 +227,45 @@ int Run() {
     };
   }
 
+  std::vector<std::unique_ptr<ReferenceServer>> reference_servers;
+  for (const std::string& reference : absl::GetFlag(FLAGS_references)) {
+    absl::StatusOr<std::unique_ptr<ReferenceServer>> server;
+    if (reference == "nginx") {
+      const std::string nginx = absl::GetFlag(FLAGS_nginx_binary);
+      if (dialect != "rest" || access(nginx.c_str(), X_OK) != 0) {
+        std::cerr << "objgate_bench: no nginx row (" << nginx
+                  << (dialect != "rest" ? " fronts REST stores only)\n" : " is missing)\n");
+        continue;
+      }
+      const std::string dir = absl::StrCat(scratch.path(), "/nginx");
+      std::filesystem::create_directories(dir);
+      server = StartNginxProxy(nginx, env.upstream_url, dir);
+      if (server.ok()) {
+        env.references.emplace_back(reference, [url = (*server)->address(), tenant = env.tenant] {
+          return NewDirectClient(url, tenant);
+        });
+      }
+    } else if (reference == "grpc_ceiling") {
+      server =
+          StartGrpcCeiling(test_support::RunfilePath(absl::GetFlag(FLAGS_grpc_ceiling_binary)));
+      if (server.ok()) {
+        env.references.emplace_back(reference,
+                                    [target = (*server)->address(), tenant = env.tenant] {
+                                      return NewGatewayClient(target, tenant);
+                                    });
+      }
+    } else {
+      std::cerr << "objgate_bench: --references takes nginx and grpc_ceiling, not \"" << reference
+                << "\"\n";
+      return 2;
+    }
+    if (!server.ok()) {
+      std::cerr << "objgate_bench: " << reference << ": " << server.status() << "\n";
+      return 1;
+    }
+    reference_servers.push_back(*std::move(server));
+  }
+
   const double load_before = LoadAverage();
   absl::StatusOr<nlohmann::json> results = RunScenarios(plan, env);
   if (!results.ok()) {
@@ -236,14 +281,13 @@ int Run() {
   if (dialect == "s3") {
     absl::StrAppend(&upstream_kind, ", S3 bucket ", absl::GetFlag(FLAGS_s3_bucket));
   }
-  (*results)["environment"] = {
-      {"upstream", env.upstream_url},
-      {"upstream_dialect", dialect},
-      {"upstream_kind", upstream_kind},
-      {"gateway_flags", env.gateway_flags},
-      {"cpus", static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))},
-      {"load_average_before", load_before},
-      {"load_average_after", LoadAverage()}};
+  (*results)["environment"] = {{"upstream", env.upstream_url},
+                               {"upstream_dialect", dialect},
+                               {"upstream_kind", upstream_kind},
+                               {"gateway_flags", env.gateway_flags},
+                               {"cpus", static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN))},
+                               {"load_average_before", load_before},
+                               {"load_average_after", LoadAverage()}};
   PrintReport(*results, stdout);
 
   const std::string json_out = absl::GetFlag(FLAGS_json_out);

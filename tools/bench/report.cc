@@ -48,6 +48,21 @@ void PrintLarge(const json& rows, bool s3, std::FILE* out) {
                   Number(row["direct"]["mb_per_s"]), Number(row["ratio"]),
                   Number(row["gateway_cpu_seconds_per_gib"]));
   }
+  if (rows.empty() || !rows[0].contains("references")) return;
+  absl::FPrintF(out, "\nLarge objects against       gateway    reference   ratio\n");
+  absl::FPrintF(out, "direction  streams  reference       MB/s         MB/s  gw/ref\n");
+  for (const json& row : rows) {
+    for (const auto& [name, reference] : row["references"].items()) {
+      absl::FPrintF(out, "%-9s  %7d  %-12s  %8.1f   %10.1f  %6.2f\n",
+                    RowLabel(row["direction"].get<std::string>(), s3), row["streams"].get<int>(),
+                    name, Number(row["gateway"]["mb_per_s"]), Number(reference["mb_per_s"]),
+                    Number(row["ratio_to"][name]));
+    }
+  }
+  absl::FPrintF(out,
+                "nginx: an HTTP reverse proxy in front of the same store, keep-alive to it, "
+                "bodies streamed.\ngrpc_ceiling: a gRPC server of the gateway's API that "
+                "streams from memory and drains uploads.\n");
   if (s3) {
     absl::FPrintF(out,
                   "S3 PUT: Upload against one signed PutObject; the gateway sends objects over "
@@ -71,8 +86,7 @@ void PrintSmall(const json& rows, bool s3, std::FILE* out) {
     absl::FPrintF(out,
                   "%-9s  %4d  %10.0f %10.0f  %6.2f   %7.3f %6.3f  %+6.3f   %7.3f %6.3f   %7.3f "
                   "%6.3f   %9.2f\n",
-                  RowLabel(row["operation"].get<std::string>(), s3),
-                  row["concurrency"].get<int>(),
+                  RowLabel(row["operation"].get<std::string>(), s3), row["concurrency"].get<int>(),
                   Number(g["ops_per_s"]), Number(d["ops_per_s"]), Number(row["ratio"]["ops_per_s"]),
                   Number(g["p50_ms"]), Number(d["p50_ms"]), Number(row["added_p50_ms"]),
                   Number(g["p99_ms"]), Number(d["p99_ms"]), Number(g["p999_ms"]),
@@ -100,8 +114,8 @@ void PrintCost(const json& results, std::FILE* out) {
   const json& cost = results["cost"];
   std::vector<std::string> parts;
   if (results.contains("large")) {
-    parts.push_back(absl::StrFormat("%.2f s per GiB moved",
-                                    Number(cost["gateway_cpu_seconds_per_gib"])));
+    parts.push_back(
+        absl::StrFormat("%.2f s per GiB moved", Number(cost["gateway_cpu_seconds_per_gib"])));
   }
   if (results.contains("small")) {
     parts.push_back(absl::StrFormat("%.2f s per 10,000 small operations",
@@ -111,7 +125,8 @@ void PrintCost(const json& results, std::FILE* out) {
 }
 
 void PrintMemory(const json& rows, std::FILE* out) {
-  absl::FPrintF(out, "\nMemory (fresh gateway each row)   idle RSS   peak RSS   peak-idle     MB/s\n");
+  absl::FPrintF(out,
+                "\nMemory (fresh gateway each row)   idle RSS   peak RSS   peak-idle     MB/s\n");
   absl::FPrintF(out, "direction  streams  object             MiB        MiB         MiB\n");
   for (const json& row : rows) {
     absl::FPrintF(out, "%-9s  %7d  %-9s    %10.1f %10.1f  %10.1f  %7.1f\n",
@@ -135,7 +150,8 @@ void PrintConnections(const json& connections, std::FILE* out) {
 
 void PrintReport(const json& results, std::FILE* out) {
   const json& env = results["environment"];
-  absl::FPrintF(out, "objgate benchmark, %s mode, %d round(s) per path, gateway/direct alternating\n",
+  absl::FPrintF(out,
+                "objgate benchmark, %s mode, %d round(s) per path, gateway/direct alternating\n",
                 results["mode"].get<std::string>(), results["rounds"].get<int>());
   absl::FPrintF(out, "upstream %s (%s), %d CPUs, load average %.2f before, %.2f after\n\n",
                 env["upstream"].get<std::string>(), env["upstream_kind"].get<std::string>(),

@@ -59,12 +59,14 @@ for arg in "$@"; do
   esac
 done
 
-bazel build -c opt //tools/bench:objgate_bench //server:gateway //tools/refstore:refstore
+bazel build -c opt //tools/bench:objgate_bench //tools/bench:grpc_ceiling //server:gateway \
+  //tools/refstore:refstore
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 bench=(
   "$bin/tools/bench/objgate_bench"
   --gateway_binary="$bin/server/gateway"
   --refstore_binary="$bin/tools/refstore/refstore"
+  --grpc_ceiling_binary="$bin/tools/bench/grpc_ceiling"
 )
 
 if ((help)); then

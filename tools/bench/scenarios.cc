@@ -7,10 +7,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "tests/support/process_stats.h"
 #include "tools/bench/counting_proxy.h"
 #include "tools/bench/load.h"
 #include "tools/bench/object_clients.h"
-#include "tests/support/process_stats.h"
 
 namespace objgate::bench {
 namespace {
@@ -26,9 +26,7 @@ constexpr int64_t kGiB = int64_t{1} << 30;
 constexpr int kGatewayPoolSize = 64;
 
 // Scenarios take seconds to minutes each; say which one runs.
-void Progress(absl::string_view label) {
-  std::cerr << "objgate_bench: " << label << std::endl;
-}
+void Progress(absl::string_view label) { std::cerr << "objgate_bench: " << label << std::endl; }
 
 std::string Size(int64_t bytes) {
   if (bytes % kGiB == 0) return absl::StrCat(bytes / kGiB, " GiB");
@@ -95,8 +93,7 @@ class Runner {
     options.args = {"-c", "exec \"$0\" \"$@\" 2>>\"$OBJGATE_BENCH_GATEWAY_LOG\"",
                     test_support::RunfilePath(env_.gateway_binary), "--listen=127.0.0.1:0",
                     absl::StrCat("--upstream=", upstream_url)};
-    options.args.insert(options.args.end(), env_.upstream_flags.begin(),
-                        env_.upstream_flags.end());
+    options.args.insert(options.args.end(), env_.upstream_flags.begin(), env_.upstream_flags.end());
     options.args.insert(options.args.end(), env_.gateway_flags.begin(), env_.gateway_flags.end());
     options.env = {{"OBJGATE_BENCH_GATEWAY_LOG", absl::StrCat(env_.work_dir, "/gateway.log")}};
     return Subprocess::Start(options);
@@ -108,43 +105,46 @@ class Runner {
     };
   }
 
-  // Runs the load on both paths, alternating which goes first, and returns their totals.
+  // Runs the load on the gateway, directly and on each of `references`, in an order that
+  // rotates by one each round, and returns their totals in that order (gateway first).
   // `before_each_run`, when set, runs before each path's turn, off the clock.
-  absl::StatusOr<std::pair<PathTotals, PathTotals>> Compare(
+  absl::StatusOr<std::vector<PathTotals>> Compare(
       absl::string_view label, const Subprocess& gateway, const LoadShape& shape,
-      const Operation& operation, const std::function<absl::Status()>& before_each_run = {}) {
+      const Operation& operation, const std::function<absl::Status()>& before_each_run = {},
+      const std::vector<std::pair<std::string, ClientFactory>>& references = {}) {
     Progress(label);
-    PathTotals through_gateway;
-    PathTotals direct;
+    std::vector<std::pair<std::string, ClientFactory>> paths = {
+        {"gateway", GatewayClients(gateway)}, {"direct", env_.direct_clients}};
+    paths.insert(paths.end(), references.begin(), references.end());
+    std::vector<PathTotals> totals(paths.size());
     for (int round = 0; round < plan_.rounds; ++round) {
-      for (bool gateway_turn : {round % 2 == 0, round % 2 != 0}) {
+      for (size_t turn = 0; turn < paths.size(); ++turn) {
+        const size_t path = (turn + round) % paths.size();
         if (before_each_run) {
           if (absl::Status s = before_each_run(); !s.ok()) return s;
         }
         absl::StatusOr<double> cpu_before = CpuSeconds(gateway.pid());
         if (!cpu_before.ok()) return cpu_before.status();
-        absl::StatusOr<LoadResult> run = RunLoad(
-            gateway_turn ? GatewayClients(gateway) : env_.direct_clients, shape, operation);
+        absl::StatusOr<LoadResult> run = RunLoad(paths[path].second, shape, operation);
         if (!run.ok()) {
           return absl::Status(run.status().code(),
-                              absl::StrCat(gateway_turn ? "gateway: " : "direct: ",
-                                           run.status().message()));
+                              absl::StrCat(paths[path].first, ": ", run.status().message()));
         }
         absl::StatusOr<double> cpu_after = CpuSeconds(gateway.pid());
         if (!cpu_after.ok()) return cpu_after.status();
-        PathTotals& totals = gateway_turn ? through_gateway : direct;
-        totals.Add(*std::move(run));
-        if (gateway_turn) totals.gateway_cpu_seconds += *cpu_after - *cpu_before;
+        totals[path].Add(*std::move(run));
+        if (path == 0) totals[path].gateway_cpu_seconds += *cpu_after - *cpu_before;
       }
     }
-    return std::make_pair(std::move(through_gateway), std::move(direct));
+    return totals;
   }
 
   absl::Status Large(const Subprocess& gateway, json& rows) {
     rows = json::array();
     const int64_t size = plan_.large_bytes;
     const auto key = [](int worker) { return absl::StrCat("bench-large-", worker); };
-    const Operation upload = [&](ObjectClient& client, int worker, int64_t) -> absl::StatusOr<int64_t> {
+    const Operation upload = [&](ObjectClient& client, int worker,
+                                 int64_t) -> absl::StatusOr<int64_t> {
       if (absl::Status s = client.Upload(key(worker), size); !s.ok()) return s;
       return size;
     };
@@ -160,26 +160,39 @@ class Runner {
         if (env_.delete_before_upload && operation == &upload) {
           delete_objects = [&] { return DeleteKeys(streams, key); };
         }
-        auto totals = Compare(absl::StrCat(direction, " ", Size(size), " x", streams), gateway,
-                              LoadShape{streams, streams}, *operation, delete_objects);
+        auto totals =
+            Compare(absl::StrCat(direction, " ", Size(size), " x", streams), gateway,
+                    LoadShape{streams, streams}, *operation, delete_objects, env_.references);
         if (!totals.ok()) return totals.status();
-        auto& [through_gateway, direct] = *totals;
+        const PathTotals& through_gateway = (*totals)[0];
+        const PathTotals& direct = (*totals)[1];
         const double gateway_mbps = through_gateway.load.bytes / 1e6 / through_gateway.seconds();
         const double direct_mbps = direct.load.bytes / 1e6 / direct.seconds();
         rows.push_back({{"direction", direction},
                         {"streams", streams},
                         {"object_bytes", size},
-                        {"gateway", {{"mb_per_s", gateway_mbps},
-                                     {"bytes", through_gateway.load.bytes},
-                                     {"seconds", through_gateway.seconds()},
-                                     {"cpu_seconds", through_gateway.gateway_cpu_seconds}}},
-                        {"direct", {{"mb_per_s", direct_mbps},
-                                    {"bytes", direct.load.bytes},
-                                    {"seconds", direct.seconds()}}},
+                        {"gateway",
+                         {{"mb_per_s", gateway_mbps},
+                          {"bytes", through_gateway.load.bytes},
+                          {"seconds", through_gateway.seconds()},
+                          {"cpu_seconds", through_gateway.gateway_cpu_seconds}}},
+                        {"direct",
+                         {{"mb_per_s", direct_mbps},
+                          {"bytes", direct.load.bytes},
+                          {"seconds", direct.seconds()}}},
                         {"ratio", Ratio(gateway_mbps, direct_mbps)},
                         {"gateway_cpu_seconds_per_gib",
                          Ratio(through_gateway.gateway_cpu_seconds,
                                static_cast<double>(through_gateway.load.bytes) / kGiB)}});
+        for (size_t i = 0; i < env_.references.size(); ++i) {
+          const PathTotals& reference = (*totals)[2 + i];
+          const double mbps = reference.load.bytes / 1e6 / reference.seconds();
+          const std::string& name = env_.references[i].first;
+          rows.back()["references"][name] = {{"mb_per_s", mbps},
+                                             {"bytes", reference.load.bytes},
+                                             {"seconds", reference.seconds()}};
+          rows.back()["ratio_to"][name] = Ratio(gateway_mbps, mbps);
+        }
       }
     }
     return DeleteKeys(*std::max_element(plan_.large_streams.begin(), plan_.large_streams.end()),
@@ -190,7 +203,8 @@ class Runner {
     rows = json::array();
     const int64_t size = plan_.small_bytes;
     const auto key = [](int worker) { return absl::StrCat("bench-small-", worker); };
-    const Operation upload = [&](ObjectClient& client, int worker, int64_t) -> absl::StatusOr<int64_t> {
+    const Operation upload = [&](ObjectClient& client, int worker,
+                                 int64_t) -> absl::StatusOr<int64_t> {
       if (absl::Status s = client.Upload(key(worker), size); !s.ok()) return s;
       return size;
     };
@@ -226,10 +240,11 @@ class Runner {
                               plan_.small_duration};
         const bool carries_object = operation == &upload || operation == &download;
         const std::string what = carries_object ? absl::StrCat(op, " ", Size(size)) : op;
-        auto totals = Compare(absl::StrCat(what, " at concurrency ", concurrency),
-                              gateway, shape, *operation);
+        auto totals = Compare(absl::StrCat(what, " at concurrency ", concurrency), gateway, shape,
+                              *operation);
         if (!totals.ok()) return totals.status();
-        auto& [through_gateway, direct] = *totals;
+        PathTotals& through_gateway = (*totals)[0];
+        PathTotals& direct = (*totals)[1];
         json row = {{"operation", op},
                     {"concurrency", concurrency},
                     {"object_bytes", carries_object ? size : 0},
@@ -246,9 +261,8 @@ class Runner {
         rows.push_back(std::move(row));
       }
     }
-    return DeleteKeys(*std::max_element(plan_.small_concurrency.begin(),
-                                        plan_.small_concurrency.end()),
-                      key);
+    return DeleteKeys(
+        *std::max_element(plan_.small_concurrency.begin(), plan_.small_concurrency.end()), key);
   }
 
   static json Cost(const json& results) {
@@ -297,13 +311,13 @@ class Runner {
     absl::StatusOr<int64_t> idle = MemoryBytes(pid, "VmRSS");
     if (!idle.ok()) return idle.status();
 
-    absl::StatusOr<LoadResult> run = RunLoad(
-        clients, LoadShape{plan_.memory_streams, plan_.memory_streams},
-        [&](ObjectClient& client, int worker, int64_t) -> absl::StatusOr<int64_t> {
-          if (downloads) return client.Download(source);
-          if (absl::Status s = client.Upload(key(worker), size); !s.ok()) return s;
-          return size;
-        });
+    absl::StatusOr<LoadResult> run =
+        RunLoad(clients, LoadShape{plan_.memory_streams, plan_.memory_streams},
+                [&](ObjectClient& client, int worker, int64_t) -> absl::StatusOr<int64_t> {
+                  if (downloads) return client.Download(source);
+                  if (absl::Status s = client.Upload(key(worker), size); !s.ok()) return s;
+                  return size;
+                });
     if (!run.ok()) return run.status();
     // The gateway is fresh, so its peak since start is the peak of this load.
     absl::StatusOr<int64_t> peak = MemoryBytes(pid, "VmHWM");
@@ -336,13 +350,14 @@ class Runner {
       if (absl::Status s = setup->Upload(key(worker), plan_.small_bytes); !s.ok()) return s;
     }
     const int64_t before = (*proxy)->accepted();
-    absl::StatusOr<LoadResult> run = RunLoad(
-        GatewayClients(**gateway), LoadShape{concurrency, plan_.connection_ops},
-        [&](ObjectClient& client, int worker, int64_t index) -> absl::StatusOr<int64_t> {
-          if (index % 2 == 1) return client.Download(key(worker));
-          if (absl::Status s = client.Upload(key(worker), plan_.small_bytes); !s.ok()) return s;
-          return plan_.small_bytes;
-        });
+    absl::StatusOr<LoadResult> run =
+        RunLoad(GatewayClients(**gateway), LoadShape{concurrency, plan_.connection_ops},
+                [&](ObjectClient& client, int worker, int64_t index) -> absl::StatusOr<int64_t> {
+                  if (index % 2 == 1) return client.Download(key(worker));
+                  if (absl::Status s = client.Upload(key(worker), plan_.small_bytes); !s.ok())
+                    return s;
+                  return plan_.small_bytes;
+                });
     if (!run.ok()) return run.status();
     row = {{"ops", run->ops},
            {"concurrency", concurrency},

@@ -54,6 +54,10 @@ struct Environment {
   // keeps an overwritten object's data until its garbage collection, so that overwriting
   // them would hold two copies of each.
   bool delete_before_upload = false;
+  // Other paths the large-object scenario measures in the same rounds, by name: "nginx",
+  // an HTTP reverse proxy in front of the store (REST only), and "grpc_ceiling", a gRPC
+  // server of the gateway's API that streams from memory: what the transport allows.
+  std::vector<std::pair<std::string, ClientFactory>> references;
   // Gateway logs go here.
   std::string work_dir;
   std::string tenant;

@@ -14,7 +14,10 @@
 namespace objgate::refstore {
 namespace {
 
-constexpr absl::string_view kMagic = "RSOBJ01\n";
+// Both magics have one length, so the footer can be read before knowing which it is.
+constexpr absl::string_view kMagicWithoutCrc32c = "RSOBJ01\n";
+constexpr absl::string_view kMagic = "RSOBJ02\n";
+static_assert(kMagic.size() == kMagicWithoutCrc32c.size());
 constexpr size_t kFooterBytes = 4 + kMagic.size();
 constexpr size_t kSha256HexBytes = 64;
 // Key and content type are bounded by the store, so a larger claim means corruption.
@@ -83,11 +86,13 @@ std::string EncodeObjectTrailer(const ObjectInfo& info) {
   AppendLittleEndian(static_cast<uint64_t>(absl::ToUnixMicros(info.last_modified)), 8,
                      metadata);
   metadata.append(info.sha256);
+  if (info.crc32c.has_value()) AppendLittleEndian(*info.crc32c, 4, metadata);
   AppendLengthPrefixed(info.content_type, metadata);
   AppendLengthPrefixed(info.key, metadata);
   std::string trailer = metadata;
   AppendLittleEndian(metadata.size(), 4, trailer);
-  trailer.append(kMagic.data(), kMagic.size());
+  const absl::string_view magic = info.crc32c.has_value() ? kMagic : kMagicWithoutCrc32c;
+  trailer.append(magic.data(), magic.size());
   return trailer;
 }
 
@@ -103,7 +108,8 @@ absl::StatusOr<ObjectInfo> ReadObjectTrailer(int fd) {
   if (!status.ok()) return status;
   FieldReader footer_reader(footer);
   const uint64_t metadata_size = footer_reader.Integer(4);
-  if (footer_reader.Text(kMagic.size()) != kMagic) {
+  const std::string magic = footer_reader.Text(kMagic.size());
+  if (magic != kMagic && magic != kMagicWithoutCrc32c) {
     return absl::DataLossError("object file has no trailer magic");
   }
   if (metadata_size > kMaxMetadataBytes || metadata_size > file_size - kFooterBytes) {
@@ -117,6 +123,7 @@ absl::StatusOr<ObjectInfo> ReadObjectTrailer(int fd) {
   info.size = reader.Integer(8);
   info.last_modified = absl::FromUnixMicros(static_cast<int64_t>(reader.Integer(8)));
   info.sha256 = reader.Text(kSha256HexBytes);
+  if (magic == kMagic) info.crc32c = static_cast<uint32_t>(reader.Integer(4));
   info.content_type = reader.LengthPrefixedText();
   info.key = reader.LengthPrefixedText();
   if (!reader.ok() || !IsSha256Hex(info.sha256) ||

@@ -4,14 +4,18 @@
 // The on-disk form of one stored object: a single file, so that the bytes and what
 // describes them appear and disappear together with one rename or unlink.
 //
-//   [object bytes][metadata][u32 metadata length][8-byte magic "RSOBJ01\n"]
-//   metadata: u64 size, i64 last-modified (Unix microseconds), 64 bytes SHA-256 hex,
-//             u32 + content type, u32 + key
+//   [object bytes][metadata][u32 metadata length][8-byte magic]
+//   magic "RSOBJ02\n": metadata: u64 size, i64 last-modified (Unix microseconds),
+//             64 bytes SHA-256 hex, u32 CRC32C, u32 + content type, u32 + key
+//   magic "RSOBJ01\n": the same without the CRC32C, as objects were written before the
+//             store kept one. They are still read, and an object without a CRC32C is
+//             still written so, so that the magic alone says which layout follows.
 //
 // Integers are little-endian. The metadata trails the bytes because an upload's size
-// and hash are known only once its last byte has arrived.
+// and hashes are known only once its last byte has arrived.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -25,6 +29,9 @@ struct ObjectInfo {
   // Lowercase hex SHA-256 of the bytes. It is also the ETag: it changes exactly when the
   // bytes change.
   std::string sha256;
+  // CRC32C (Castagnoli) of the bytes, so that a reader can verify them cheaply; unset for
+  // an object stored before the store kept one.
+  std::optional<uint32_t> crc32c;
   std::string content_type;
   absl::Time last_modified;
 };

@@ -247,9 +247,13 @@ absl::StatusOr<ObjectInfo> ObjectStore::Put(absl::string_view tenant, absl::stri
   info.key = std::string(key);
   info.size = size;
   info.sha256 = written->sha256;
+  info.crc32c = written->crc32c;
   info.content_type = options.content_type;
   info.last_modified = options_.clock();
   status = CheckExpectedSha256(options.expected_sha256, info.sha256, "the received bytes");
+  if (status.ok()) {
+    status = CheckExpectedCrc32c(options.expected_crc32c, written->crc32c, "the received bytes");
+  }
   if (!status.ok()) return status;
   status = temp->Write(EncodeObjectTrailer(info));
   if (status.ok()) status = temp->SyncAndClose();

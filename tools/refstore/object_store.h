@@ -47,6 +47,8 @@ struct PutOptions {
   std::string content_type = "application/octet-stream";
   // Lowercase or uppercase hex; the upload fails, storing nothing, if the bytes differ.
   std::optional<std::string> expected_sha256;
+  // As expected_sha256, for the CRC32C.
+  std::optional<uint32_t> expected_crc32c;
   // The size the sender announced, so that a too-large upload fails before its bytes
   // are read. The bytes that actually arrive are what counts.
   std::optional<uint64_t> declared_size;
@@ -63,16 +65,18 @@ struct PutOptions {
 // What a multipart upload will store, recorded when it starts and applied at completion.
 struct StartUploadOptions {
   std::string content_type = "application/octet-stream";
-  // Of the whole object, verified at completion, as PutOptions::expected_sha256.
+  // Of the whole object, verified at completion as PutOptions' are.
   std::optional<std::string> expected_sha256;
+  std::optional<uint32_t> expected_crc32c;
   // Checked at completion, atomically with its commit, as PutOptions' are.
   bool if_none_match_any = false;
   std::optional<std::string> if_match;
 };
 
 struct PartOptions {
-  // Of the part; it is not stored if the bytes differ.
+  // Of the part; it is not stored if its bytes differ from either.
   std::optional<std::string> expected_sha256;
+  std::optional<uint32_t> expected_crc32c;
   // As PutOptions::declared_size.
   std::optional<uint64_t> declared_size;
 };

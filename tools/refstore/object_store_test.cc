@@ -13,10 +13,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/crc32c.h"
+#include "common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "common/sha256.h"
 #include "tests/support/temp_dir.h"
+#include "tools/refstore/object_file.h"
 
 namespace objgate::refstore {
 namespace {
@@ -315,6 +317,49 @@ TEST_F(ObjectStoreTest, ChecksumMismatchStoresNothingAndKeepsTheOldVersion) {
   EXPECT_TRUE(Put(*store, "t1", "k", "new", right).ok());
 }
 
+TEST_F(ObjectStoreTest, PutRecordsTheCrc32cOfTheWholeBodyAndKeepsItAcrossReopening) {
+  // Many small reads, so that the CRC32C has to be carried from one to the next.
+  std::string bytes(300000, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + i / 251);
+  {
+    std::unique_ptr<ObjectStore> store = OpenStore();
+    StringSource source(bytes, /*piece=*/4093);
+    absl::StatusOr<ObjectInfo> put = store->Put("t1", "k", source, {});
+    ASSERT_TRUE(put.ok()) << put.status();
+    EXPECT_EQ(put->crc32c, Crc32c(bytes));
+    ASSERT_TRUE(Put(*store, "t1", "check", "123456789").ok());
+    EXPECT_EQ(store->Get("t1", "check")->info().crc32c, 0xe3069283u);
+    ASSERT_TRUE(Put(*store, "t1", "empty", "").ok());
+  }
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  absl::StatusOr<ObjectReader> reader = store->Get("t1", "k");
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(reader->info().crc32c, Crc32c(bytes));
+  EXPECT_EQ(store->Get("t1", "check")->info().crc32c, 0xe3069283u);
+  EXPECT_EQ(store->Get("t1", "empty")->info().crc32c, 0u);
+}
+
+TEST_F(ObjectStoreTest, Crc32cMismatchStoresNothingAndKeepsTheOldVersion) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  ASSERT_TRUE(Put(*store, "t1", "k", "old").ok());
+  PutOptions wrong;
+  wrong.expected_crc32c = Crc32c("something else");
+  absl::Status status = Put(*store, "t1", "k", "new", wrong).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("CRC32C mismatch"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr(Crc32cHex(Crc32c("new"))));
+  EXPECT_EQ(Download(*store, "t1", "k"), "old");
+  EXPECT_EQ(store->Get("t1", "k")->info().crc32c, Crc32c("old"));
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
+
+  PutOptions right;
+  right.expected_crc32c = Crc32c("new");
+  right.expected_sha256 = Sha256::Hex("new");
+  absl::StatusOr<ObjectInfo> put = Put(*store, "t1", "k", "new", right);
+  ASSERT_TRUE(put.ok()) << put.status();
+  EXPECT_EQ(put->crc32c, Crc32c("new"));
+}
+
 TEST_F(ObjectStoreTest, BodyThatBreaksOffStoresNothing) {
   std::unique_ptr<ObjectStore> store = OpenStore();
   StringSource broken(std::string(1 << 20, 'x'), 4096, /*fail_after=*/300000);
@@ -376,6 +421,33 @@ TEST_F(ObjectStoreTest, DamagedObjectFileStopsOpenAndIsNamed) {
   absl::Status status = ObjectStore::Open(options).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
   EXPECT_THAT(std::string(status.message()), HasSubstr(path));
+}
+
+TEST_F(ObjectStoreTest, ObjectStoredBeforeCrc32csReadsWithoutOneUntilReplaced) {
+  // As the store wrote it before it kept CRC32Cs: EncodeObjectTrailer writes an object
+  // without one in that format (object_file_test pins the bytes).
+  const std::string bytes = "stored by an older refstore";
+  ObjectInfo old;
+  old.key = "old";
+  old.size = bytes.size();
+  old.sha256 = Sha256::Hex(bytes);
+  old.content_type = "text/plain";
+  old.last_modified = now_ - absl::Hours(24);
+  std::filesystem::create_directories(data_dir_ + "/tenants/t1");
+  std::ofstream(data_dir_ + "/tenants/t1/" + Sha256::Hex("old"), std::ios::binary)
+      << bytes << EncodeObjectTrailer(old);
+
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  absl::StatusOr<ObjectReader> reader = store->Get("t1", "old");
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(ReadWhole(*reader), bytes);
+  EXPECT_EQ(reader->info().sha256, Sha256::Hex(bytes));
+  EXPECT_EQ(reader->info().content_type, "text/plain");
+  EXPECT_FALSE(reader->info().crc32c.has_value());
+  EXPECT_EQ(store->Stats().bytes, bytes.size());
+
+  ASSERT_TRUE(Put(*store, "t1", "old", "rewritten").ok());
+  EXPECT_EQ(store->Get("t1", "old")->info().crc32c, Crc32c("rewritten"));
 }
 
 TEST_F(ObjectStoreTest, ConcurrentWritersToOneKeyLeaveReadersOneWholeVersion) {
@@ -658,6 +730,53 @@ TEST_F(ObjectStoreTest, MultipartWrongDeclaredChecksumRefusesCompletionAndKeepsT
   absl::StatusOr<ObjectInfo> done = store->CompleteUpload("t1", "k", id);
   ASSERT_TRUE(done.ok()) << done.status();
   EXPECT_EQ(Download(*store, "t1", "k"), "hello world");
+}
+
+TEST_F(ObjectStoreTest, MultipartCompletionRecordsTheCrc32cOfTheWholeObject) {
+  const std::vector<std::string> parts = {std::string(70000, '1'), "two", std::string(5, '3')};
+  const std::string whole = parts[0] + parts[1] + parts[2];
+  std::string id;
+  {
+    std::unique_ptr<ObjectStore> store = OpenStore();
+    id = StartWithParts(*store, "t1", "k", parts);
+    absl::StatusOr<ObjectInfo> done = store->CompleteUpload("t1", "k", id);
+    ASSERT_TRUE(done.ok()) << done.status();
+    EXPECT_EQ(done->crc32c, Crc32c(whole));
+    EXPECT_EQ(store->Get("t1", "k")->info().crc32c, Crc32c(whole));
+  }
+  // The object keeps it on disk, and the completion's record answers a repeat with it.
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  EXPECT_EQ(store->Get("t1", "k")->info().crc32c, Crc32c(whole));
+  absl::StatusOr<ObjectInfo> again = store->CompleteUpload("t1", "k", id);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->crc32c, Crc32c(whole));
+}
+
+TEST_F(ObjectStoreTest, MultipartCrc32csOfPartsAndOfTheWholeAreChecked) {
+  std::unique_ptr<ObjectStore> store = OpenStore();
+  StartUploadOptions declared;
+  declared.expected_crc32c = Crc32c("hello world");
+  const std::string id = StartWithParts(*store, "t1", "k", {"hello ", "word"}, declared);
+
+  PartOptions wrong;
+  wrong.expected_crc32c = Crc32c("other");
+  absl::Status mismatch = PutPart(*store, "t1", "k", id, 2, "world", wrong).status();
+  EXPECT_EQ(mismatch.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(mismatch.message()), HasSubstr("CRC32C mismatch"));
+  // Part 2 is still the wrong bytes, which the declared CRC32C of the whole refuses.
+  absl::Status refused = store->CompleteUpload("t1", "k", id).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.message()), HasSubstr("CRC32C mismatch"));
+  EXPECT_EQ(store->Get("t1", "k").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(PartNumbers(*store->ListParts("t1", "k", id)), ElementsAre(1, 2));
+
+  PartOptions right;
+  right.expected_crc32c = Crc32c("world");
+  ASSERT_TRUE(PutPart(*store, "t1", "k", id, 2, "world", right).ok());
+  absl::StatusOr<ObjectInfo> done = store->CompleteUpload("t1", "k", id);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->crc32c, Crc32c("hello world"));
+  EXPECT_THAT(FilesUnder(data_dir_ + "/tmp"), IsEmpty());
 }
 
 TEST_F(ObjectStoreTest, MultipartConditionsAreCheckedAtCompletionNotAtStart) {

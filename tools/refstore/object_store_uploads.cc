@@ -321,6 +321,7 @@ absl::StatusOr<std::string> ObjectStore::StartUpload(absl::string_view tenant,
   manifest.key = std::string(key);
   manifest.content_type = options.content_type;
   manifest.expected_sha256 = options.expected_sha256;
+  manifest.expected_crc32c = options.expected_crc32c;
   manifest.if_none_match_any = options.if_none_match_any;
   manifest.if_match = options.if_match;
   manifest.created = manifest.last_activity = options_.clock();
@@ -404,8 +405,12 @@ absl::StatusOr<PartInfo> ObjectStore::PutPart(absl::string_view tenant, absl::st
   trailer.key = upload.key;
   trailer.size = size;
   trailer.sha256 = written->sha256;
+  trailer.crc32c = written->crc32c;
   trailer.last_modified = options_.clock();
   status = CheckExpectedSha256(options.expected_sha256, trailer.sha256, "the part's bytes");
+  if (status.ok()) {
+    status = CheckExpectedCrc32c(options.expected_crc32c, written->crc32c, "the part's bytes");
+  }
   if (!status.ok()) return status;
   status = temp->Write(EncodeObjectTrailer(trailer));
   if (status.ok()) status = temp->SyncAndClose();
@@ -458,6 +463,7 @@ absl::StatusOr<ObjectInfo> ObjectStore::CompleteUpload(absl::string_view tenant,
     info.key = upload.key;
     info.size = manifest.size;
     info.sha256 = manifest.sha256;
+    info.crc32c = manifest.crc32c;
     info.content_type = manifest.content_type;
     info.last_modified = manifest.last_activity;
     return info;
@@ -476,9 +482,12 @@ absl::StatusOr<ObjectInfo> ObjectStore::CompleteUpload(absl::string_view tenant,
   PutOptions options;
   options.content_type = manifest.content_type;
   options.expected_sha256 = manifest.expected_sha256;
+  options.expected_crc32c = manifest.expected_crc32c;
   options.if_none_match_any = manifest.if_none_match_any;
   options.if_match = manifest.if_match;
   options.declared_size = total;
+  // Put hashes the parts as they stream through, so the object's SHA-256 and CRC32C are
+  // of the bytes as reassembled, not derived from what the parts' trailers claim.
   PartsSource source(std::move(files));
   absl::StatusOr<ObjectInfo> info = Put(upload.tenant, upload.key, source, options);
   if (!info.ok()) return info.status();
@@ -490,6 +499,7 @@ absl::StatusOr<ObjectInfo> ObjectStore::CompleteUpload(absl::string_view tenant,
   manifest.complete = true;
   manifest.size = info->size;
   manifest.sha256 = info->sha256;
+  manifest.crc32c = info->crc32c;
   manifest.last_activity = info->last_modified;
   upload.last_activity = std::max(upload.last_activity, info->last_modified);
   const std::string dir = UploadDir(upload.tenant, upload.id);

@@ -46,6 +46,14 @@ ABSL_FLAG(bool, multipart_uploads, true,
           "/uploads/complete, DELETE /uploads) and declare \"multipart_uploads\" in GET /. "
           "false answers those routes 404 and declares nothing; for testing clients against "
           "stores without them.");
+ABSL_FLAG(bool, upload_checksums, true,
+          "Declare \"upload_checksums\" in GET /: uploads' X-Checksum-SHA256 is checked and "
+          "the stored bytes' sha256 reported in the answer (both happen either way). false "
+          "declares nothing, so that a gateway hashes uploads itself; for testing that path.");
+ABSL_FLAG(bool, declare_crc32c, true,
+          "Send each object's CRC32C (X-Checksum-CRC32C) on GET and HEAD. false declares only "
+          "the SHA-256, as the published reference server does; for testing gateways "
+          "against such stores.");
 ABSL_FLAG(absl::Duration, upload_expiry, absl::Hours(24),
           "Multipart uploads, and the records of completed ones, whose last activity (start, "
           "part, completion) is older are removed, at startup and whenever an upload starts. "
@@ -101,6 +109,8 @@ int Run() {
   handler_options.list_pagination = absl::GetFlag(FLAGS_list_pagination);
   handler_options.conditional_writes = absl::GetFlag(FLAGS_conditional_writes);
   handler_options.multipart_uploads = absl::GetFlag(FLAGS_multipart_uploads);
+  handler_options.upload_checksums = absl::GetFlag(FLAGS_upload_checksums);
+  handler_options.declare_crc32c = absl::GetFlag(FLAGS_declare_crc32c);
   RestHandler handler(**store, handler_options);
   absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(
       server_options, [&handler](const RequestHead& request, BodyReader& body,

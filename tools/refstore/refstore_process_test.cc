@@ -1,27 +1,33 @@
 // The real refstore binary on an ephemeral loopback port, driven with libcurl.
 
+#include "tests/support/refstore_process.h"
+
 #include <sys/wait.h>
 
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/crc32c.h"
+#include "common/sha256.h"
+#include "common/url_encoding.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "common/sha256.h"
-#include "common/url_encoding.h"
 #include "tests/support/http_client.h"
-#include "tests/support/refstore_process.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "tools/refstore/object_file.h"
 
 namespace objgate::refstore {
 namespace {
@@ -57,6 +63,9 @@ std::string UploadRoute(absl::string_view route, absl::string_view key,
 std::string Part(absl::string_view key, absl::string_view upload_id, int part_number) {
   return absl::StrCat(UploadRoute("/part", key, upload_id), "&part_number=", part_number);
 }
+
+// As X-Checksum-CRC32C carries it.
+std::string Crc32cHeader(absl::string_view bytes) { return absl::StrFormat("%08x", Crc32c(bytes)); }
 
 nlohmann::json Json(const HttpResponse& response) {
   return nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
@@ -265,6 +274,10 @@ TEST_F(RefstoreProcessTest, MissingOrInvalidTenantKeyOrOptionGets400) {
       {"GET", "/list?max_keys=0", Tenant()},
       {"GET", "/list?max_keys=-1", Tenant()},
       {"PUT", Upload("k"), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-SHA256", "zz"}}},
+      {"PUT", Upload("k"), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-CRC32C", "zz"}}},
+      {"PUT", Upload("k"), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-CRC32C", "e306928"}}},
+      {"PUT", Upload("k"), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-CRC32C", "0xe3069283"}}},
+      {"PUT", Upload("k"), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-CRC32C", "+3069283"}}},
   };
   for (const Case& c : cases) {
     HttpResponse response = Call(HttpCall{c.method, c.target, c.headers, "body"});
@@ -344,6 +357,65 @@ TEST_F(RefstoreProcessTest, ChecksumMismatchGets400AndStoresNothing) {
   EXPECT_EQ(Put(Upload("k"), "the bytes", right).status, 200);
 }
 
+TEST_F(RefstoreProcessTest, DownloadDeclaresTheWholeObjectsCrc32cOnGetHeadAndRanges) {
+  ASSERT_EQ(Put(Upload("k"), "123456789").status, 200);
+  ASSERT_EQ(Crc32cHeader("123456789"), "e3069283");
+  HttpResponse downloaded = Get(Download("k"));
+  EXPECT_EQ(downloaded.status, 200);
+  EXPECT_THAT(downloaded.Header("X-Checksum-CRC32C"), Optional(std::string("e3069283")));
+  HttpResponse head = Call(HttpCall{"HEAD", Download("k"), Tenant()});
+  EXPECT_EQ(head.status, 200);
+  EXPECT_THAT(head.Header("X-Checksum-CRC32C"), Optional(std::string("e3069283")));
+  HeaderList range = Tenant();
+  range.emplace_back("Range", "bytes=2-5");
+  HttpResponse partial = Get(Download("k"), range);
+  EXPECT_EQ(partial.status, 206);
+  EXPECT_EQ(partial.body, "3456");
+  EXPECT_THAT(partial.Header("X-Checksum-CRC32C"), Optional(std::string("e3069283")));
+
+  const std::string large(300000, 'z');
+  ASSERT_EQ(Put(Upload("large"), large).status, 200);
+  EXPECT_THAT(Get(Download("large")).Header("X-Checksum-CRC32C"), Optional(Crc32cHeader(large)));
+}
+
+TEST_F(RefstoreProcessTest, Crc32cMismatchGets400AndStoresNothing) {
+  HeaderList wrong = Tenant();
+  wrong.emplace_back("X-Checksum-CRC32C", Crc32cHeader("other bytes"));
+  HttpResponse refused = Put(Upload("k"), "the bytes", wrong);
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_THAT(Json(refused)["error"].get<std::string>(), HasSubstr("CRC32C mismatch"));
+  EXPECT_EQ(Get(Download("k")).status, 404);
+  EXPECT_EQ(Json(Get("/list"))["count"], 0);
+
+  HeaderList right = Tenant();
+  right.emplace_back("X-Checksum-CRC32C", absl::AsciiStrToUpper(Crc32cHeader("the bytes")));
+  EXPECT_EQ(Put(Upload("k"), "the bytes", right).status, 200);
+  EXPECT_THAT(Get(Download("k")).Header("X-Checksum-CRC32C"), Optional(Crc32cHeader("the bytes")));
+}
+
+TEST_F(RefstoreProcessTest, ObjectStoredBeforeCrc32csDownloadsWithoutOne) {
+  ASSERT_TRUE(server_->Stop(SIGTERM).ok());
+  // An object file as an older refstore wrote it (object_file_test pins the format).
+  const std::string bytes = "from an older refstore";
+  ObjectInfo old;
+  old.key = "old";
+  old.size = bytes.size();
+  old.sha256 = Sha256::Hex(bytes);
+  old.content_type = "text/plain";
+  old.last_modified = absl::Now();
+  const std::string tenant_dir = absl::StrCat(dir_.Sub("data"), "/tenants/", kTenantA);
+  std::filesystem::create_directories(tenant_dir);
+  std::ofstream(tenant_dir + "/" + Sha256::Hex("old"), std::ios::binary)
+      << bytes << EncodeObjectTrailer(old);
+  Start();
+
+  HttpResponse downloaded = Get(Download("old"));
+  EXPECT_EQ(downloaded.status, 200);
+  EXPECT_EQ(downloaded.body, bytes);
+  EXPECT_THAT(downloaded.Header("X-Checksum-SHA256"), Optional(Sha256::Hex(bytes)));
+  EXPECT_EQ(downloaded.Header("X-Checksum-CRC32C"), std::nullopt);
+}
+
 TEST_F(RefstoreProcessTest, QuotaExceededGets403AndOversizeGets413) {
   Start({"--quota_bytes=100", "--max_object_bytes=60"});
   HttpResponse too_large = Put(Upload("big"), std::string(61, 'x'));
@@ -412,9 +484,20 @@ TEST_F(RefstoreProcessTest, ConcurrentWritersToOneKeyLeaveReadersOneWholeVersion
   EXPECT_EQ(Json(Get("/list"))["count"], 1);
 }
 
-TEST_F(RefstoreProcessTest, InfoDeclaresConditionalWritesAndMultipartUploads) {
+TEST_F(RefstoreProcessTest, InfoDeclaresConditionalWritesMultipartUploadsAndUploadChecksums) {
+  EXPECT_EQ(Json(Get("/", {}))["capabilities"],
+            nlohmann::json::array({"conditional_writes", "multipart_uploads", "upload_checksums"}));
+}
+
+TEST_F(RefstoreProcessTest, WithoutUploadChecksumsDeclaredUploadsAreStillCheckedAndReported) {
+  Start({"--upload_checksums=false"});
   EXPECT_EQ(Json(Get("/", {}))["capabilities"],
             nlohmann::json::array({"conditional_writes", "multipart_uploads"}));
+  HeaderList wrong = Tenant();
+  wrong.emplace_back("X-Checksum-SHA256", Sha256::Hex("other bytes"));
+  EXPECT_EQ(Put(Upload("k"), "the bytes", wrong).status, 400);
+  const HttpResponse stored = Put(Upload("k"), "the bytes", Tenant());
+  EXPECT_EQ(Json(stored)["sha256"], Sha256::Hex("the bytes"));
 }
 
 TEST_F(RefstoreProcessTest, CreateOnlyUploadGets412WhenTheKeyExists) {
@@ -481,7 +564,8 @@ TEST_F(RefstoreProcessTest, WithoutConditionalWritesItIsNotDeclaredAndTheHeaders
   Start({"--conditional_writes=false"});
   const nlohmann::json info = Json(Get("/", {}));
   EXPECT_EQ(info["status"], "ok");
-  EXPECT_EQ(info["capabilities"], nlohmann::json::array({"multipart_uploads"})) << info.dump();
+  EXPECT_EQ(info["capabilities"], nlohmann::json::array({"multipart_uploads", "upload_checksums"}))
+      << info.dump();
 
   HeaderList create_only = Tenant();
   create_only.emplace_back("If-None-Match", "*");
@@ -544,6 +628,7 @@ TEST_F(RefstoreProcessTest, MultipartUploadAssemblesPartsAndAnswersLikeAnUpload)
   start_headers.emplace_back("Content-Type", "text/csv");
   const std::string one(100000, '1'), two = "two, and the end";
   start_headers.emplace_back("X-Checksum-SHA256", Sha256::Hex(one + two));
+  start_headers.emplace_back("X-Checksum-CRC32C", Crc32cHeader(one + two));
   HttpResponse started = Post(Uploads("data/big.csv"), start_headers);
   ASSERT_EQ(started.status, 200) << started.body;
   const std::string id = Json(started)["upload_id"];
@@ -560,6 +645,7 @@ TEST_F(RefstoreProcessTest, MultipartUploadAssemblesPartsAndAnswersLikeAnUpload)
   size_t offset = 0;
   HttpCall chunked{"PUT", Part("data/big.csv", id, 1), Tenant()};
   chunked.headers.emplace_back("X-Checksum-SHA256", Sha256::Hex(one));
+  chunked.headers.emplace_back("X-Checksum-CRC32C", Crc32cHeader(one));
   chunked.body_source = [&](char* buffer, size_t capacity) {
     const size_t n = std::min<size_t>({capacity, 7000, one.size() - offset});
     one.copy(buffer, n, offset);
@@ -594,6 +680,7 @@ TEST_F(RefstoreProcessTest, MultipartUploadAssemblesPartsAndAnswersLikeAnUpload)
   HttpResponse downloaded = Get(Download("data/big.csv"));
   EXPECT_EQ(downloaded.body, one + two);
   EXPECT_THAT(downloaded.Header("Content-Type"), Optional(std::string("text/csv")));
+  EXPECT_THAT(downloaded.Header("X-Checksum-CRC32C"), Optional(Crc32cHeader(one + two)));
 
   // The outcome stays known: listing it, and completing it again, which writes nothing.
   EXPECT_EQ(Json(Get(UploadRoute("/parts", "data/big.csv", id))),
@@ -633,8 +720,13 @@ TEST_F(RefstoreProcessTest, MultipartRoutesRefuseBadRequestsWith400) {
       {"PUT", Part("k", id, 10001), Tenant()},
       {"PUT", UploadRoute("/part", "k", id) + "&part_number=abc", Tenant()},
       {"PUT", Part("k", id, 1), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-SHA256", "zz"}}},
-      {"PUT", Part("k", id, 1), {{"X-Tenant-ID", kTenantA},
-                                 {"X-Checksum-SHA256", Sha256::Hex("other")}}},
+      {"PUT",
+       Part("k", id, 1),
+       {{"X-Tenant-ID", kTenantA}, {"X-Checksum-SHA256", Sha256::Hex("other")}}},
+      {"PUT", Part("k", id, 1), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-CRC32C", "zz"}}},
+      {"PUT",
+       Part("k", id, 1),
+       {{"X-Tenant-ID", kTenantA}, {"X-Checksum-CRC32C", Crc32cHeader("other")}}},
       {"GET", UploadRoute("/parts", "k", id), {}},
       {"GET", no_id, Tenant()},
       {"POST", UploadRoute("/complete", "k", id), {}},
@@ -643,6 +735,7 @@ TEST_F(RefstoreProcessTest, MultipartRoutesRefuseBadRequestsWith400) {
       {"DELETE", Uploads("k"), Tenant()},
       {"POST", Uploads("k"), {{"X-Tenant-ID", kTenantA}, {"If-None-Match", "\"abc\""}}},
       {"POST", Uploads("k"), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-SHA256", "zz"}}},
+      {"POST", Uploads("k"), {{"X-Tenant-ID", kTenantA}, {"X-Checksum-CRC32C", "zz"}}},
   };
   for (const Case& c : cases) {
     HttpResponse response = Call(HttpCall{c.method, c.target, c.headers, "body"});
@@ -752,7 +845,8 @@ TEST_F(RefstoreProcessTest, MultipartUploadContinuesAfterARestartAndExpires) {
 
 TEST_F(RefstoreProcessTest, WithoutMultipartUploadsTheRoutesAnswer404) {
   Start({"--multipart_uploads=false"});
-  EXPECT_EQ(Json(Get("/", {}))["capabilities"], nlohmann::json::array({"conditional_writes"}));
+  EXPECT_EQ(Json(Get("/", {}))["capabilities"],
+            nlohmann::json::array({"conditional_writes", "upload_checksums"}));
   const std::string id(32, 'a');
   for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
            {"POST", Uploads("k")},
@@ -765,7 +859,7 @@ TEST_F(RefstoreProcessTest, WithoutMultipartUploadsTheRoutesAnswer404) {
     EXPECT_EQ(response.status, 404) << method << " " << target;
     EXPECT_THAT(Json(response)["error"].get<std::string>(), HasSubstr("no route"));
   }
-  Start({"--multipart_uploads=false", "--conditional_writes=false"});
+  Start({"--multipart_uploads=false", "--conditional_writes=false", "--upload_checksums=false"});
   EXPECT_FALSE(Json(Get("/", {})).contains("capabilities"));
 }
 
@@ -777,7 +871,8 @@ TEST(RefstoreEnvironmentTest, EnvironmentVariablesStandInForFlags) {
                  {"REFSTORE_DATA_DIR", dir.Sub("from-env")},
                  {"REFSTORE_MAX_OBJECT_BYTES", "3"},
                  {"REFSTORE_CONDITIONAL_WRITES", "false"},
-                 {"REFSTORE_MULTIPART_UPLOADS", "false"}};
+                 {"REFSTORE_MULTIPART_UPLOADS", "false"},
+                 {"REFSTORE_UPLOAD_CHECKSUMS", "false"}};
   absl::StatusOr<std::unique_ptr<Subprocess>> server = Subprocess::Start(options);
   ASSERT_TRUE(server.ok()) << server.status();
   HttpClient client((*server)->address());

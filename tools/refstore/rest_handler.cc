@@ -1,12 +1,14 @@
 #include "tools/refstore/rest_handler.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
@@ -105,6 +107,22 @@ absl::Status ReadWriteConditions(const RequestHead& request, bool& if_none_match
   }
   if (auto value = request.headers.Get("If-Match")) if_match = std::string(*value);
   return absl::OkStatus();
+}
+
+constexpr absl::string_view kCrc32cHeader = "X-Checksum-CRC32C";
+
+// The expected CRC32C a write may declare: exactly 8 hex digits, either case, as sent.
+absl::StatusOr<std::optional<uint32_t>> ReadExpectedCrc32c(const RequestHead& request) {
+  std::optional<absl::string_view> text = request.headers.Get(kCrc32cHeader);
+  if (!text.has_value()) return std::nullopt;
+  uint32_t crc = 0;
+  // SimpleHexAtoi alone would also take "0x", signs and whitespace.
+  if (text->size() != 8 || !std::all_of(text->begin(), text->end(), absl::ascii_isxdigit) ||
+      !absl::SimpleHexAtoi(*text, &crc)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(kCrc32cHeader, " must be 8 hex digits (the CRC32C of the bytes)"));
+  }
+  return crc;
 }
 
 std::string Quoted(absl::string_view etag) { return absl::StrCat("\"", etag, "\""); }
@@ -212,6 +230,7 @@ void RestHandler::ServeInfo(const RequestHead&, BodyReader&, ResponseWriter& res
   nlohmann::json capabilities = nlohmann::json::array();
   if (options_.conditional_writes) capabilities.push_back("conditional_writes");
   if (options_.multipart_uploads) capabilities.push_back("multipart_uploads");
+  if (options_.upload_checksums) capabilities.push_back("upload_checksums");
   // Absent, as from the published server, when there is nothing to declare.
   if (!capabilities.empty()) info["capabilities"] = std::move(capabilities);
   SendJson(response, 200, info);
@@ -227,6 +246,9 @@ void RestHandler::ServeUpload(const RequestHead& request, BodyReader& body,
   if (auto sha256 = request.headers.Get("X-Checksum-SHA256")) {
     options.expected_sha256 = std::string(*sha256);
   }
+  absl::StatusOr<std::optional<uint32_t>> crc32c = ReadExpectedCrc32c(request);
+  if (!crc32c.ok()) return SendError(response, crc32c.status());
+  options.expected_crc32c = *crc32c;
   options.declared_size = body.declared_size();
   if (options_.conditional_writes) {
     absl::Status conditions =
@@ -265,6 +287,11 @@ void RestHandler::ServeDownload(const RequestHead& request, BodyReader&,
                          {"X-Checksum-SHA256", info.sha256},
                          {"Accept-Ranges", "bytes"},
                          {"Last-Modified", HttpDate(info.last_modified)}};
+  // Like the SHA-256, the whole object's, on a range too; objects stored before the store
+  // kept CRC32Cs declare none rather than one that was never computed.
+  if (info.crc32c.has_value() && options_.declare_crc32c) {
+    headers.Add(std::string(kCrc32cHeader), absl::StrFormat("%08x", *info.crc32c));
+  }
   uint64_t offset = 0;
   uint64_t length = info.size;
   int status = 200;
@@ -345,6 +372,9 @@ void RestHandler::ServeStartUpload(const RequestHead& request, BodyReader&,
   if (auto sha256 = request.headers.Get("X-Checksum-SHA256")) {
     options.expected_sha256 = std::string(*sha256);
   }
+  absl::StatusOr<std::optional<uint32_t>> crc32c = ReadExpectedCrc32c(request);
+  if (!crc32c.ok()) return SendError(response, crc32c.status());
+  options.expected_crc32c = *crc32c;
   // Refused now if malformed, enforced at completion.
   if (options_.conditional_writes) {
     absl::Status conditions =
@@ -366,6 +396,9 @@ void RestHandler::ServePutPart(const RequestHead& request, BodyReader& body,
   if (auto sha256 = request.headers.Get("X-Checksum-SHA256")) {
     options.expected_sha256 = std::string(*sha256);
   }
+  absl::StatusOr<std::optional<uint32_t>> crc32c = ReadExpectedCrc32c(request);
+  if (!crc32c.ok()) return SendError(response, crc32c.status());
+  options.expected_crc32c = *crc32c;
   options.declared_size = body.declared_size();
   absl::StatusOr<PartInfo> part = store_.PutPart(target->tenant, target->key,
                                                  target->upload_id, *part_number, body, options);

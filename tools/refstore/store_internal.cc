@@ -11,6 +11,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/crc32c.h"
 #include "common/sha256.h"
 #include "common/validation.h"
 
@@ -117,6 +118,7 @@ absl::StatusOr<WrittenBody> WriteBody(ByteSource& body, TempFile& temp,
     if (status.ok()) status = temp.Write(chunk);
     if (!status.ok()) return status;
     hash.Update(chunk);
+    written.crc32c = Crc32cExtend(written.crc32c, chunk);
   }
   written.sha256 = hash.HexDigest();
   return written;
@@ -129,6 +131,13 @@ absl::Status CheckExpectedSha256(const std::optional<std::string>& expected,
   }
   return absl::InvalidArgumentError(
       absl::StrCat("SHA-256 mismatch: expected ", *expected, ", ", what, " hash to ", actual));
+}
+
+absl::Status CheckExpectedCrc32c(const std::optional<uint32_t>& expected, uint32_t actual,
+                                 absl::string_view what) {
+  if (!expected.has_value() || *expected == actual) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("CRC32C mismatch: expected ", Crc32cHex(*expected),
+                                                 ", ", what, " have ", Crc32cHex(actual)));
 }
 
 }  // namespace objgate::refstore

@@ -60,10 +60,11 @@ class TempFile {
 struct WrittenBody {
   uint64_t size = 0;
   std::string sha256;
+  uint32_t crc32c = 0;
 };
 
-// Streams `body` into `temp`, hashing it, and asks `check_size` about the size so far
-// before each write, so that an oversized chunked body stops early; any error stops it.
+// Streams `body` into `temp`, hashing it (SHA-256 and CRC32C), and asks `check_size` about the size
+// so far before each write, so that an oversized chunked body stops early; any error stops it.
 absl::StatusOr<WrittenBody> WriteBody(ByteSource& body, TempFile& temp,
                                       const std::function<absl::Status(uint64_t)>& check_size);
 
@@ -71,6 +72,10 @@ absl::StatusOr<WrittenBody> WriteBody(ByteSource& body, TempFile& temp,
 // received bytes, a part's bytes) hash to another.
 absl::Status CheckExpectedSha256(const std::optional<std::string>& expected,
                                  const std::string& actual, absl::string_view what);
+
+// INVALID_ARGUMENT when a CRC32C was `expected` and `what` has another.
+absl::Status CheckExpectedCrc32c(const std::optional<uint32_t>& expected, uint32_t actual,
+                                 absl::string_view what);
 
 // Replaces `final_path` with `contents` whole or not at all, durably: a temporary file in
 // `tmp_dir` (on the same file system), fsynced, renamed, and its directory synced.

@@ -1,11 +1,14 @@
 #include "tools/refstore/upload_manifest.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/sha256.h"
@@ -26,6 +29,19 @@ bool ParseTime(absl::string_view text, absl::Time& time) {
   return true;
 }
 
+std::string Crc32cText(uint32_t crc) { return absl::StrFormat("%08x", crc); }
+
+// Exactly 8 hex digits: SimpleHexAtoi alone would also take "0x" and signs.
+bool ParseCrc32c(absl::string_view text, std::optional<uint32_t>& crc) {
+  uint32_t value = 0;
+  if (text.size() != 8 || !std::all_of(text.begin(), text.end(), absl::ascii_isxdigit) ||
+      !absl::SimpleHexAtoi(text, &value)) {
+    return false;
+  }
+  crc = value;
+  return true;
+}
+
 }  // namespace
 
 std::string EncodeUploadManifest(const UploadManifest& manifest) {
@@ -35,6 +51,9 @@ std::string EncodeUploadManifest(const UploadManifest& manifest) {
   if (manifest.expected_sha256.has_value()) {
     absl::StrAppend(&text, "expected_sha256 ", *manifest.expected_sha256, "\n");
   }
+  if (manifest.expected_crc32c.has_value()) {
+    absl::StrAppend(&text, "expected_crc32c ", Crc32cText(*manifest.expected_crc32c), "\n");
+  }
   if (manifest.if_none_match_any) absl::StrAppend(&text, "if_none_match_any\n");
   if (manifest.if_match.has_value()) {
     absl::StrAppend(&text, "if_match ", absl::CEscape(*manifest.if_match), "\n");
@@ -42,7 +61,11 @@ std::string EncodeUploadManifest(const UploadManifest& manifest) {
   absl::StrAppend(&text, "created ", absl::ToUnixMicros(manifest.created), "\n");
   absl::StrAppend(&text, "last_activity ", absl::ToUnixMicros(manifest.last_activity), "\n");
   if (manifest.complete) {
-    absl::StrAppend(&text, "complete ", manifest.size, " ", manifest.sha256, "\n");
+    absl::StrAppend(&text, "complete ", manifest.size, " ", manifest.sha256);
+    if (manifest.crc32c.has_value()) {
+      absl::StrAppend(&text, " ", Crc32cText(*manifest.crc32c));
+    }
+    absl::StrAppend(&text, "\n");
   }
   return text;
 }
@@ -68,6 +91,8 @@ absl::StatusOr<UploadManifest> DecodeUploadManifest(absl::string_view text) {
     } else if (name == "expected_sha256") {
       manifest.expected_sha256 = std::string(value);
       ok = IsSha256Hex(value);
+    } else if (name == "expected_crc32c") {
+      ok = ParseCrc32c(value, manifest.expected_crc32c);
     } else if (name == "if_none_match_any") {
       manifest.if_none_match_any = true;
     } else if (name == "if_match") {
@@ -78,11 +103,12 @@ absl::StatusOr<UploadManifest> DecodeUploadManifest(absl::string_view text) {
     } else if (name == "last_activity") {
       ok = has_activity = ParseTime(value, manifest.last_activity);
     } else if (name == "complete") {
-      const std::pair<absl::string_view, absl::string_view> parts =
-          absl::StrSplit(value, absl::MaxSplits(' ', 1));
+      const std::vector<absl::string_view> parts = absl::StrSplit(value, ' ');
       manifest.complete = true;
-      manifest.sha256 = std::string(parts.second);
-      ok = absl::SimpleAtoi(parts.first, &manifest.size) && IsSha256Hex(manifest.sha256);
+      ok = (parts.size() == 2 || parts.size() == 3) && absl::SimpleAtoi(parts[0], &manifest.size) &&
+           IsSha256Hex(parts[1]);
+      if (ok) manifest.sha256 = std::string(parts[1]);
+      if (ok && parts.size() == 3) ok = ParseCrc32c(parts[2], manifest.crc32c);
     } else {
       ok = false;
     }

@@ -9,11 +9,13 @@
 //   key "logs/2024\n01"            (the escaped value, without the quotes)
 //   content_type text/plain
 //   expected_sha256 <64 hex>       (optional)
+//   expected_crc32c <8 hex>        (optional)
 //   if_none_match_any              (optional)
 //   if_match "abc..."              (optional)
 //   created <Unix microseconds>
 //   last_activity <Unix microseconds>
-//   complete <size> <sha256 hex>   (once completed)
+//   complete <size> <sha256 hex> <crc32c, 8 hex>   (once completed; records written
+//                                                   before the store kept CRC32Cs lack it)
 
 #include <cstdint>
 #include <optional>
@@ -29,6 +31,7 @@ struct UploadManifest {
   std::string key;
   std::string content_type;
   std::optional<std::string> expected_sha256;
+  std::optional<uint32_t> expected_crc32c;
   bool if_none_match_any = false;
   std::optional<std::string> if_match;
   absl::Time created;
@@ -38,6 +41,7 @@ struct UploadManifest {
   bool complete = false;
   uint64_t size = 0;
   std::string sha256;
+  std::optional<uint32_t> crc32c;
 };
 
 std::string EncodeUploadManifest(const UploadManifest& manifest);

@@ -2,6 +2,7 @@
 #define OBJGATE_SERVER_SERVICE_TESTING_FAKE_MESSAGE_STREAMS_H_
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/support/sync_stream.h>
 
 #include <cstdint>
@@ -9,11 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "server/service/serialized_writer.h"
+
 namespace objgate {
 
 // Fakes of the two message-stream interfaces the service's streams work on
-// (UploadStream reads a grpc::ServerReaderInterface, DownloadStream and List write a
-// grpc::ServerWriterInterface), for testing them without a gRPC call.
+// (UploadStream reads a grpc::ServerReaderInterface, DownloadStream writes to a
+// SerializedWriter), for testing them without a gRPC call.
 
 // The caller's side of a client-streaming call: the messages a test queued, then the end
 // of the stream (Read returns false), as when the caller closed it or went away.
@@ -43,23 +46,28 @@ class FakeServerReader : public grpc::ServerReaderInterface<Message> {
   int reads_ = 0;
 };
 
-// Keeps every message a server-streaming call writes; with `fail_writes`, refuses them as
-// a stream whose caller went away does.
+// Keeps every message written in its wire form (DownloadStream's), parsed back; with
+// `fail_writes`, refuses them as a stream whose caller went away does. A message that
+// does not parse is refused and counted in `malformed`.
 template <typename Message>
-class FakeServerWriter : public grpc::ServerWriterInterface<Message> {
+class FakeSerializedWriter : public SerializedWriter {
  public:
-  bool Write(const Message& message, grpc::WriteOptions options) override {
+  bool Write(grpc::ByteBuffer bytes, bool last) override {
     if (fail_writes) return false;
-    messages.push_back(message);
-    last_marked = options.is_last_message();
+    Message message;
+    if (!grpc::SerializationTraits<Message>::Deserialize(&bytes, &message).ok()) {
+      ++malformed;
+      return false;
+    }
+    messages.push_back(std::move(message));
+    last_marked = last;
     return true;
   }
-  void SendInitialMetadata() override {}
 
   std::vector<Message> messages;
   bool fail_writes = false;
-  // The latest message was written with WriteOptions::set_last_message().
   bool last_marked = false;
+  int malformed = 0;
 };
 
 }  // namespace objgate
