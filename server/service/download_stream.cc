@@ -75,10 +75,19 @@ bool DownloadStream::IsWholeDeclaredObject() const {
 }
 
 absl::Status DownloadStream::OnData(absl::string_view bytes) {
+  if (bytes_sent_ + static_cast<int64_t>(chunk_fill_ + bytes.size()) > head_.length) {
+    return absl::DataLossError(absl::StrCat("upstream sent more than the ", head_.length,
+                                            " bytes it announced for \"", key_, "\""));
+  }
   if (hashing_) hash_.Update(bytes);
   while (!bytes.empty()) {
-    if (chunk_fill_ == 0) chunk_ = grpc::Slice(kHeaderRoom + chunk_bytes_ + kCrc32cFieldBytes);
-    const size_t n = std::min(bytes.size(), chunk_bytes_ - chunk_fill_);
+    if (chunk_fill_ == 0) {
+      // No bigger than what is left to send, so that a small object costs a small buffer.
+      chunk_capacity_ =
+          static_cast<size_t>(std::min<int64_t>(chunk_bytes_, head_.length - bytes_sent_));
+      chunk_ = grpc::Slice(kHeaderRoom + chunk_capacity_ + kCrc32cFieldBytes);
+    }
+    const size_t n = std::min(bytes.size(), chunk_capacity_ - chunk_fill_);
     // A fresh slice of our own: nothing else refers to it until it is written.
     uint8_t* data = const_cast<uint8_t*>(chunk_.begin()) + kHeaderRoom;
     std::memcpy(data + chunk_fill_, bytes.data(), n);
@@ -86,7 +95,7 @@ absl::Status DownloadStream::OnData(absl::string_view bytes) {
         chunk_crc32c_, absl::string_view(reinterpret_cast<const char*>(data) + chunk_fill_, n));
     chunk_fill_ += n;
     bytes.remove_prefix(n);
-    if (chunk_fill_ == chunk_bytes_) {
+    if (chunk_fill_ == chunk_capacity_) {
       if (absl::Status sent = SendChunk(); !sent.ok()) return sent;
     }
   }

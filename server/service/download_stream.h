@@ -70,9 +70,10 @@ class DownloadStream : public DownloadSink {
   DownloadHead head_;
   bool head_sent_ = false;
   bool hashing_ = true;  // false when the trailer passes the upstream's declaration on
-  // The data message being filled: room for its field header, chunk_bytes_ of data and
-  // the crc32c field. Allocated when the first byte of a chunk arrives.
+  // The data message being filled: room for its field header, up to chunk_bytes_ of data
+  // and the crc32c field. Allocated when the first byte of a chunk arrives.
   grpc::Slice chunk_;
+  size_t chunk_capacity_ = 0;  // bytes of data it has room for
   size_t chunk_fill_ = 0;
   uint32_t chunk_crc32c_ = 0;
   int64_t bytes_sent_ = 0;

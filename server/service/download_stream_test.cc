@@ -151,6 +151,16 @@ TEST(DownloadStreamTest, DeclaredCrc32cOfTheWholeObjectDoesNotApplyToARange) {
   EXPECT_EQ(writer.messages.back().trailer().crc32c(), Crc32c("234"));
 }
 
+TEST(DownloadStreamTest, BytesPastTheAnnouncedLengthAreDataLoss) {
+  RecordingWriter writer;
+  DownloadStream stream(writer, "k", 4);
+  ASSERT_TRUE(stream.OnHead(WholeObject(6)).ok());
+  ASSERT_TRUE(stream.OnData("0123").ok());
+  absl::Status status = stream.OnData("456");
+  EXPECT_EQ(status.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("more than the 6 bytes"));
+}
+
 TEST(DownloadStreamTest, ShortBodyIsDataLossWithoutTrailer) {
   RecordingWriter writer;
   DownloadStream stream(writer, "k", 4);
