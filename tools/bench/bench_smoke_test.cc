@@ -54,6 +54,12 @@ TEST(BenchSmokeTest, QuickRunWritesEveryScenario) {
     ExpectNumbers(row["gateway"], {"mb_per_s", "bytes", "seconds", "cpu_seconds"});
     ExpectNumbers(row["direct"], {"mb_per_s", "bytes", "seconds"});
     ExpectNumbers(row, {"ratio", "gateway_cpu_seconds_per_gib"});
+    // The same load through nginx in front of the store and against the gRPC ceiling.
+    for (const char* reference : {"nginx", "grpc_ceiling"}) {
+      ExpectNumbers(row["references"][reference], {"mb_per_s", "bytes", "seconds"});
+      ExpectNumbers(row["ratio_to"], {reference});
+      EXPECT_GT(row["references"][reference]["bytes"].get<double>(), 0) << reference;
+    }
   }
   // Up, down, info and the no-op floor at 1, 16 and 64.
   ASSERT_EQ(results["small"].size(), 12u);
