@@ -61,10 +61,11 @@ ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5),
 ABSL_FLAG(int, download_chunk_bytes, 1 << 20,
           "bytes per Download data message");
 ABSL_FLAG(bool, verify_download_checksums, true,
-          "hash every downloaded byte and end a whole object that does not match the "
-          "upstream's declared SHA-256 with DATA_LOSS; false passes the declaration on in "
-          "the trailer for the caller to check (the objgate clients do), which saves the "
-          "gateway its SHA-256 work, about 0.6 CPU-seconds per GiB");
+          "end a whole object that does not match the upstream's declared SHA-256 with "
+          "DATA_LOSS, hashing every byte where the upstream declares no CRC32C; false passes "
+          "the declaration on in the trailer for the caller to check (the objgate clients "
+          "do), which saves the gateway its SHA-256 work, about 0.6 CPU-seconds per GiB. A "
+          "declared CRC32C is checked either way");
 ABSL_FLAG(int64_t, replay_buffer_bytes, 1 << 20,
           "uploads up to this size are retried from memory after an upstream failure; larger "
           "ones fail with UNAVAILABLE for the caller to retry");

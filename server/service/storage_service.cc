@@ -297,8 +297,10 @@ absl::Status StorageService::ContinueUpload(ServiceCall& call, const v1::UploadR
   }
   call.record().key = upload->key;
   // A stream the caller closes without finish_write pauses the upload: it is not an error.
+  // Its parts are checked on their way to the store and the whole at completion, so the
+  // stream's own SHA-256 would serve nothing.
   UploadStream body(reader, call.context().is_cancelled, std::nullopt, "",
-                    UploadStream::Unfinished::kPause);
+                    UploadStream::Unfinished::kPause, UploadStream::Hashing::kNone);
   if (first.finish_write()) body.FinishedWithFirstMessage();
   absl::StatusOr<ResumableUploadStatus> status =
       ContinueResumableUpload(upstream_, call.context(), *upload, first.write_offset(), body,

@@ -8,7 +8,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "common/crc32c.h"
 #include "common/retry/repeat_rules.h"
 #include "common/retry/retryable.h"
 #include "common/sha256.h"
@@ -329,8 +331,13 @@ absl::StatusOr<UploadedPart> RestUpstream::UploadPart(const CallContext& context
   HttpRequest request =
       NewRequest(context, "PUT", "/uploads/part",
                  {{"key", key}, {"upload_id", upload_id}, {"part_number", number_text}});
-  // The store checks the part's bytes against it.
-  request.headers.Add("X-Checksum-SHA256", Sha256::Hex(bytes));
+  // The store checks the part's bytes against it: the CRC32C, twenty times cheaper, where
+  // the store declares it checks one (upload_checksums), the SHA-256 otherwise.
+  if (HashesUploads(context)) {
+    request.headers.Add("X-Checksum-CRC32C", absl::StrFormat("%08x", Crc32c(bytes)));
+  } else {
+    request.headers.Add("X-Checksum-SHA256", Sha256::Hex(bytes));
+  }
   StringByteSource body(bytes);
   request.body = &body;
   request.body_size = static_cast<int64_t>(bytes.size());

@@ -8,7 +8,10 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/crc32c.h"
 #include "common/retry/retryable.h"
+#include "common/sha256.h"
+#include "common/testing/fake_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/http/testing/fake_http_client.h"
@@ -414,6 +417,45 @@ namespace {
 constexpr char kInfoWithConditionalWrites[] =
     R"({"status":"ok","version":"3","performance":"1x","capabilities":["conditional_writes"]})";
 constexpr char kInfoWithout[] = R"({"status":"ok","version":"3","performance":"1x"})";
+constexpr char kInfoWithUploadChecksums[] =
+    R"({"status":"ok","version":"3","performance":"1x","capabilities":["upload_checksums"]})";
+constexpr char kPartAnswer[] = R"({"part_number":1,"size":3,"etag":"e1"})";
+
+TEST(RestUpstreamChecksumsTest, AStoreThatHashesUploadsIsAskedOnceAMinuteAndGetsPartCrc32cs) {
+  FakeHttpClient http;
+  FakeClock clock;
+  std::unique_ptr<RestUpstream> upstream =
+      *RestUpstream::Create(http, "http://store.test:9000", clock);
+  CallContext context;
+  context.tenant_id = "t1";
+
+  http.Enqueue(JsonAnswer(200, kInfoWithUploadChecksums));
+  EXPECT_TRUE(upstream->HashesUploads(context));
+  http.Enqueue(JsonAnswer(200, kPartAnswer));
+  ASSERT_TRUE(upstream->UploadPart(context, "k", "id", 1, "abc").ok());
+  std::vector<RecordedHttpRequest> requests = http.requests();
+  ASSERT_THAT(requests, SizeIs(2));  // the answer was remembered
+  EXPECT_EQ(requests[1].headers.Get("X-Checksum-CRC32C"), Crc32cHex(Crc32c("abc")).substr(2));
+  EXPECT_EQ(requests[1].headers.Get("X-Checksum-SHA256"), std::nullopt);
+
+  // A minute on, the store is asked again, and a no is remembered as well.
+  clock.Advance(absl::Minutes(1) + absl::Seconds(1));
+  http.Enqueue(JsonAnswer(200, kInfoWithout));
+  EXPECT_FALSE(upstream->HashesUploads(context));
+  http.Enqueue(JsonAnswer(200, kPartAnswer));
+  ASSERT_TRUE(upstream->UploadPart(context, "k", "id", 1, "abc").ok());
+  requests = http.requests();
+  ASSERT_THAT(requests, SizeIs(4));
+  EXPECT_EQ(requests[3].headers.Get("X-Checksum-SHA256"), Sha256::Hex("abc"));
+  EXPECT_EQ(requests[3].headers.Get("X-Checksum-CRC32C"), std::nullopt);
+}
+
+TEST(RestUpstreamChecksumsTest, AStoreThatCannotBeAskedIsTakenNotToHashUploads) {
+  FakeHttpClient http;
+  std::unique_ptr<RestUpstream> upstream = *RestUpstream::Create(http, "http://store.test:9000");
+  http.Enqueue(JsonAnswer(503, "{}"));
+  EXPECT_FALSE(upstream->HashesUploads(CallContext()));
+}
 
 TEST_F(RestUpstreamTest, ServerInfoListsConditionalWritesOnlyWhereTheStoreDeclaresThem) {
   http_.Enqueue(JsonAnswer(200, kInfoWithout));
