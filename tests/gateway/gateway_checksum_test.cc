@@ -63,7 +63,7 @@ std::unique_ptr<Client> ClientOf(GatewayHarness& harness) {
 TEST(GatewayChecksumTest, VerifyingGatewayEndsACorruptedDownloadWithDataLoss) {
   // The store declaring a CRC32C and a SHA-256 (checked by CRC32C), and a SHA-256 alone
   // (checked by hashing).
-  for (const std::string& declare_crc32c : {"true", "false"}) {
+  for (const std::string declare_crc32c : {"true", "false"}) {
     std::unique_ptr<GatewayHarness> harness =
         StartGateway({}, {"--declare_crc32c=" + declare_crc32c});
     ASSERT_NE(harness, nullptr);
@@ -133,7 +133,7 @@ TEST(GatewayChecksumTest, PassThroughGatewayLeavesTheCheckToTheCallerWhichCatche
 // default), and otherwise by the gateway: either way the answer carries the bytes'
 // SHA-256 and a declared one that differs stores nothing.
 TEST(GatewayChecksumTest, UploadsAreHashedByTheStoreOrElseByTheGateway) {
-  for (const std::string& upload_checksums : {"true", "false"}) {
+  for (const std::string upload_checksums : {"true", "false"}) {
     std::unique_ptr<GatewayHarness> harness =
         StartGateway({}, {"--upload_checksums=" + upload_checksums});
     ASSERT_NE(harness, nullptr);
