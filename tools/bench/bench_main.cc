@@ -241,18 +241,19 @@ int Run() {
       std::filesystem::create_directories(dir);
       server = StartNginxProxy(nginx, env.upstream_url, dir);
       if (server.ok()) {
-        env.references.emplace_back(reference, [url = (*server)->address(), tenant = env.tenant] {
-          return NewDirectClient(url, tenant);
-        });
+        env.references.push_back({reference, [url = (*server)->address(), tenant = env.tenant] {
+                                    return NewDirectClient(url, tenant);
+                                  }});
       }
     } else if (reference == "grpc_ceiling") {
       server =
           StartGrpcCeiling(test_support::RunfilePath(absl::GetFlag(FLAGS_grpc_ceiling_binary)));
       if (server.ok()) {
-        env.references.emplace_back(reference,
-                                    [target = (*server)->address(), tenant = env.tenant] {
-                                      return NewGatewayClient(target, tenant);
-                                    });
+        env.references.push_back({reference,
+                                  [target = (*server)->address(), tenant = env.tenant] {
+                                    return NewGatewayClient(target, tenant);
+                                  },
+                                  /*uses_upstream=*/false});
       }
     } else {
       std::cerr << "objgate_bench: --references takes nginx and grpc_ceiling, not \"" << reference

@@ -107,28 +107,29 @@ class Runner {
 
   // Runs the load on the gateway, directly and on each of `references`, in an order that
   // rotates by one each round, and returns their totals in that order (gateway first).
-  // `before_each_run`, when set, runs before each path's turn, off the clock.
+  // `before_each_run`, when set, runs before the turn of each path that uses the upstream,
+  // off the clock.
   absl::StatusOr<std::vector<PathTotals>> Compare(
       absl::string_view label, const Subprocess& gateway, const LoadShape& shape,
       const Operation& operation, const std::function<absl::Status()>& before_each_run = {},
-      const std::vector<std::pair<std::string, ClientFactory>>& references = {}) {
+      const std::vector<Reference>& references = {}) {
     Progress(label);
-    std::vector<std::pair<std::string, ClientFactory>> paths = {
-        {"gateway", GatewayClients(gateway)}, {"direct", env_.direct_clients}};
+    std::vector<Reference> paths = {{"gateway", GatewayClients(gateway)},
+                                    {"direct", env_.direct_clients}};
     paths.insert(paths.end(), references.begin(), references.end());
     std::vector<PathTotals> totals(paths.size());
     for (int round = 0; round < plan_.rounds; ++round) {
       for (size_t turn = 0; turn < paths.size(); ++turn) {
         const size_t path = (turn + round) % paths.size();
-        if (before_each_run) {
+        if (before_each_run && paths[path].uses_upstream) {
           if (absl::Status s = before_each_run(); !s.ok()) return s;
         }
         absl::StatusOr<double> cpu_before = CpuSeconds(gateway.pid());
         if (!cpu_before.ok()) return cpu_before.status();
-        absl::StatusOr<LoadResult> run = RunLoad(paths[path].second, shape, operation);
+        absl::StatusOr<LoadResult> run = RunLoad(paths[path].clients, shape, operation);
         if (!run.ok()) {
           return absl::Status(run.status().code(),
-                              absl::StrCat(paths[path].first, ": ", run.status().message()));
+                              absl::StrCat(paths[path].name, ": ", run.status().message()));
         }
         absl::StatusOr<double> cpu_after = CpuSeconds(gateway.pid());
         if (!cpu_after.ok()) return cpu_after.status();
@@ -187,7 +188,7 @@ class Runner {
         for (size_t i = 0; i < env_.references.size(); ++i) {
           const PathTotals& reference = (*totals)[2 + i];
           const double mbps = reference.load.bytes / 1e6 / reference.seconds();
-          const std::string& name = env_.references[i].first;
+          const std::string& name = env_.references[i].name;
           rows.back()["references"][name] = {{"mb_per_s", mbps},
                                              {"bytes", reference.load.bytes},
                                              {"seconds", reference.seconds()}};

@@ -36,6 +36,15 @@ struct Plan {
   int connection_concurrency = 64;
 };
 
+// A path measured alongside the gateway and the direct one.
+struct Reference {
+  std::string name;
+  ClientFactory clients;
+  // Its calls reach the upstream (nginx's do; the gRPC ceiling keeps nothing there), so
+  // that what runs before each turn on the upstream's objects runs before its turn too.
+  bool uses_upstream = true;
+};
+
 // Where the processes come from and where they keep their files.
 struct Environment {
   std::string gateway_binary;
@@ -54,10 +63,10 @@ struct Environment {
   // keeps an overwritten object's data until its garbage collection, so that overwriting
   // them would hold two copies of each.
   bool delete_before_upload = false;
-  // Other paths the large-object scenario measures in the same rounds, by name: "nginx",
-  // an HTTP reverse proxy in front of the store (REST only), and "grpc_ceiling", a gRPC
-  // server of the gateway's API that streams from memory: what the transport allows.
-  std::vector<std::pair<std::string, ClientFactory>> references;
+  // Other paths the large-object scenario measures in the same rounds: "nginx", an HTTP
+  // reverse proxy in front of the store (REST only), and "grpc_ceiling", a gRPC server of
+  // the gateway's API that streams from memory: what the transport allows.
+  std::vector<Reference> references;
   // Gateway logs go here.
   std::string work_dir;
   std::string tenant;
