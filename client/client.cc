@@ -21,6 +21,7 @@ namespace v1 = ::storage::v1;
 
 using client_internal::FromGrpc;
 using client_internal::Report;
+using client_internal::SetChecksummedData;
 
 // The bytes of an upload: a ByteSource that can start again from its first byte where
 // the source allows, for a retry.
@@ -259,11 +260,7 @@ absl::StatusOr<UploadResult> Client::UploadFromSource(absl::string_view key, Upl
       }
       const absl::string_view chunk(buffer.data(), *n);
       hash.Update(chunk);
-      // The gateway checks each message's CRC32C before any of its bytes goes on.
-      const uint32_t chunk_crc32c = Crc32c(chunk);
-      crc32c = Crc32cCombine(crc32c, chunk_crc32c, chunk.size());
-      message.set_data(chunk.data(), chunk.size());
-      message.set_crc32c(chunk_crc32c);
+      SetChecksummedData(message, chunk, crc32c);
       open = writer->Write(message);
       sent += static_cast<int64_t>(*n);
       Report(options.progress, sent, total.value_or(-1));

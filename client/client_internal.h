@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "client/client.h"
 #include "common/clock.h"
+#include "common/crc32c.h"
 #include "common/retry/retry_loop.h"
 #include "common/retry/retryable.h"
 
@@ -23,6 +24,16 @@ inline absl::Status FromGrpc(const grpc::Status& status) {
   absl::Status converted(static_cast<absl::StatusCode>(status.error_code()),
                          status.error_message());
   return absl::IsUnavailable(converted) ? MarkRetryable(std::move(converted)) : converted;
+}
+
+// Makes `message` carry `chunk` and its CRC32C, which the gateway checks before any of the
+// bytes goes on, and extends `stream_crc32c`, the upload answer's check, by the chunk.
+inline void SetChecksummedData(storage::v1::UploadRequest& message, absl::string_view chunk,
+                               uint32_t& stream_crc32c) {
+  const uint32_t crc32c = Crc32c(chunk);
+  stream_crc32c = Crc32cCombine(stream_crc32c, crc32c, chunk.size());
+  message.set_data(chunk.data(), chunk.size());
+  message.set_crc32c(crc32c);
 }
 
 inline void Report(const ProgressCallback& progress, int64_t done, int64_t total) {

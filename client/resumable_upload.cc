@@ -15,7 +15,6 @@
 #include "client/client.h"
 #include "client/client_internal.h"
 #include "common/clock.h"
-#include "common/crc32c.h"
 #include "common/retry/repeat_rules.h"
 #include "common/retry/retry_loop.h"
 #include "common/retry/retryable.h"
@@ -27,6 +26,7 @@ namespace v1 = ::storage::v1;
 
 using client_internal::FromGrpc;
 using client_internal::Report;
+using client_internal::SetChecksummedData;
 
 namespace {
 
@@ -249,11 +249,8 @@ absl::StatusOr<UploadResult> Client::UploadFileResumable(absl::string_view key,
         return absl::DataLossError(absl::StrCat(path, " became shorter while it was uploaded"));
       }
       message.Clear();
-      const absl::string_view chunk(buffer.data(), static_cast<size_t>(n));
-      const uint32_t chunk_crc32c = Crc32c(chunk);
-      crc32c = Crc32cCombine(crc32c, chunk_crc32c, chunk.size());
-      message.set_data(chunk.data(), chunk.size());
-      message.set_crc32c(chunk_crc32c);
+      SetChecksummedData(message, absl::string_view(buffer.data(), static_cast<size_t>(n)),
+                         crc32c);
       open = writer->Write(message);
       sent += n;
       Report(options.upload.progress, sent, version->size);

@@ -1,7 +1,5 @@
 #include "server/service/download_stream.h"
 
-#include <grpcpp/impl/codegen/proto_utils.h>
-
 #include <algorithm>
 #include <cstring>
 
@@ -35,16 +33,6 @@ DownloadStream::DownloadStream(SerializedWriter& writer, std::string key, size_t
       chunk_bytes_(std::max<size_t>(1, chunk_bytes)),
       checksums_(checksums) {}
 
-absl::Status DownloadStream::SendMessage(const v1::DownloadResponse& message, bool last) {
-  grpc::ByteBuffer bytes;
-  bool own_buffer = false;
-  if (!grpc::SerializationTraits<v1::DownloadResponse>::Serialize(message, &bytes, &own_buffer)
-           .ok()) {
-    return absl::InternalError("cannot serialise a Download message");
-  }
-  return writer_.Write(std::move(bytes), last) ? absl::OkStatus() : CallerGone();
-}
-
 absl::Status DownloadStream::OnHead(const DownloadHead& head) {
   head_ = head;
   head_sent_ = true;
@@ -63,7 +51,7 @@ absl::Status DownloadStream::OnHead(const DownloadHead& head) {
   metadata->set_sha256(head.object_sha256);
   if (head.last_modified) SetTimestamp(*head.last_modified, *metadata->mutable_last_modified());
   metadata->mutable_metadata()->insert(head.metadata.begin(), head.metadata.end());
-  return SendMessage(message, /*last=*/false);
+  return WriteMessage(writer_, message, /*last=*/false) ? absl::OkStatus() : CallerGone();
 }
 
 bool DownloadStream::IsWholeObject() const {
@@ -158,7 +146,7 @@ absl::Status DownloadStream::Finish() {
   trailer->set_size(bytes_sent_);
   trailer->set_crc32c(stream_crc32c_);
   // The last message: the writer sends it together with the call's status, in one flush.
-  return SendMessage(message, /*last=*/true);
+  return WriteMessage(writer_, message, /*last=*/true) ? absl::OkStatus() : CallerGone();
 }
 
 }  // namespace objgate

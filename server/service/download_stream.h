@@ -59,7 +59,6 @@ class DownloadStream : public DownloadSink {
  private:
   // Sends the chunk being filled as a data message.
   absl::Status SendChunk();
-  absl::Status SendMessage(const storage::v1::DownloadResponse& message, bool last);
   bool IsWholeObject() const;
   bool IsWholeDeclaredObject() const;
 

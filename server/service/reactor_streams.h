@@ -106,12 +106,7 @@ class ReactorWriter : public grpc::ServerWriterInterface<Message> {
   void SendInitialMetadata() override {}
 
   bool Write(const Message& message, grpc::WriteOptions options) override {
-    grpc::ByteBuffer bytes;
-    bool own_buffer = false;
-    if (!grpc::SerializationTraits<Message>::Serialize(message, &bytes, &own_buffer).ok()) {
-      return false;
-    }
-    return reactor_.Write(std::move(bytes), options.is_last_message());
+    return WriteMessage(reactor_, message, options.is_last_message());
   }
 
  private:

@@ -1,7 +1,10 @@
 #ifndef OBJGATE_SERVER_SERVICE_SERIALIZED_WRITER_H_
 #define OBJGATE_SERVER_SERVICE_SERIALIZED_WRITER_H_
 
+#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/support/byte_buffer.h>
+
+#include <utility>
 
 namespace objgate {
 
@@ -16,6 +19,18 @@ class SerializedWriter {
   // once the caller is gone.
   virtual bool Write(grpc::ByteBuffer message, bool last) = 0;
 };
+
+// Serialises `message` as gRPC would and writes it to `writer`; false when it cannot be
+// serialised or the caller is gone.
+template <typename Message>
+bool WriteMessage(SerializedWriter& writer, const Message& message, bool last) {
+  grpc::ByteBuffer bytes;
+  bool own_buffer = false;
+  if (!grpc::SerializationTraits<Message>::Serialize(message, &bytes, &own_buffer).ok()) {
+    return false;
+  }
+  return writer.Write(std::move(bytes), last);
+}
 
 }  // namespace objgate
 

@@ -59,9 +59,8 @@ using AnswerErrorMapper = std::function<absl::Status(
 // ignored the Range and sent the whole object, in which case the unwanted bytes are dropped
 // here), and keeps the start of an error answer for its message.
 //
-//   DownloadAnswerSink answer(spec, sink, {"X-Checksum-SHA256", "X-Meta-", {},
-//   "X-Checksum-CRC32C"},
-//                             map_error);
+//   DownloadAnswerSink answer(
+//       spec, sink, {"X-Checksum-SHA256", "X-Meta-", {}, "X-Checksum-CRC32C"}, map_error);
 //   return answer.Outcome(http.Perform(request, answer), "download of \"k\"");
 class DownloadAnswerSink : public ResponseSink {
  public:

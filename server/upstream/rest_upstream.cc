@@ -120,46 +120,43 @@ absl::StatusOr<UpstreamServerInfo> RestUpstream::GetServerInfo(const CallContext
   return info;
 }
 
-absl::Status RestUpstream::RequireCapability(const CallContext& context,
-                                             absl::string_view capability, absl::string_view what,
-                                             absl::string_view consequence) {
+absl::StatusOr<bool> RestUpstream::Declares(const CallContext& context,
+                                            absl::string_view capability, bool remember_no) {
   {
     absl::MutexLock lock(&mu_);
-    auto until = capability_until_.find(capability);
-    if (until != capability_until_.end() && clock_.Now() < until->second) return absl::OkStatus();
+    auto known = declared_.find(capability);
+    if (known != declared_.end() && clock_.Now() < known->second.until) {
+      return known->second.declared;
+    }
   }
   absl::StatusOr<UpstreamServerInfo> info = FetchServerInfo(context);
   if (!info.ok()) return info.status();
-  if (std::find(info->capabilities.begin(), info->capabilities.end(), capability) ==
-      info->capabilities.end()) {
+  const bool declared = std::find(info->capabilities.begin(), info->capabilities.end(),
+                                  capability) != info->capabilities.end();
+  if (declared || remember_no) {
+    absl::MutexLock lock(&mu_);
+    declared_[capability] = {declared, clock_.Now() + kCapabilityTrust};
+  }
+  return declared;
+}
+
+absl::Status RestUpstream::RequireCapability(const CallContext& context,
+                                             absl::string_view capability, absl::string_view what,
+                                             absl::string_view consequence) {
+  absl::StatusOr<bool> declared = Declares(context, capability, /*remember_no=*/false);
+  if (!declared.ok()) return declared.status();
+  if (!*declared) {
     return absl::UnimplementedError(absl::StrCat(what, ": the upstream store does not declare \"",
                                                  capability, "\" in its server info, ",
                                                  consequence));
   }
-  absl::MutexLock lock(&mu_);
-  capability_until_[capability] = clock_.Now() + kCapabilityTrust;
   return absl::OkStatus();
 }
 
-bool RestUpstream::Offers(const CallContext& context, absl::string_view capability) {
-  {
-    absl::MutexLock lock(&mu_);
-    auto known = offered_.find(capability);
-    if (known != offered_.end() && clock_.Now() < known->second.second) {
-      return known->second.first;
-    }
-  }
-  absl::StatusOr<UpstreamServerInfo> info = FetchServerInfo(context);
-  if (!info.ok()) return false;
-  const bool offered = std::find(info->capabilities.begin(), info->capabilities.end(),
-                                 capability) != info->capabilities.end();
-  absl::MutexLock lock(&mu_);
-  offered_[capability] = {offered, clock_.Now() + kCapabilityTrust};
-  return offered;
-}
-
 bool RestUpstream::HashesUploads(const CallContext& context) {
-  return Offers(context, kUploadChecksums);
+  // Asked before every upload, so a no is remembered too; a store that cannot be asked is
+  // taken to say no, and the upload meets the failure itself.
+  return Declares(context, kUploadChecksums, /*remember_no=*/true).value_or(false);
 }
 
 absl::Status RestUpstream::RequireConditionalWrites(const CallContext& context,

@@ -75,9 +75,10 @@ class RestUpstream : public Upstream {
   absl::Status RequireCapability(const CallContext& context, absl::string_view capability,
                                  absl::string_view what, absl::string_view consequence);
   absl::Status RequireConditionalWrites(const CallContext& context, absl::string_view what);
-  // Whether the store declares `capability`; a yes or a no is remembered for a minute, and
-  // a store that cannot be asked is taken to say no.
-  bool Offers(const CallContext& context, absl::string_view capability);
+  // Whether the store declares `capability` in GET /. A yes is remembered for a minute, a
+  // no too with `remember_no`.
+  absl::StatusOr<bool> Declares(const CallContext& context, absl::string_view capability,
+                                bool remember_no);
   absl::Status RequireMultipartUploads(const CallContext& context, absl::string_view what);
 
   HttpRequest NewRequest(
@@ -94,10 +95,12 @@ class RestUpstream : public Upstream {
   Clock& clock_;
 
   absl::Mutex mu_;
-  // Until when each capability the store declared is taken as given.
-  absl::flat_hash_map<std::string, absl::Time> capability_until_ ABSL_GUARDED_BY(mu_);
-  // Offers' answers, and until when each is taken as given.
-  absl::flat_hash_map<std::string, std::pair<bool, absl::Time>> offered_ ABSL_GUARDED_BY(mu_);
+  // What the store said of each capability, and until when that is taken as given.
+  struct Declared {
+    bool declared = false;
+    absl::Time until;
+  };
+  absl::flat_hash_map<std::string, Declared> declared_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace objgate
