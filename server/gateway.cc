@@ -43,15 +43,14 @@ absl::Status GatewayOptions::Validate() const {
     return absl::InvalidArgumentError("pool_size must be at least 1");
   }
   if (max_receive_message_bytes < 2 * kMinDownloadChunkBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("max_message_bytes must be at least ",
-                                                   2 * kMinDownloadChunkBytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_message_bytes must be at least ", 2 * kMinDownloadChunkBytes));
   }
   if (service.download_chunk_bytes < kMinDownloadChunkBytes ||
       service.download_chunk_bytes > static_cast<size_t>(max_receive_message_bytes) / 2) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "download_chunk_bytes must be ", kMinDownloadChunkBytes,
-        " to half of max_message_bytes (", max_receive_message_bytes / 2, "), got ",
-        service.download_chunk_bytes));
+        "download_chunk_bytes must be ", kMinDownloadChunkBytes, " to half of max_message_bytes (",
+        max_receive_message_bytes / 2, "), got ", service.download_chunk_bytes));
   }
   if (replay_buffer_bytes < 0) {
     return absl::InvalidArgumentError("replay_buffer_bytes must be >= 0");
@@ -71,8 +70,8 @@ absl::Status GatewayOptions::Validate() const {
   if (!metrics_listen_address.empty()) {
     httpd::HttpServerOptions parsed;
     if (!httpd::ParseListenAddress(metrics_listen_address, parsed)) {
-      return absl::InvalidArgumentError(absl::StrCat("metrics_listen must be HOST:PORT, got \"",
-                                                     metrics_listen_address, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("metrics_listen must be HOST:PORT, got \"", metrics_listen_address, "\""));
     }
   }
   if (dialect == UpstreamDialect::kS3) {
@@ -99,9 +98,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   absl::StatusOr<std::unique_ptr<Upstream>> dialect = gateway->MakeDialect(*backoff);
   if (!dialect.ok()) return dialect.status();
   gateway->dialect_ = *std::move(dialect);
-  gateway->upstream_ = std::make_unique<RetryingUpstream>(
-      *gateway->dialect_, *backoff, RealClock::Instance(),
-      static_cast<size_t>(opts.replay_buffer_bytes));
+  gateway->upstream_ =
+      std::make_unique<RetryingUpstream>(*gateway->dialect_, *backoff, RealClock::Instance(),
+                                         static_cast<size_t>(opts.replay_buffer_bytes));
   gateway->access_log_ = std::make_unique<AccessLog>(opts.access_log);
   gateway->call_metrics_ = std::make_unique<CallMetrics>(gateway->metrics_);
   gateway->call_observers_ = std::make_unique<CallObservers>(
@@ -170,7 +169,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   // NOT_SERVING until the first probe says the upstream is ready.
   auto* health = gateway->server_->GetHealthCheckService();
   health->SetServingStatus(false);
-  gateway->readiness_prober_ = std::thread([g = gateway.get()] { g->ProbeReadinessUntilShutdown(); });
+  gateway->readiness_prober_ =
+      std::thread([g = gateway.get()] { g->ProbeReadinessUntilShutdown(); });
   return gateway;
 }
 
@@ -210,9 +210,22 @@ void Gateway::ProbeReadinessUntilShutdown() {
   } while (!shutting_down_.WaitForNotificationWithTimeout(options_.health_check_interval));
 }
 
-void Gateway::Shutdown(absl::Time deadline) {
+void Gateway::StopProbingReadiness() {
   if (!shutting_down_.HasBeenNotified()) shutting_down_.Notify();
   if (readiness_prober_.joinable()) readiness_prober_.join();
+}
+
+void Gateway::Drain() {
+  StopProbingReadiness();
+  if (server_ == nullptr) return;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(false);
+  health->SetServingStatus(kServiceName, false);
+}
+
+void Gateway::Shutdown(absl::Time deadline) {
+  shut_down_ = true;
+  StopProbingReadiness();
   if (server_ != nullptr) {
     // Calls still running shortly before the deadline are ended by the service with
     // UNAVAILABLE, which callers retry; at the deadline gRPC cancels whatever is left.
@@ -232,16 +245,17 @@ absl::Status Gateway::ReloadCredentials() {
   absl::Status upstream =
       aws_credentials_ == nullptr ? absl::OkStatus() : aws_credentials_->Reload();
   if (!upstream.ok()) {
-    return absl::Status(upstream.code(),
-                        absl::StrCat("upstream credentials: ", upstream.message(),
-                                     tenants.ok() ? "" : absl::StrCat("; tenant credentials: ",
-                                                                      tenants.message())));
+    return absl::Status(
+        upstream.code(),
+        absl::StrCat(
+            "upstream credentials: ", upstream.message(),
+            tenants.ok() ? "" : absl::StrCat("; tenant credentials: ", tenants.message())));
   }
   return tenants;
 }
 
 Gateway::~Gateway() {
-  if (!shutting_down_.HasBeenNotified()) Shutdown(absl::Now());
+  if (!shut_down_) Shutdown(absl::Now());
 }
 
 }  // namespace objgate

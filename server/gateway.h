@@ -11,11 +11,11 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "common/httpd/http_server.h"
+#include "common/retry/backoff_policy.h"
 #include "server/http/curl_http_client.h"
 #include "server/http/instrumented_http_client.h"
-#include "common/httpd/http_server.h"
 #include "server/metrics/metric_registry.h"
-#include "common/retry/backoff_policy.h"
 #include "server/security/server_credentials.h"
 #include "server/security/tenant_authenticator.h"
 #include "server/security/tenant_limiter.h"
@@ -83,8 +83,8 @@ struct GatewayOptions {
 };
 
 // The whole gateway in one object: the libcurl client and its pool, the dialect's upstream
-// (REST or S3) with the retry layer around it, the gRPC service, the standard health service fed by a
-// readiness probe, and server reflection that can describe every service it lists.
+// (REST or S3) with the retry layer around it, the gRPC service, the standard health service fed by
+// a readiness probe, and server reflection that can describe every service it lists.
 class Gateway {
  public:
   // INVALID_ARGUMENT when the options are not valid (GatewayOptions::Validate); another
@@ -98,6 +98,11 @@ class Gateway {
   std::string metrics_url() const {
     return metrics_server_ == nullptr ? "" : metrics_server_->url();
   }
+
+  // Reports NOT_SERVING on grpc.health.v1 from now on, whatever the upstream says, while
+  // still serving every call: a load balancer's health checks take the gateway out before
+  // Shutdown stops it listening, so no caller's new call meets a closed port. Idempotent.
+  void Drain();
 
   // Stops accepting calls, lets calls in flight run until `deadline`, then cancels the
   // rest and returns once all have ended.
@@ -122,6 +127,8 @@ class Gateway {
   // The upstream of options_.dialect, over instrumented_http_.
   absl::StatusOr<std::unique_ptr<Upstream>> MakeDialect(const BackoffPolicy& backoff);
   void ProbeReadinessUntilShutdown();
+  // Ends the readiness prober, so that nothing reports SERVING again.
+  void StopProbingReadiness();
 
   GatewayOptions options_;
   // Outlives every layer that updates it.
@@ -142,7 +149,9 @@ class Gateway {
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   std::unique_ptr<httpd::HttpServer> metrics_server_;
+  // Notified by Drain or Shutdown: the readiness prober stops.
   absl::Notification shutting_down_;
+  bool shut_down_ = false;
   std::thread readiness_prober_;
 };
 

@@ -1,9 +1,10 @@
 // The objgate gateway: storage.v1.ObjectStorage over gRPC in front of an object store
-// that speaks the REST dialect or S3. Every flag can also be set through the environment variable named in its help,
-// for containers; a flag on the command line wins.
+// that speaks the REST dialect or S3. Every flag can also be set through the environment variable
+// named in its help, for containers; a flag on the command line wins.
 #include <signal.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -50,16 +51,14 @@ ABSL_FLAG(std::string, s3_store_conditions, "put_object",
           "all (AWS S3, MinIO: also multipart completions, deletes and CopyObject)");
 ABSL_FLAG(int, pool_size, 64,
           "most connections kept open to the upstream; calls beyond wait for one");
-ABSL_FLAG(int, max_retries, 3,
-          "retries of a failed idempotent or replayable upstream call");
+ABSL_FLAG(int, max_retries, 3, "retries of a failed idempotent or replayable upstream call");
 ABSL_FLAG(absl::Duration, base_delay, absl::Seconds(1),
           "wait before the first retry; doubles each retry, with jitter");
 ABSL_FLAG(absl::Duration, max_delay, absl::Seconds(30),
           "longest single wait between retries, Retry-After included");
 ABSL_FLAG(absl::Duration, connect_timeout, absl::Seconds(5),
           "longest wait for a TCP (and TLS) connection to the upstream");
-ABSL_FLAG(int, download_chunk_bytes, 1 << 20,
-          "bytes per Download data message");
+ABSL_FLAG(int, download_chunk_bytes, 1 << 20, "bytes per Download data message");
 ABSL_FLAG(bool, verify_download_checksums, true,
           "end a whole object that does not match the upstream's declared SHA-256 with "
           "DATA_LOSS, hashing every byte where the upstream declares no CRC32C; false passes "
@@ -69,16 +68,19 @@ ABSL_FLAG(bool, verify_download_checksums, true,
 ABSL_FLAG(int64_t, replay_buffer_bytes, 1 << 20,
           "uploads up to this size are retried from memory after an upstream failure; larger "
           "ones fail with UNAVAILABLE for the caller to retry");
-ABSL_FLAG(int, max_message_bytes, 4 << 20,
-          "largest gRPC message accepted from a caller");
-ABSL_FLAG(bool, http2, false,
-          "offer HTTP/2 to the upstream (ALPN on https, h2c on http)");
+ABSL_FLAG(int, max_message_bytes, 4 << 20, "largest gRPC message accepted from a caller");
+ABSL_FLAG(bool, http2, false, "offer HTTP/2 to the upstream (ALPN on https, h2c on http)");
 ABSL_FLAG(std::string, upstream_ca_bundle, "",
           "PEM file of CAs that sign the upstream's certificate; the system store when empty");
 ABSL_FLAG(bool, upstream_insecure_skip_verify, false,
           "do not verify the upstream's TLS certificate; for tests only");
 ABSL_FLAG(absl::Duration, health_check_interval, absl::Seconds(5),
           "how often upstream readiness is probed for grpc.health.v1.Health");
+ABSL_FLAG(absl::Duration, drain_delay, absl::ZeroDuration(),
+          "on SIGTERM or SIGINT, how long to go on serving every call while grpc.health.v1 "
+          "reports NOT_SERVING, so that load balancers' health checks take the gateway out "
+          "before it stops listening; set it above the balancer's time to notice (interval "
+          "times failures). --grace_period follows; a second signal ends the delay early");
 ABSL_FLAG(absl::Duration, grace_period, absl::Seconds(10),
           "on SIGTERM or SIGINT, how long calls in flight may run before they are cancelled");
 ABSL_FLAG(std::string, tls_cert, "",
@@ -97,8 +99,7 @@ ABSL_FLAG(double, tenant_calls_per_second, 0,
 ABSL_FLAG(int, tenant_burst, 10, "burst size of --tenant_calls_per_second");
 ABSL_FLAG(int, max_concurrent_streams, 0,
           "calls served at once per caller connection; 0 for gRPC's default");
-ABSL_FLAG(bool, access_log, true,
-          "write one line per call to stderr, at log level info");
+ABSL_FLAG(bool, access_log, true, "write one line per call to stderr, at log level info");
 ABSL_FLAG(std::string, log_level, "info",
           "least severe of the gateway's stderr messages to write: error, warning or info "
           "(info includes the access log)");
@@ -184,8 +185,7 @@ int main(int argc, char** argv) {
   options.s3.part_bytes = absl::GetFlag(FLAGS_s3_part_bytes);
   const std::string conditions = absl::GetFlag(FLAGS_s3_store_conditions);
   if (conditions != "put_object" && conditions != "all") {
-    std::fprintf(stderr,
-                 "gateway: --s3_store_conditions must be put_object or all, got \"%s\"\n",
+    std::fprintf(stderr, "gateway: --s3_store_conditions must be put_object or all, got \"%s\"\n",
                  conditions.c_str());
     return 2;
   }
@@ -234,10 +234,10 @@ int main(int argc, char** argv) {
   }
   // Scripts and tests wait for this line and read the port (and metrics URL) from it.
   const std::string metrics_url = (*gateway)->metrics_url();
-  const std::string upstream =
-      dialect == "s3" ? absl::StrCat("s3 ", absl::GetFlag(FLAGS_upstream), " bucket ",
-                                     absl::GetFlag(FLAGS_s3_bucket))
-                      : absl::GetFlag(FLAGS_upstream);
+  const std::string upstream = dialect == "s3"
+                                   ? absl::StrCat("s3 ", absl::GetFlag(FLAGS_upstream), " bucket ",
+                                                  absl::GetFlag(FLAGS_s3_bucket))
+                                   : absl::GetFlag(FLAGS_upstream);
   std::printf("objgate gateway %s listening on %s (upstream %s%s)\n", OBJGATE_VERSION,
               (*gateway)->address().c_str(), upstream.c_str(),
               metrics_url.empty() ? "" : absl::StrCat(", metrics ", metrics_url).c_str());
@@ -247,13 +247,32 @@ int main(int argc, char** argv) {
     Log(LogLevel::kInfo, absl::StrCat("S3 credentials: ", aws));
   }
 
-  int signal_number = 0;
-  while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+  const auto reload_credentials = [&gateway] {
     absl::Status reloaded = (*gateway)->ReloadCredentials();
     if (reloaded.ok()) {
       Log(LogLevel::kInfo, "SIGHUP: credentials reloaded");
     } else {
       Log(LogLevel::kWarning, absl::StrCat("SIGHUP: credentials kept: ", reloaded.message()));
+    }
+  };
+  int signal_number = 0;
+  while (sigwait(&handled_signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    reload_credentials();
+  }
+  if (const absl::Duration drain = absl::GetFlag(FLAGS_drain_delay); drain > absl::ZeroDuration()) {
+    (*gateway)->Drain();
+    Log(LogLevel::kInfo, absl::StrCat("signal ", signal_number,
+                                      ", draining: NOT_SERVING, still "
+                                      "serving for ",
+                                      absl::FormatDuration(drain)));
+    for (const absl::Time drained = absl::Now() + drain; absl::Now() < drained;) {
+      const timespec wait = absl::ToTimespec(drained - absl::Now());
+      const int received = sigtimedwait(&handled_signals, nullptr, &wait);
+      if (received == SIGHUP) {
+        reload_credentials();
+      } else if (received >= 0 || errno != EINTR) {
+        break;  // A second SIGTERM or SIGINT, or the delay is over.
+      }
     }
   }
   const absl::Duration grace = absl::GetFlag(FLAGS_grace_period);

@@ -14,6 +14,10 @@ packages=(
   clang-14 libclang-rt-14-dev
   # Python stubs and tests run with Debian's interpreter and gRPC
   python3 python3-grpcio python3-protobuf python3-crc32c
+  # Go stubs, helper and tests (client/go, built offline from /usr/share/gocode); gRPC 1.33
+  # needs github.com/golang/protobuf 1.4 or later, so the 1.5 package, which replaces 1.3
+  golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-protobuf-dev
+  golang-github-golang-protobuf-1-5-dev
   # Scripts, examples and tests (nginx fronts the reference store with TLS and HTTP/2)
   curl ca-certificates openssl nginx
   # S3 tests: a single-node Ceph RADOS Gateway (tools/ceph/rgw.sh), boto3 as an independent

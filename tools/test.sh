@@ -4,15 +4,17 @@
 # tools/ceph/rgw.sh) for the S3 suites, and stops it at the end. A full run has five phases:
 #   1. bazel test //...                      unit, end-to-end, fault, soak and example suites
 #   2. bazel test --config=asan //... (less the two suites that measure memory, which
-#      AddressSanitizer inflates, and the 1 GiB resumable-upload kills, whose logic the
-#      smaller resumable suites cover): AddressSanitizer and UndefinedBehaviorSanitizer
+#      AddressSanitizer inflates, the 1 GiB resumable-upload kills, whose logic the
+#      smaller resumable suites cover, and the fleet suite, whose checks are timed against
+#      the balancers' and which gigabytes of load make slow under ASan):
+#      AddressSanitizer and UndefinedBehaviorSanitizer
 #   3. bazel test --config=tsan on the units whose synchronisation ThreadSanitizer can see:
 #      the connection pool and the blocking executor (std::mutex, many threads), the retry
 #      loop and retrying upstream, and the upload and download streams. Not the rest:
 #      Debian's Abseil and gRPC are not built for TSan, so it cannot see their locks and
 #      reports races that are not there (see tests/fuzz/README.md).
 #   4. tools/fuzz.sh 10                      every libFuzzer target for 10 seconds
-#   5. tests/polyglot/run.sh                 the Python and Node suites
+#   5. tests/polyglot/run.sh                 the Python, Node and Go suites
 #
 # Arguments narrow the run to phase 1 with them: target patterns (//server/...) and Bazel
 # flags (--config=asan, --test_filter=...).
@@ -105,7 +107,7 @@ bazel_phase "tests" "${flags[@]}" -- "${targets[@]}"
 if ((full_run)); then
   bazel_phase "sanitizers" --config=asan -- //... \
     -//tests/gateway:gateway_large_object_test -//tests/soak:soak_short_test \
-    -//tests/gateway:gateway_resumable_kill_test
+    -//tests/gateway:gateway_resumable_kill_test -//tests/fleet:fleet_test
 
   bazel_phase "thread sanitizer" --config=tsan -- //server/http:curl_handle_pool_test \
     //server/service:blocking_executor_test \
@@ -122,7 +124,7 @@ if ((full_run)); then
   failed=$((failed + fuzz_bad))
   summary+=("fuzzers: $fuzz_ok ran clean, $fuzz_bad found something or failed")
 
-  echo "== test.sh: python and node: tests/polyglot/run.sh"
+  echo "== test.sh: python, node and go: tests/polyglot/run.sh"
   tests/polyglot/run.sh 2>&1 | tee "$log"
   polyglot_rc=${PIPESTATUS[0]}
   polyglot_passed=0
@@ -132,7 +134,7 @@ if ((full_run)); then
   if ((polyglot_rc != 0 && ${polyglot_failed:-0} == 0)); then polyglot_failed=1; fi
   passed=$((passed + ${polyglot_passed:-0}))
   failed=$((failed + ${polyglot_failed:-0}))
-  summary+=("python and node: ${polyglot_passed:-0} passed, ${polyglot_failed:-0} failed")
+  summary+=("python, node and go: ${polyglot_passed:-0} passed, ${polyglot_failed:-0} failed")
 fi
 
 if ((s3_started == 0)); then

@@ -42,7 +42,7 @@ TEST(GatewayFlagsTest, HelpListsTheGatewaysFlagsAndTheirEnvironmentVariables) {
         "--upstream (default http://127.0.0.1:9000; env OBJGATE_UPSTREAM)",
         "--download_chunk_bytes (default 1048576; env OBJGATE_DOWNLOAD_CHUNK_BYTES)",
         "--verify_download_checksums (default true; env OBJGATE_VERIFY_DOWNLOAD_CHECKSUMS)",
-        "--replay_buffer_bytes", "--metrics_listen", "--grace_period"}) {
+        "--replay_buffer_bytes", "--metrics_listen", "--drain_delay", "--grace_period"}) {
     EXPECT_THAT(run.output, HasSubstr(expected));
   }
   // Only the gateway's own flags, not every library's.

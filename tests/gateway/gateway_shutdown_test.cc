@@ -9,6 +9,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "common/sha256.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/gateway/gateway_harness.h"
 
 namespace objgate::test_support {
@@ -119,6 +120,55 @@ TEST(GatewayShutdownTest, CallOutlivingTheGracePeriodFailsAndTheProcessExitsInTi
   EXPECT_FALSE(FinishDownload(download, Sha256::Hex(data), status));
   EXPECT_THAT(status.error_code(),
               AnyOf(grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::CANCELLED));
+}
+
+grpc::health::v1::HealthCheckResponse::ServingStatus Health(grpc::Channel& channel) {
+  auto health = grpc::health::v1::Health::NewStub(
+      std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service("storage.v1.ObjectStorage");
+  grpc::health::v1::HealthCheckResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  if (!health->Check(&context, request, &response).ok()) {
+    return grpc::health::v1::HealthCheckResponse::UNKNOWN;
+  }
+  return response.status();
+}
+
+// --drain_delay: NOT_SERVING at once, for a balancer's health checks to see, while new
+// calls (on new connections too) are still served until the delay ends; then the usual
+// stop.
+TEST(GatewayShutdownTest, DrainDelayReportsNotServingWhileStillServingNewCalls) {
+  GatewayHarnessOptions options;
+  options.gateway_args = {"--drain_delay=4s", "--grace_period=10s",
+                          "--health_check_interval=100ms"};
+  absl::StatusOr<std::unique_ptr<GatewayHarness>> harness = GatewayHarness::Start(options);
+  ASSERT_TRUE(harness.ok()) << harness.status();
+  ASSERT_TRUE(WaitUntilServing((*harness)->channel()));
+
+  const absl::Time signalled = absl::Now();
+  ASSERT_EQ(kill((*harness)->gateway().pid(), SIGTERM), 0);
+  bool not_serving = false;
+  while (!not_serving && absl::Now() < signalled + absl::Seconds(2)) {
+    not_serving = Health(*(*harness)->channel()) ==
+                  grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+  }
+  EXPECT_TRUE(not_serving);
+  // A caller that has not heard is still served, on a connection of its own.
+  auto fresh = v1::ObjectStorage::NewStub(grpc::CreateChannel(
+      (*harness)->gateway().address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  v1::ServerInfo info;
+  grpc::Status served = fresh->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
+  EXPECT_TRUE(served.ok()) << served.error_message();
+  EXPECT_LT(absl::Now() - signalled, absl::Seconds(4)) << "too slow to tell";
+  ASSERT_TRUE(Upload((*harness)->stub(), "shutdown", "during-drain", "stored").status.ok());
+
+  absl::StatusOr<int> exit = (*harness)->gateway().Stop(0, absl::Seconds(30));
+  ASSERT_TRUE(exit.ok()) << exit.status();
+  EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 0);
+  EXPECT_GE(absl::Now() - signalled, absl::Seconds(4));
 }
 
 }  // namespace

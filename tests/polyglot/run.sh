@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Calls the gateway from Python and Node the way a service developer would: builds the
+# Calls the gateway from Python, Node and Go the way a service developer would: builds the
 # gateway and the reference store, starts both on free ports with a temporary data
-# directory, then runs client/python's and client/node's tests and examples against them.
+# directory, then runs client/python's, client/node's and client/go's tests and examples
+# against them.
 #
 # With OBJGATE_S3_ENV naming an rgw.env (tools/ceph/rgw.sh writes one), it also creates a
 # bucket of this run's own on that S3 endpoint with boto3, starts a second gateway with
@@ -11,14 +12,17 @@
 # OBJGATE_S3_ENV the S3 suites are skipped with a note on stderr, or, with
 # OBJGATE_REQUIRE_S3=1, each counts one failure.
 #
-# Prints "python: N passed, M failed", "node: N passed, M failed" and, with S3, "python on
-# s3: N passed, M failed" and "s3 interop: N passed, M failed" as each suite ends (an
-# example counts as one case), then the total "N passed, M failed" on a line of its own,
-# and exits non-zero if anything failed. Everything it starts is stopped on exit.
+# Prints "python: N passed, M failed", "node: N passed, M failed", "go: N passed, M
+# failed" and, with S3, "python on s3: N passed, M failed" and "s3 interop: N passed, M
+# failed" as each suite ends (an example counts as one case), then the total "N passed, M
+# failed" on a line of its own, and exits non-zero if anything failed. Everything it starts
+# is stopped on exit.
 #
 # Needs what tools/setup.sh installs (Debian's python3-grpcio, python3-protobuf,
-# python3-boto3 and protobuf-compiler-grpc), plus node and npm; client/node/node_modules is
-# installed with `npm ci` when missing, which needs the npm registry.
+# python3-boto3 and protobuf-compiler-grpc; golang-go, protoc-gen-go, protoc-gen-go-grpc and
+# the Go packages client/go builds from, offline, with client/go/go_offline.sh), plus node
+# and npm; client/node/node_modules is installed with `npm ci` when missing, which needs
+# the npm registry.
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -76,6 +80,7 @@ fail_before_suites() {
   echo "run.sh: $1" >&2
   report python 0 1
   report node 0 1
+  report go 0 1
   if s3_wanted; then fail_s3_suites "the S3 suites did not run either"; fi
   echo "$total_passed passed, $total_failed failed"
   exit 1
@@ -232,6 +237,41 @@ node_suite() {
   report node $((passed + case_passed)) $((failed + 1 - case_passed))
 }
 
+# Builds client/go's example into $work and runs it against the gateway at $1.
+go_example() {
+  client/go/go_offline.sh build -o "$work/go-example" ./example &&
+    "$work/go-example" --target="$1"
+}
+
+# Runs client/go's tests (`go test -v`) and example against the gateway, built offline from
+# Debian's Go packages by client/go/go_offline.sh, which generates the stubs when they are
+# missing or stale. Counted from the top-level "--- PASS" and "--- FAIL" lines (subtests are
+# their parent's; skips count as neither); a run that fails without a failed test (the build,
+# a timeout) counts one failure.
+go_suite() {
+  echo
+  echo "== go: client/go (go test) and its example against $target"
+  if ! command -v go >/dev/null; then
+    echo "run.sh: go is needed (Debian package golang-go, with the Go packages that" \
+         "tools/setup.sh installs)" >&2
+    report go 0 1
+    return
+  fi
+  local log="$work/go-test.log"
+  OBJGATE_TARGET=$target client/go/go_offline.sh test -count=1 -v -timeout=20m . 2>&1 |
+    tee "$log"
+  local status=${PIPESTATUS[0]} passed failed
+  passed=$(grep -c '^--- PASS' "$log")
+  failed=$(grep -c '^--- FAIL' "$log")
+  if ((status != 0 && failed == 0)); then
+    echo "run.sh: the Go test did not finish (go test exit $status)" >&2
+    failed=1
+  fi
+
+  run_case "go example" go_example "$target"
+  report go $((passed + case_passed)) $((failed + 1 - case_passed))
+}
+
 # Prints the value of NAME in the rgw.env $s3_env (NAME=VALUE lines, maybe quoted).
 s3_setting() {
   local value
@@ -322,6 +362,7 @@ s3_suites() {
 
 python_suite python "$target"
 node_suite
+go_suite
 s3_suites
 echo "$total_passed passed, $total_failed failed"
 ((total_failed == 0))

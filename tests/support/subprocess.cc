@@ -1,8 +1,11 @@
 #include "tests/support/subprocess.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +63,20 @@ void WriteAllTo(int fd, absl::string_view bytes) {
   }
 }
 
+// Whether a TCP connection to 127.0.0.1:port is accepted.
+bool AcceptsConnections(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address = {};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool connected =
+      connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return connected;
+}
+
 }  // namespace
 
 std::string RunfilePath(absl::string_view path) {
@@ -115,7 +132,14 @@ absl::Status Subprocess::WaitForReadyLine(const SubprocessOptions& options) {
   std::string output;
   size_t line_start = 0;
   while (true) {
-    const size_t newline = output.find('\n', line_start);
+    if (options.ready_port > 0) {
+      if (AcceptsConnections(options.ready_port)) {
+        address_ = absl::StrCat("127.0.0.1:", options.ready_port);
+        break;
+      }
+    }
+    const size_t newline =
+        options.ready_port > 0 ? std::string::npos : output.find('\n', line_start);
     if (newline != std::string::npos) {
       const std::string line = output.substr(line_start, newline - line_start);
       line_start = newline + 1;
@@ -129,14 +153,21 @@ absl::Status Subprocess::WaitForReadyLine(const SubprocessOptions& options) {
     }
     const int64_t left_ms =
         std::max<int64_t>(0, absl::ToInt64Milliseconds(deadline - absl::Now()));
+    // A port is asked again every few milliseconds; a line is waited for.
+    const int64_t wait_ms = options.ready_port > 0 ? std::min<int64_t>(left_ms, 10) : left_ms;
     pollfd poll_fd = {stdout_fd_, POLLIN, 0};
-    const int polled = poll(&poll_fd, 1, static_cast<int>(left_ms));
+    const int polled = poll(&poll_fd, 1, static_cast<int>(wait_ms));
     if (polled < 0 && errno == EINTR) continue;
+    if (polled == 0 && left_ms > 0) continue;
     if (polled <= 0) {
+      const std::string awaited =
+          options.ready_port > 0
+              ? absl::StrCat("did not accept connections on port ", options.ready_port)
+              : absl::StrCat("printed no line matching /", options.ready_pattern, "/");
       return absl::DeadlineExceededError(
-          absl::StrCat(options.binary, " printed no line matching /", options.ready_pattern,
-                       "/ within ", absl::FormatDuration(options.ready_timeout),
-                       "; its stdout so far:\n", output));
+          absl::StrCat(options.binary, " ", awaited, " within ",
+                       absl::FormatDuration(options.ready_timeout), "; its stdout so far:\n",
+                       output));
     }
     char buffer[4096];
     const ssize_t got = read(stdout_fd_, buffer, sizeof(buffer));

@@ -26,6 +26,9 @@ struct SubprocessOptions {
   // The first stdout line in which this ECMAScript regex is found marks the process as
   // ready; its first group, if any, becomes address().
   std::string ready_pattern = R"(listening on (\S+))";
+  // For a child that prints nothing when it is ready (HAProxy): when set, the child is
+  // ready once 127.0.0.1:ready_port accepts a TCP connection, and ready_pattern is unused.
+  int ready_port = 0;
   absl::Duration ready_timeout = absl::Seconds(30);
 };
 

@@ -5,8 +5,11 @@
 #include <cerrno>
 #include <csignal>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/ports.h"
 
 namespace objgate::test_support {
 namespace {
@@ -49,6 +52,31 @@ TEST(SubprocessTest, StartTimesOutWithoutAReadyLine) {
   absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(options);
   EXPECT_EQ(process.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_THAT(std::string(process.status().message()), HasSubstr("still starting"));
+}
+
+TEST(SubprocessTest, ReadyPortMakesTheChildReadyOnceItAcceptsConnections) {
+  const int port = FreeLoopbackPort();
+  // Prints a line that would match the default pattern before it listens, which a port
+  // wait must not take for readiness.
+  SubprocessOptions options = Shell(absl::StrCat(
+      "echo 'listening on nothing yet'; exec /usr/bin/python3 -c \"import socket, time\n"
+      "time.sleep(0.3)\ns = socket.socket()\ns.bind(('127.0.0.1', ", port,
+      "))\ns.listen()\ntime.sleep(60)\""));
+  options.ready_port = port;
+  const absl::Time started = absl::Now();
+  absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(options);
+  ASSERT_TRUE(process.ok()) << process.status();
+  EXPECT_GE(absl::Now() - started, absl::Milliseconds(300));
+  EXPECT_EQ((*process)->address(), absl::StrCat("127.0.0.1:", port));
+}
+
+TEST(SubprocessTest, ReadyPortTimesOutWhenNothingListens) {
+  SubprocessOptions options = Shell("echo 'never listens'; exec sleep 60");
+  options.ready_port = FreeLoopbackPort();
+  options.ready_timeout = absl::Milliseconds(200);
+  absl::StatusOr<std::unique_ptr<Subprocess>> process = Subprocess::Start(options);
+  EXPECT_EQ(process.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(std::string(process.status().message()), HasSubstr("did not accept connections"));
 }
 
 TEST(SubprocessTest, EnvironmentOverridesReachTheChild) {
