@@ -18,8 +18,9 @@ packages=(
   # needs github.com/golang/protobuf 1.4 or later, so the 1.5 package, which replaces 1.3
   golang-go protoc-gen-go protoc-gen-go-grpc golang-google-grpc-dev golang-google-protobuf-dev
   golang-github-golang-protobuf-1-5-dev
-  # Scripts, examples and tests (nginx fronts the reference store with TLS and HTTP/2)
-  curl ca-certificates openssl nginx
+  # Scripts, examples and tests (nginx fronts the reference store with TLS and HTTP/2;
+  # nginx and HAProxy front a fleet of gateways in tests/fleet)
+  curl ca-certificates openssl nginx haproxy
   # S3 tests: a single-node Ceph RADOS Gateway (tools/ceph/rgw.sh), boto3 as an independent
   # S3 client, and pugixml, which reads S3's XML answers
   ceph-mon ceph-osd radosgw ceph-common uuid-runtime python3-boto3 libpugixml-dev
