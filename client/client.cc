@@ -427,7 +427,7 @@ absl::StatusOr<DownloadResult> Client::DownloadToSink(absl::string_view key, Byt
       reader->Finish();
       return failure;
     }
-    absl::Status status = FromGrpc(reader->Finish());
+    absl::Status status = client_internal::FromGrpcDownload(reader->Finish());
     if (!status.ok()) return status;
     if (!trailer || trailer->size() != stream_bytes ||
         (trailer->has_crc32c() && trailer->crc32c() != stream_crc32c) ||

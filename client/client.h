@@ -190,8 +190,9 @@ struct ServerInfo {
 //
 // Every call returns absl::Status or absl::StatusOr (see errors.h for why, and for the
 // predicates to test errors with). A call that fails with UNAVAILABLE is retried with the
-// configured backoff when that is safe; downloads that break mid-stream resume from the
-// next byte of the same version; every download is checked for length and SHA-256, and a
+// configured backoff when that is safe; downloads that break mid-stream (UNAVAILABLE, or
+// a stream reset by a proxy on the way) resume from the next byte of the same version;
+// every download is checked for length and SHA-256, and a
 // download that fails never returns data.
 //
 // Thread safety: one Client may be used from any number of threads at once; its calls

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "client/client.h"
 #include "common/clock.h"
 #include "common/crc32c.h"
@@ -24,6 +25,20 @@ inline absl::Status FromGrpc(const grpc::Status& status) {
   absl::Status converted(static_cast<absl::StatusCode>(status.error_code()),
                          status.error_message());
   return absl::IsUnavailable(converted) ? MarkRetryable(std::move(converted)) : converted;
+}
+
+// As FromGrpc, for a download's stream, which may also resume after it broke on its way
+// through a proxy without the gateway's status: nginx resets a call's stream when its
+// gateway goes away in the middle of the answer (INTERNAL "Received RST_STREAM with error
+// code 2"), and HAProxy ends it without trailers (UNKNOWN "Stream removed"). Every byte
+// delivered so far was checked, and the download continues from the next one of the same
+// version.
+inline absl::Status FromGrpcDownload(const grpc::Status& status) {
+  absl::Status converted = FromGrpc(status);
+  const bool reset =
+      absl::IsInternal(converted) && absl::StrContains(converted.message(), "RST_STREAM");
+  const bool removed = absl::IsUnknown(converted) && converted.message() == "Stream removed";
+  return reset || removed ? MarkRetryable(std::move(converted)) : converted;
 }
 
 // Makes `message` carry `chunk` and its CRC32C, which the gateway checks before any of the

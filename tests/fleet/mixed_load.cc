@@ -6,11 +6,11 @@
 #include <random>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/client.h"
+#include "common/retry/retryable.h"
 
 namespace objgate::test_support {
 
@@ -29,13 +29,11 @@ constexpr struct {
 } kSizes[] = {{1, 20},       {1000, 20},   {4096 + 7, 15}, {64 << 10, 15}, {(1 << 20) + 3, 15},
               {8 << 20, 10}, {64 << 20, 5}};
 
-bool Retryable(const std::string& method, const absl::Status& status) {
-  if (absl::IsUnavailable(status) || absl::IsCancelled(status)) return true;
-  // nginx resets the caller's stream (RST_STREAM INTERNAL_ERROR) when a gateway dies in the
-  // middle of a response, which gRPC reports as INTERNAL; a download reads nothing it has
-  // not checked end to end, so it is safe to repeat.
-  return method == "Download" && absl::IsInternal(status) &&
-         absl::StrContains(status.message(), "RST_STREAM");
+// What the client marks safe to repeat (UNAVAILABLE; for a download, also a stream broken
+// on its way through a proxy), and CANCELLED, a call a balancer cut off: every call of the
+// load may be repeated.
+bool Retryable(const absl::Status& status) {
+  return IsRetryable(status) || absl::IsCancelled(status);
 }
 
 uint64_t SplitMix64(uint64_t& state) {
@@ -90,7 +88,7 @@ absl::Status WithRetries(const LoadOptions& options, const std::string& method, 
       return status;
     }
     on_failure(FailedAttempt{method, status, started, absl::Now()});
-    if (!Retryable(method, status) || attempt == options.max_attempts) {
+    if (!Retryable(status) || attempt == options.max_attempts) {
       ++report.failed_calls;
       return status;
     }

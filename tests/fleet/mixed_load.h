@@ -22,9 +22,8 @@ struct LoadOptions {
   int callers = 6;
   // Object sizes run from 1 B to this.
   size_t max_object_bytes = 64 << 20;
-  // Attempts of a call that fails with UNAVAILABLE or CANCELLED, the codes of a call cut
-  // off on its way (and a download's stream reset by a proxy); every call here is
-  // idempotent, so the callers may repeat any of them.
+  // Attempts of a call that fails in a way the client marks safe to repeat, or CANCELLED,
+  // as a call cut off on its way may end; every call here is idempotent.
   int max_attempts = 5;
   absl::Duration first_retry_delay = absl::Milliseconds(100);
 };
