@@ -10,7 +10,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "client/client.h"
-#include "common/retry/retryable.h"
 
 namespace objgate::test_support {
 
@@ -29,11 +28,13 @@ constexpr struct {
 } kSizes[] = {{1, 20},       {1000, 20},   {4096 + 7, 15}, {64 << 10, 15}, {(1 << 20) + 3, 15},
               {8 << 20, 10}, {64 << 20, 5}};
 
-// What the client marks safe to repeat (UNAVAILABLE; for a download, also a stream broken
-// on its way through a proxy), and CANCELLED, a call a balancer cut off: every call of the
-// load may be repeated.
-bool Retryable(const absl::Status& status) {
-  return IsRetryable(status) || absl::IsCancelled(status);
+// UNAVAILABLE, and CANCELLED, as a call cut off on its way may end: every call of the load
+// may be repeated. So may a download whose stream broke without the gateway's status
+// (INTERNAL or UNKNOWN, as a balancer ends it): it reads nothing it does not check, and the
+// client resumes such a download by itself when it has retries.
+bool Retryable(const std::string& method, const absl::Status& status) {
+  if (absl::IsUnavailable(status) || absl::IsCancelled(status)) return true;
+  return method == "Download" && (absl::IsInternal(status) || absl::IsUnknown(status));
 }
 
 uint64_t SplitMix64(uint64_t& state) {
@@ -88,7 +89,7 @@ absl::Status WithRetries(const LoadOptions& options, const std::string& method, 
       return status;
     }
     on_failure(FailedAttempt{method, status, started, absl::Now()});
-    if (!Retryable(status) || attempt == options.max_attempts) {
+    if (!Retryable(method, status) || attempt == options.max_attempts) {
       ++report.failed_calls;
       return status;
     }

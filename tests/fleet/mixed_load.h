@@ -22,8 +22,8 @@ struct LoadOptions {
   int callers = 6;
   // Object sizes run from 1 B to this.
   size_t max_object_bytes = 64 << 20;
-  // Attempts of a call that fails in a way the client marks safe to repeat, or CANCELLED,
-  // as a call cut off on its way may end; every call here is idempotent.
+  // Attempts of a call that fails UNAVAILABLE or CANCELLED, as a call cut off on its way
+  // ends (or a download whose stream broke); every call here is idempotent.
   int max_attempts = 5;
   absl::Duration first_retry_delay = absl::Milliseconds(100);
 };
