@@ -262,8 +262,7 @@ int main(int argc, char** argv) {
   if (const absl::Duration drain = absl::GetFlag(FLAGS_drain_delay); drain > absl::ZeroDuration()) {
     (*gateway)->Drain();
     Log(LogLevel::kInfo, absl::StrCat("signal ", signal_number,
-                                      ", draining: NOT_SERVING, still "
-                                      "serving for ",
+                                      ", draining: NOT_SERVING, still serving for ",
                                       absl::FormatDuration(drain)));
     for (const absl::Time drained = absl::Now() + drain; absl::Now() < drained;) {
       const timespec wait = absl::ToTimespec(drained - absl::Now());

@@ -99,21 +99,35 @@ std::string Describe(const std::vector<FailedAttempt>& attempts, absl::Time sinc
   return text;
 }
 
-class FleetTest : public ::testing::TestWithParam<Balancer> {};
+// Three gateways on a reference store behind the balancer of the test's parameter.
+class FleetTest : public ::testing::TestWithParam<Balancer> {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Subprocess>> store = StartRefstore(data_.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    options_.balancer = GetParam();
+    options_.gateway_args = {"--upstream=" + store_->address()};
+    absl::StatusOr<std::unique_ptr<Fleet>> fleet = Fleet::Start(options_);
+    ASSERT_TRUE(fleet.ok()) << fleet.status();
+    fleet_ = *std::move(fleet);
+  }
+
+  Fleet& fleet() { return *fleet_; }
+  const FleetOptions& options() const { return options_; }
+
+ private:
+  TempDir data_;
+  std::unique_ptr<Subprocess> store_;
+  FleetOptions options_;
+  // Last, so that it goes first: the gateways before their store.
+  std::unique_ptr<Fleet> fleet_;
+};
 
 TEST_P(FleetTest, DrainOneKillAnotherUnderLoadAndLoseNothing) {
   const Balancer balancer = GetParam();
   const std::string name = BalancerName(balancer);
-  TempDir data;
-  absl::StatusOr<std::unique_ptr<Subprocess>> store = StartRefstore(data.path());
-  ASSERT_TRUE(store.ok()) << store.status();
-
-  FleetOptions options;
-  options.balancer = balancer;
-  options.gateway_args = {"--upstream=" + (*store)->address()};
-  absl::StatusOr<std::unique_ptr<Fleet>> started = Fleet::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status();
-  Fleet& fleet = **started;
+  Fleet& fleet = this->fleet();
 
   // Every gateway takes calls through the balancer before the load starts.
   {
@@ -150,7 +164,7 @@ TEST_P(FleetTest, DrainOneKillAnotherUnderLoadAndLoseNothing) {
   // What it starts from when the balancer must have noticed until it stops listening.
   absl::SleepFor(kHaproxyNoticesWithin);
   const double noticed = Started(fleet, kDrained);
-  absl::SleepFor(options.drain_delay - kHaproxyNoticesWithin - absl::Milliseconds(500));
+  absl::SleepFor(options().drain_delay - kHaproxyNoticesWithin - absl::Milliseconds(500));
   const double before_close = Started(fleet, kDrained);
   absl::StatusOr<int> drained_exit = fleet.WaitForExit(kDrained, absl::Seconds(60));
   ASSERT_TRUE(drained_exit.ok()) << drained_exit.status();
@@ -214,7 +228,7 @@ TEST_P(FleetTest, DrainOneKillAnotherUnderLoadAndLoseNothing) {
   // and no call fails. nginx cannot tell: the gateway serves what nginx sends until it
   // stops listening, and a call nginx puts on a kept-alive connection just as the gateway
   // closes it is refused (CANCELLED or UNAVAILABLE); the callers repeat it elsewhere.
-  const absl::Time closed = term + options.drain_delay;
+  const absl::Time closed = term + options().drain_delay;
   std::vector<FailedAttempt> drain_failures;
   for (const FailedAttempt& attempt : during_drain) {
     const bool raced_the_close =
@@ -300,15 +314,7 @@ class HoldingBuffer : public std::streambuf {
 // ended without a status (UNKNOWN).
 TEST_P(FleetTest, ClientResumesADownloadWhoseGatewayDiesMidStream) {
   const Balancer balancer = GetParam();
-  TempDir data_dir;
-  absl::StatusOr<std::unique_ptr<Subprocess>> store = StartRefstore(data_dir.path());
-  ASSERT_TRUE(store.ok()) << store.status();
-  FleetOptions options;
-  options.balancer = balancer;
-  options.gateway_args = {"--upstream=" + (*store)->address()};
-  absl::StatusOr<std::unique_ptr<Fleet>> started = Fleet::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status();
-  Fleet& fleet = **started;
+  Fleet& fleet = this->fleet();
 
   ClientConfig config;
   config.target = fleet.target();

@@ -6,10 +6,10 @@
 #include <string>
 
 #include "absl/time/clock.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "common/sha256.h"
+#include "gmock/gmock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
 #include "tests/gateway/gateway_harness.h"
 
 namespace objgate::test_support {
@@ -21,7 +21,6 @@ using ::testing::AnyOf;
 // Large enough that the download is still streaming when the signal comes, whatever the
 // caller's flow-control window has taken in.
 constexpr size_t kObjectBytes = 64 << 20;
-
 
 std::unique_ptr<GatewayHarness> StartWithGrace(const std::string& grace) {
   GatewayHarnessOptions options;
@@ -76,8 +75,8 @@ TEST(GatewayShutdownTest, InFlightCallFinishesWhileNewCallsAreRefused) {
   grpc::Status refused;
   for (const absl::Time give_up = absl::Now() + absl::Seconds(10);
        refused.ok() && absl::Now() < give_up;) {
-    auto fresh = v1::ObjectStorage::NewStub(grpc::CreateChannel(
-        harness->gateway().address(), grpc::InsecureChannelCredentials()));
+    auto fresh = v1::ObjectStorage::NewStub(
+        grpc::CreateChannel(harness->gateway().address(), grpc::InsecureChannelCredentials()));
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
     v1::ServerInfo info;
@@ -122,9 +121,9 @@ TEST(GatewayShutdownTest, CallOutlivingTheGracePeriodFailsAndTheProcessExitsInTi
               AnyOf(grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::CANCELLED));
 }
 
-grpc::health::v1::HealthCheckResponse::ServingStatus Health(grpc::Channel& channel) {
-  auto health = grpc::health::v1::Health::NewStub(
-      std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+grpc::health::v1::HealthCheckResponse::ServingStatus Health(
+    const std::shared_ptr<grpc::Channel>& channel) {
+  auto health = grpc::health::v1::Health::NewStub(channel);
   grpc::health::v1::HealthCheckRequest request;
   request.set_service("storage.v1.ObjectStorage");
   grpc::health::v1::HealthCheckResponse response;
@@ -151,13 +150,13 @@ TEST(GatewayShutdownTest, DrainDelayReportsNotServingWhileStillServingNewCalls) 
   ASSERT_EQ(kill((*harness)->gateway().pid(), SIGTERM), 0);
   bool not_serving = false;
   while (!not_serving && absl::Now() < signalled + absl::Seconds(2)) {
-    not_serving = Health(*(*harness)->channel()) ==
-                  grpc::health::v1::HealthCheckResponse::NOT_SERVING;
+    not_serving =
+        Health((*harness)->channel()) == grpc::health::v1::HealthCheckResponse::NOT_SERVING;
   }
   EXPECT_TRUE(not_serving);
   // A caller that has not heard is still served, on a connection of its own.
-  auto fresh = v1::ObjectStorage::NewStub(grpc::CreateChannel(
-      (*harness)->gateway().address(), grpc::InsecureChannelCredentials()));
+  auto fresh = v1::ObjectStorage::NewStub(
+      grpc::CreateChannel((*harness)->gateway().address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   v1::ServerInfo info;
   grpc::Status served = fresh->GetServerInfo(&context, v1::GetServerInfoRequest(), &info);
