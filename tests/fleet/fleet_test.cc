@@ -341,7 +341,9 @@ TEST_P(FleetTest, ClientResumesADownloadWhoseGatewayDiesMidStream) {
       },
       absl::Seconds(10));
   EXPECT_GE(serving, 0) << "no gateway has the download in flight";
-  if (serving >= 0) EXPECT_TRUE(fleet.Kill(serving).ok());
+  if (serving >= 0) {
+    EXPECT_TRUE(fleet.Kill(serving).ok());
+  }
   buffer.Release();
   reader.join();
   ASSERT_TRUE(result.ok()) << result.status();
