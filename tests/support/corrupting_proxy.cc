@@ -7,12 +7,14 @@
 //   corrupting_proxy --target=127.0.0.1:PORT --direction=to_client --after_data_bytes=N
 //
 // It reads the HTTP/2 frames going in --direction (to_client: the gateway's answers;
-// to_server: the caller's requests, after the connection preface) and flips the bits of
-// the middle byte of the first DATA frame's payload that starts after N bytes of DATA
-// payload have passed, counted over every connection. Messages of a download are a few
-// bytes of framing around large runs of data, so the byte flipped is data. Everything else
-// is relayed untouched. Prints "listening on 127.0.0.1:PORT" once it accepts connections,
-// and "corrupted byte ..." on stderr when it has done its work.
+// to_server: the caller's requests, after the connection preface), follows the gRPC
+// messages in each stream's DATA payload, and flips the bits of the middle byte of the
+// first message of at least 4 KiB that starts after N bytes of messages have passed,
+// counted over every connection. A message that large is a few bytes of framing around
+// its data, so the byte flipped is data, never a length prefix or a field's tag (which
+// would be caught as a broken stream, not by the CRC32C the tests are about). Everything
+// else is relayed untouched. Prints "listening on 127.0.0.1:PORT" once it accepts
+// connections, and "corrupted byte ..." on stderr when it has done its work.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -25,6 +27,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,7 +40,7 @@
 ABSL_FLAG(std::string, target, "", "HOST:PORT of the gateway (IPv4).");
 ABSL_FLAG(std::string, direction, "to_client", "to_client or to_server.");
 ABSL_FLAG(int64_t, after_data_bytes, 65536,
-          "DATA payload bytes to relay untouched before the corrupted frame.");
+          "Bytes of gRPC messages to relay untouched before the corrupted message.");
 
 namespace {
 
@@ -45,8 +48,11 @@ constexpr char kPreface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr size_t kPrefaceBytes = sizeof(kPreface) - 1;
 constexpr size_t kFrameHeaderBytes = 9;
 constexpr uint8_t kDataFrame = 0;
+constexpr uint8_t kPaddedFlag = 0x8;
+constexpr size_t kMessagePrefixBytes = 5;  // compressed flag, 4-byte length
+constexpr uint32_t kSmallestCorruptedMessage = 4096;
 
-std::atomic<int64_t> data_bytes_seen{0};
+std::atomic<int64_t> message_bytes_seen{0};
 std::atomic<bool> corrupted{false};
 
 bool WriteAll(int fd, const char* data, size_t size) {
@@ -59,54 +65,94 @@ bool WriteAll(int fd, const char* data, size_t size) {
   return true;
 }
 
+// Where one stream's gRPC messages are, across the DATA frames that carry them.
+struct MessageWalk {
+  uint8_t prefix[kMessagePrefixBytes];
+  size_t prefix_fill = 0;
+  uint64_t message_size = 0;
+  uint64_t message_left = 0;
+  uint64_t corrupt_at = UINT64_MAX;  // offset of the byte to flip, from here in the message
+
+  // Walks `size` bytes of message stream at `data`, flipping the chosen byte in place.
+  void Walk(char* data, uint64_t size) {
+    while (size > 0) {
+      if (message_left == 0) {
+        prefix[prefix_fill++] = static_cast<uint8_t>(*data++);
+        --size;
+        if (prefix_fill < kMessagePrefixBytes) continue;
+        prefix_fill = 0;
+        message_size = (uint64_t{prefix[1]} << 24) | (uint64_t{prefix[2]} << 16) |
+                       (uint64_t{prefix[3]} << 8) | prefix[4];
+        message_left = message_size;
+        if (message_size >= kSmallestCorruptedMessage && !corrupted.load() &&
+            message_bytes_seen.load() >= absl::GetFlag(FLAGS_after_data_bytes) &&
+            !corrupted.exchange(true)) {
+          corrupt_at = message_size / 2;
+        }
+        message_bytes_seen += static_cast<int64_t>(message_size);
+        continue;
+      }
+      const uint64_t take = std::min(message_left, size);
+      if (corrupt_at < take) {
+        data[corrupt_at] ^= 0x5a;
+        std::cerr << "corrupting_proxy: corrupted byte " << message_size / 2 << " of a message of "
+                  << message_size << " bytes" << std::endl;
+        corrupt_at = UINT64_MAX;
+      } else if (corrupt_at != UINT64_MAX) {
+        corrupt_at -= take;
+      }
+      message_left -= take;
+      data += take;
+      size -= take;
+    }
+  }
+};
+
 // Copies `from` to `to` until either closes. With `inspect`, walks the HTTP/2 frames (after
-// `skip` bytes of connection preface) and corrupts one DATA payload byte once.
+// `skip` bytes of connection preface) and the gRPC messages in each stream's DATA frames,
+// and corrupts one message byte once.
 void Relay(int from, int to, bool inspect, size_t skip) {
   std::vector<char> buffer(1 << 16);
-  // Where the walk is: bytes left of the preface, of a frame header being read, or of the
-  // current frame's payload.
-  char header[kFrameHeaderBytes];
+  std::map<uint32_t, MessageWalk> streams;
+  // Where the frame walk is: a frame header being read, or the current frame's payload,
+  // whose DATA starts after `pad_length_left` and stops before `padding_left`.
+  uint8_t header[kFrameHeaderBytes];
   size_t header_fill = 0;
   uint64_t payload_left = 0;
-  bool in_data = false;
-  uint64_t corrupt_at = UINT64_MAX;  // offset left to the byte to flip, in this payload
+  MessageWalk* data_stream = nullptr;  // the stream of the DATA frame being read
+  bool pad_length_left = false;
+  uint64_t padding = 0;
   while (true) {
     const ssize_t n = recv(from, buffer.data(), buffer.size(), 0);
     if (n <= 0) break;
-    if (inspect) {
-      for (ssize_t i = 0; i < n;) {
-        if (skip > 0) {
-          const size_t take = std::min<size_t>(skip, static_cast<size_t>(n - i));
-          skip -= take;
-          i += static_cast<ssize_t>(take);
-        } else if (payload_left == 0) {
-          header[header_fill++] = buffer[i++];
-          if (header_fill == kFrameHeaderBytes) {
-            header_fill = 0;
-            payload_left = (uint64_t{static_cast<uint8_t>(header[0])} << 16) |
-                           (uint64_t{static_cast<uint8_t>(header[1])} << 8) |
-                           static_cast<uint8_t>(header[2]);
-            in_data = static_cast<uint8_t>(header[3]) == kDataFrame;
-            corrupt_at = UINT64_MAX;
-            if (in_data && payload_left >= 2 && !corrupted.load() &&
-                data_bytes_seen.load() >= absl::GetFlag(FLAGS_after_data_bytes)) {
-              if (!corrupted.exchange(true)) corrupt_at = payload_left / 2;
-            }
-            if (in_data) data_bytes_seen += static_cast<int64_t>(payload_left);
-          }
-        } else {
-          const uint64_t take = std::min<uint64_t>(payload_left, static_cast<uint64_t>(n - i));
-          if (corrupt_at < take) {
-            buffer[i + static_cast<ssize_t>(corrupt_at)] ^= 0x5a;
-            std::cerr << "corrupting_proxy: corrupted byte " << data_bytes_seen.load()
-                      << " of DATA payload" << std::endl;
-            corrupt_at = UINT64_MAX;
-          } else if (corrupt_at != UINT64_MAX) {
-            corrupt_at -= take;
-          }
-          payload_left -= take;
-          i += static_cast<ssize_t>(take);
+    for (uint64_t i = 0; inspect && i < static_cast<uint64_t>(n);) {
+      const uint64_t available = static_cast<uint64_t>(n) - i;
+      if (skip > 0) {
+        const uint64_t take = std::min<uint64_t>(skip, available);
+        skip -= take;
+        i += take;
+      } else if (payload_left == 0) {
+        header[header_fill++] = static_cast<uint8_t>(buffer[i++]);
+        if (header_fill < kFrameHeaderBytes) continue;
+        header_fill = 0;
+        payload_left = (uint64_t{header[0]} << 16) | (uint64_t{header[1]} << 8) | header[2];
+        const uint32_t stream_id = ((uint32_t{header[5]} & 0x7f) << 24) |
+                                   (uint32_t{header[6]} << 16) | (uint32_t{header[7]} << 8) |
+                                   header[8];
+        data_stream = header[3] == kDataFrame ? &streams[stream_id] : nullptr;
+        pad_length_left = data_stream != nullptr && (header[4] & kPaddedFlag) != 0;
+        padding = 0;
+      } else if (pad_length_left) {
+        padding = static_cast<uint8_t>(buffer[i++]);
+        --payload_left;
+        pad_length_left = false;
+      } else {
+        const uint64_t take = std::min(payload_left, available);
+        if (data_stream != nullptr && payload_left > padding) {
+          data_stream->Walk(&buffer[i], std::min(take, payload_left - padding));
         }
+        payload_left -= take;
+        i += take;
       }
     }
     if (!WriteAll(to, buffer.data(), static_cast<size_t>(n))) break;
