@@ -253,7 +253,7 @@ int Run() {
                                   [target = (*server)->address(), tenant = env.tenant] {
                                     return NewGatewayClient(target, tenant);
                                   },
-                                  /*uses_upstream=*/false});
+                                  /*uses_upstream=*/false, (*server)->pid()});
       }
     } else {
       std::cerr << "objgate_bench: --references takes nginx and grpc_ceiling, not \"" << reference

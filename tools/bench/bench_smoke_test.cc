@@ -60,6 +60,9 @@ TEST(BenchSmokeTest, QuickRunWritesEveryScenario) {
       ExpectNumbers(row["ratio_to"], {reference});
       EXPECT_GT(row["references"][reference]["bytes"].get<double>(), 0) << reference;
     }
+    // The ceiling is one process, whose CPU is measured; nginx's workers are not.
+    ExpectNumbers(row["references"]["grpc_ceiling"], {"cpu_seconds_per_gib"});
+    EXPECT_FALSE(row["references"]["nginx"].contains("cpu_seconds_per_gib"));
   }
   // Up, down, info and the no-op floor at 1, 16 and 64.
   ASSERT_EQ(results["small"].size(), 12u);
@@ -71,14 +74,26 @@ TEST(BenchSmokeTest, QuickRunWritesEveryScenario) {
     }
     ExpectNumbers(row["ratio"], {"ops_per_s", "p50_ms", "p99_ms", "p999_ms"});
     ExpectNumbers(row, {"added_p50_ms", "gateway_cpu_seconds_per_10k_ops"});
+    // Uploads and downloads also ran against the gRPC ceiling, with its CPU per call.
+    if (row["object_bytes"].get<int64_t>() == 0) {
+      EXPECT_FALSE(row.contains("references")) << row.dump();
+      continue;
+    }
+    const json& ceiling = row["references"]["grpc_ceiling"];
+    ExpectNumbers(ceiling,
+                  {"ops_per_s", "ops", "p50_ms", "cpu_seconds", "cpu_seconds_per_10k_ops"});
+    EXPECT_GT(ceiling["ops"].get<int64_t>(), 0) << row.dump();
+    EXPECT_GT(ceiling["cpu_seconds"].get<double>(), 0) << row.dump();
+    ExpectNumbers(row["ratio_to"]["grpc_ceiling"], {"ops_per_s", "cpu_seconds_per_10k_ops"});
+    EXPECT_FALSE(row["references"].contains("nginx")) << row.dump();
   }
   EXPECT_EQ(no_op_rows, 3);
   ExpectNumbers(results["cost"],
                 {"gateway_cpu_seconds_per_gib", "gateway_cpu_seconds_per_10k_small_ops"});
   ASSERT_EQ(results["memory"].size(), 4u);  // two sizes each way
   for (const json& row : results["memory"]) {
-    ExpectNumbers(row, {"object_bytes", "idle_rss_bytes", "peak_rss_bytes",
-                        "peak_above_idle_bytes"});
+    ExpectNumbers(row,
+                  {"object_bytes", "idle_rss_bytes", "peak_rss_bytes", "peak_above_idle_bytes"});
   }
   EXPECT_EQ(results["connections"]["ops"], 1000);
   ExpectNumbers(results["connections"], {"opened_during_run", "pool_size"});
@@ -95,10 +110,15 @@ TEST(BenchSmokeTest, QuickS3RunComparesLargeAndSmallAndLeavesNoObject) {
   options.binary = "tools/bench/objgate_bench";
   // 16 MiB objects still take the gateway's multipart path (8 MiB parts); the shared RGW
   // keeps deleted data for hours, so the run writes little.
-  options.args = {"--quick", "--large_mib=16", "--small_concurrency=1,4",
-                  "--upstream_dialect=s3", "--upstream=" + s3.endpoint,
-                  "--s3_bucket=" + s3.bucket, "--s3_region=" + s3.region,
-                  "--work_dir=" + tmp, "--json_out=" + json_path};
+  options.args = {"--quick",
+                  "--large_mib=16",
+                  "--small_concurrency=1,4",
+                  "--upstream_dialect=s3",
+                  "--upstream=" + s3.endpoint,
+                  "--s3_bucket=" + s3.bucket,
+                  "--s3_region=" + s3.region,
+                  "--work_dir=" + tmp,
+                  "--json_out=" + json_path};
   options.env = {{"AWS_ACCESS_KEY_ID", s3.credentials.access_key_id},
                  {"AWS_SECRET_ACCESS_KEY", s3.credentials.secret_access_key}};
   options.ready_pattern = "results written to (\\S+)";

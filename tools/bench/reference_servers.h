@@ -19,6 +19,8 @@ class ReferenceServer {
 
   // "http://127.0.0.1:PORT" for nginx, "127.0.0.1:PORT" for the gRPC ceiling.
   const std::string& address() const { return address_; }
+  // The process started (nginx's master, whose workers do the work).
+  pid_t pid() const { return process_->pid(); }
 
  private:
   std::unique_ptr<test_support::Subprocess> process_;

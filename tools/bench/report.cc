@@ -49,14 +49,21 @@ void PrintLarge(const json& rows, bool s3, std::FILE* out) {
                   Number(row["gateway_cpu_seconds_per_gib"]));
   }
   if (rows.empty() || !rows[0].contains("references")) return;
-  absl::FPrintF(out, "\nLarge objects against       gateway    reference   ratio\n");
-  absl::FPrintF(out, "direction  streams  reference       MB/s         MB/s  gw/ref\n");
+  absl::FPrintF(out, "\nLarge objects against       gateway    reference   ratio   CPU s / GiB\n");
+  absl::FPrintF(out,
+                "direction  streams  reference       MB/s         MB/s  gw/ref   gateway    ref\n");
   for (const json& row : rows) {
     for (const auto& [name, reference] : row["references"].items()) {
-      absl::FPrintF(out, "%-9s  %7d  %-12s  %8.1f   %10.1f  %6.2f\n",
+      // Only a reference served by one process has a CPU figure (not nginx's workers).
+      const std::string reference_cpu =
+          reference.contains("cpu_seconds_per_gib")
+              ? absl::StrFormat("%6.2f", Number(reference["cpu_seconds_per_gib"]))
+              : "     -";
+      absl::FPrintF(out, "%-9s  %7d  %-12s  %8.1f   %10.1f  %6.2f   %7.2f %s\n",
                     RowLabel(row["direction"].get<std::string>(), s3), row["streams"].get<int>(),
                     name, Number(row["gateway"]["mb_per_s"]), Number(reference["mb_per_s"]),
-                    Number(row["ratio_to"][name]));
+                    Number(row["ratio_to"][name]), Number(row["gateway_cpu_seconds_per_gib"]),
+                    reference_cpu);
     }
   }
   absl::FPrintF(out,
@@ -106,6 +113,32 @@ void PrintSmall(const json& rows, bool s3, std::FILE* out) {
                   "GET /.\n"
                   "no-op: grpc.health.v1 Check, which gRPC answers inside the gateway, against "
                   "GET /minio/health/live\non the store: what each transport costs by itself.\n");
+  }
+  if (std::any_of(rows.begin(), rows.end(),
+                  [](const json& row) { return row.contains("references"); })) {
+    absl::FPrintF(out,
+                  "\nSmall objects against         ops/s            ratio      p50 ms       "
+                  "CPU s / 10k ops    ratio\n");
+    absl::FPrintF(out,
+                  "operation  conc  reference    gateway  reference  gw/ref   gateway   ref    "
+                  "gateway   ref      gw/ref\n");
+    for (const json& row : rows) {
+      if (!row.contains("references")) continue;
+      for (const auto& [name, reference] : row["references"].items()) {
+        absl::FPrintF(
+            out, "%-9s  %4d  %-12s %7.0f  %9.0f  %6.2f   %7.3f %6.3f   %7.2f %6.2f   %6.2f\n",
+            RowLabel(row["operation"].get<std::string>(), s3), row["concurrency"].get<int>(), name,
+            Number(row["gateway"]["ops_per_s"]), Number(reference["ops_per_s"]),
+            Number(row["ratio_to"][name]["ops_per_s"]), Number(row["gateway"]["p50_ms"]),
+            Number(reference["p50_ms"]), Number(row["gateway_cpu_seconds_per_10k_ops"]),
+            Number(reference["cpu_seconds_per_10k_ops"]),
+            Number(row["ratio_to"][name]["cpu_seconds_per_10k_ops"]));
+      }
+    }
+    absl::FPrintF(out,
+                  "CPU: of the process serving the call, the gateway or the reference (the gRPC "
+                  "ceiling: the same\ncalls and messages answered from memory, what they cost "
+                  "gRPC with nothing behind them).\n");
   }
 }
 

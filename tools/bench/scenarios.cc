@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <limits>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "tests/support/process_stats.h"
@@ -41,7 +44,8 @@ double Ratio(double numerator, double denominator) {
 // One path's runs of a scenario, summed over the rounds.
 struct PathTotals {
   LoadResult load;
-  double gateway_cpu_seconds = 0;
+  // CPU of the process that served the path: the gateway's, or a reference's with a pid.
+  double server_cpu_seconds = 0;
 
   void Add(LoadResult&& run) {
     load.ops += run.ops;
@@ -124,17 +128,18 @@ class Runner {
         if (before_each_run && paths[path].uses_upstream) {
           if (absl::Status s = before_each_run(); !s.ok()) return s;
         }
-        absl::StatusOr<double> cpu_before = CpuSeconds(gateway.pid());
+        const pid_t server = path == 0 ? gateway.pid() : paths[path].pid;
+        absl::StatusOr<double> cpu_before = server == 0 ? 0.0 : CpuSeconds(server);
         if (!cpu_before.ok()) return cpu_before.status();
         absl::StatusOr<LoadResult> run = RunLoad(paths[path].clients, shape, operation);
         if (!run.ok()) {
           return absl::Status(run.status().code(),
                               absl::StrCat(paths[path].name, ": ", run.status().message()));
         }
-        absl::StatusOr<double> cpu_after = CpuSeconds(gateway.pid());
+        absl::StatusOr<double> cpu_after = server == 0 ? 0.0 : CpuSeconds(server);
         if (!cpu_after.ok()) return cpu_after.status();
         totals[path].Add(*std::move(run));
-        if (path == 0) totals[path].gateway_cpu_seconds += *cpu_after - *cpu_before;
+        totals[path].server_cpu_seconds += *cpu_after - *cpu_before;
       }
     }
     return totals;
@@ -176,14 +181,14 @@ class Runner {
                          {{"mb_per_s", gateway_mbps},
                           {"bytes", through_gateway.load.bytes},
                           {"seconds", through_gateway.seconds()},
-                          {"cpu_seconds", through_gateway.gateway_cpu_seconds}}},
+                          {"cpu_seconds", through_gateway.server_cpu_seconds}}},
                         {"direct",
                          {{"mb_per_s", direct_mbps},
                           {"bytes", direct.load.bytes},
                           {"seconds", direct.seconds()}}},
                         {"ratio", Ratio(gateway_mbps, direct_mbps)},
                         {"gateway_cpu_seconds_per_gib",
-                         Ratio(through_gateway.gateway_cpu_seconds,
+                         Ratio(through_gateway.server_cpu_seconds,
                                static_cast<double>(through_gateway.load.bytes) / kGiB)}});
         for (size_t i = 0; i < env_.references.size(); ++i) {
           const PathTotals& reference = (*totals)[2 + i];
@@ -193,6 +198,10 @@ class Runner {
                                              {"bytes", reference.load.bytes},
                                              {"seconds", reference.seconds()}};
           rows.back()["ratio_to"][name] = Ratio(gateway_mbps, mbps);
+          if (env_.references[i].pid != 0) {
+            rows.back()["references"][name]["cpu_seconds_per_gib"] = Ratio(
+                reference.server_cpu_seconds, static_cast<double>(reference.load.bytes) / kGiB);
+          }
         }
       }
     }
@@ -232,6 +241,14 @@ class Runner {
       if (absl::Status s = client.Info(); !s.ok()) return s;
       return 0;
     };
+    // The references with a process of their own serve uploads and downloads beside the
+    // gateway (the gRPC ceiling: what those calls cost gRPC with nothing behind them).
+    std::vector<Reference> references;
+    std::copy_if(env_.references.begin(), env_.references.end(), std::back_inserter(references),
+                 [](const Reference& reference) { return reference.pid != 0; });
+    const auto per_10k = [](const PathTotals& totals) {
+      return Ratio(totals.server_cpu_seconds * 1e4, totals.load.ops);
+    };
     // At each concurrency the uploads write the keys the downloads then read.
     const std::pair<const char*, const Operation*> phases[] = {
         {"upload", &upload}, {"download", &download}, {"info", &info}, {"no-op", &ping}};
@@ -241,8 +258,9 @@ class Runner {
                               plan_.small_duration};
         const bool carries_object = operation == &upload || operation == &download;
         const std::string what = carries_object ? absl::StrCat(op, " ", Size(size)) : op;
-        auto totals = Compare(absl::StrCat(what, " at concurrency ", concurrency), gateway, shape,
-                              *operation);
+        auto totals =
+            Compare(absl::StrCat(what, " at concurrency ", concurrency), gateway, shape, *operation,
+                    {}, carries_object ? references : std::vector<Reference>{});
         if (!totals.ok()) return totals.status();
         PathTotals& through_gateway = (*totals)[0];
         PathTotals& direct = (*totals)[1];
@@ -251,14 +269,25 @@ class Runner {
                     {"object_bytes", carries_object ? size : 0},
                     {"gateway", summary(through_gateway)},
                     {"direct", summary(direct)}};
-        row["gateway"]["cpu_seconds"] = through_gateway.gateway_cpu_seconds;
+        row["gateway"]["cpu_seconds"] = through_gateway.server_cpu_seconds;
         for (const char* figure : {"ops_per_s", "p50_ms", "p99_ms", "p999_ms"}) {
           row["ratio"][figure] = Ratio(row["gateway"][figure], row["direct"][figure]);
         }
         row["added_p50_ms"] =
             row["gateway"]["p50_ms"].get<double>() - row["direct"]["p50_ms"].get<double>();
-        row["gateway_cpu_seconds_per_10k_ops"] =
-            Ratio(through_gateway.gateway_cpu_seconds * 1e4, through_gateway.load.ops);
+        row["gateway_cpu_seconds_per_10k_ops"] = per_10k(through_gateway);
+        for (size_t i = 2; i < totals->size(); ++i) {
+          PathTotals& reference = (*totals)[i];
+          const std::string& name = references[i - 2].name;
+          row["references"][name] = summary(reference);
+          row["references"][name]["cpu_seconds"] = reference.server_cpu_seconds;
+          row["references"][name]["cpu_seconds_per_10k_ops"] = per_10k(reference);
+          row["ratio_to"][name] = {
+              {"ops_per_s",
+               Ratio(row["gateway"]["ops_per_s"], row["references"][name]["ops_per_s"])},
+              {"cpu_seconds_per_10k_ops",
+               Ratio(row["gateway_cpu_seconds_per_10k_ops"], per_10k(reference))}};
+        }
         rows.push_back(std::move(row));
       }
     }

@@ -1,6 +1,8 @@
 #ifndef OBJGATE_TOOLS_BENCH_SCENARIOS_H_
 #define OBJGATE_TOOLS_BENCH_SCENARIOS_H_
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -43,6 +45,11 @@ struct Reference {
   // Its calls reach the upstream (nginx's do; the gRPC ceiling keeps nothing there), so
   // that what runs before each turn on the upstream's objects runs before its turn too.
   bool uses_upstream = true;
+  // The one process that serves it, for its CPU; 0 when there is no single one (nginx's
+  // workers). A reference with a process is measured in the small-object scenario too,
+  // for its uploads and downloads, so that the gateway's CPU per call has a floor beside
+  // it: the gRPC ceiling's is what the gateway's calls cost gRPC with nothing behind them.
+  pid_t pid = 0;
 };
 
 // Where the processes come from and where they keep their files.
@@ -65,7 +72,8 @@ struct Environment {
   bool delete_before_upload = false;
   // Other paths the large-object scenario measures in the same rounds: "nginx", an HTTP
   // reverse proxy in front of the store (REST only), and "grpc_ceiling", a gRPC server of
-  // the gateway's API that streams from memory: what the transport allows.
+  // the gateway's API that streams from memory: what the transport allows. The small-object
+  // scenario measures those with a `pid`.
   std::vector<Reference> references;
   // Gateway logs go here.
   std::string work_dir;
