@@ -90,7 +90,7 @@ TEST(ResumableUploadIdTest, RoundTripsAndRefusesWhatItDidNotMake) {
   ASSERT_TRUE(decoded.ok());
   EXPECT_FALSE(decoded->size.has_value());
 
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string(""), std::string("not base64!"),
         EncodeResumableUpload({"", "u", 4, {}, "", "", ""}),
         EncodeResumableUpload({"k", "", 4, {}, "", "", ""}),
