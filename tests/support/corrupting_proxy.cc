@@ -114,8 +114,9 @@ struct MessageWalk {
 void Relay(int from, int to, bool inspect, size_t skip) {
   std::vector<char> buffer(1 << 16);
   std::map<uint32_t, MessageWalk> streams;
-  // Where the frame walk is: a frame header being read, or the current frame's payload,
-  // whose DATA starts after `pad_length_left` and stops before `padding_left`.
+  // Where the frame walk is: a frame header being read, or the current frame's payload.
+  // A padded DATA frame's payload starts with its pad length (still to be read while
+  // `pad_length_left`) and ends with `padding` bytes, which are not message bytes.
   uint8_t header[kFrameHeaderBytes];
   size_t header_fill = 0;
   uint64_t payload_left = 0;
