@@ -9,8 +9,9 @@
 #      the balancers' and which gigabytes of load make slow under ASan):
 #      AddressSanitizer and UndefinedBehaviorSanitizer
 #   3. bazel test --config=tsan on the units whose synchronisation ThreadSanitizer can see:
-#      the connection pool and the blocking executor (std::mutex, many threads), the retry
-#      loop and retrying upstream, and the upload and download streams. Not the rest:
+#      the connection pool, the curl_multi client and the blocking executor (std::mutex,
+#      many threads), the retry loop and retrying upstream, and the upload and download
+#      streams (tools/tsan_suppressions.txt lists what is left out). Not the rest:
 #      Debian's Abseil and gRPC are not built for TSan, so it cannot see their locks and
 #      reports races that are not there (see tests/fuzz/README.md).
 #   4. tools/fuzz.sh 10                      every libFuzzer target for 10 seconds
@@ -109,7 +110,9 @@ if ((full_run)); then
     -//tests/gateway:gateway_large_object_test -//tests/soak:soak_short_test \
     -//tests/gateway:gateway_resumable_kill_test -//tests/fleet:fleet_test
 
-  bazel_phase "thread sanitizer" --config=tsan -- //server/http:curl_handle_pool_test \
+  bazel_phase "thread sanitizer" --config=tsan \
+    --test_env=TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/tools/tsan_suppressions.txt" \
+    -- //server/http:curl_handle_pool_test //server/http:curl_multi_http_client_test \
     //server/service:blocking_executor_test \
     //common/retry:retry_loop_test //server/upstream:retrying_upstream_test \
     //server/service:upload_stream_test //server/service:download_stream_test

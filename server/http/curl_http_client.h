@@ -8,25 +8,10 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/http/curl_handle_pool.h"
+#include "server/http/curl_transfer.h"
 #include "server/http/http_client.h"
 
 namespace objgate {
-
-struct CurlHttpClientOptions {
-  // Connections to the upstream at most; requests beyond wait for a free one.
-  size_t max_connections = 64;
-  absl::Duration connect_timeout = absl::Seconds(5);
-  // Offer HTTP/2 (ALPN on https, h2c upgrade on http); HTTP/1.1 otherwise.
-  bool http2 = false;
-  // TLS: verify the upstream's certificate (and host name) against `ca_bundle`, or the
-  // system's store when empty. Turning verification off is for tests only.
-  bool verify_tls = true;
-  std::string ca_bundle;
-  // libcurl's receive and send buffers: the most a single callback sees at once.
-  size_t receive_buffer_bytes = 256 * 1024;
-  size_t send_buffer_bytes = 256 * 1024;
-  std::string user_agent = "objgate";
-};
 
 // HttpClient on libcurl's easy interface, one blocking transfer per calling thread, with
 // connections reused from a CurlHandlePool. Bodies stream through libcurl's read and write

@@ -70,6 +70,27 @@ class HttpClient {
   virtual absl::Status Perform(const HttpRequest& request, ResponseSink& sink) = 0;
 };
 
+// Where a response goes when the exchange holds no thread of its own (AsyncHttpClient).
+// Every callback runs on the client's thread, which serves all its exchanges, so none may
+// block: OnHead and OnBody take what comes, and the sink keeps or passes it on at once.
+class AsyncResponseSink : public ResponseSink {
+ public:
+  // Once, last: what HttpClient::Perform would have returned. The sink may be deleted in it.
+  virtual void OnDone(absl::Status status) = 0;
+};
+
+// Exchanges that wait without a thread each: any number run at once on the client's own
+// thread, which sleeps in one poll for all of them.
+class AsyncHttpClient {
+ public:
+  virtual ~AsyncHttpClient() = default;
+
+  // Starts `request` and returns at once; the sink hears of it on the client's thread,
+  // which may be before Start returns. `request.body`, if any, must not block: its bytes
+  // are at hand. `sink` must live until its OnDone.
+  virtual void Start(HttpRequest request, AsyncResponseSink& sink) = 0;
+};
+
 // A response whose body was collected in memory; for the small JSON answers only.
 struct BufferedResponse {
   int status = 0;
@@ -82,6 +103,11 @@ struct BufferedResponse {
 // error (INTERNAL), since a JSON answer that large means the upstream is misbehaving.
 absl::StatusOr<BufferedResponse> PerformBuffered(HttpClient& client, const HttpRequest& request,
                                                  size_t max_body_bytes);
+
+// PerformBuffered without a thread: starts `request` and calls `done` with the answer on
+// the client's thread, where it must not block.
+void StartBuffered(AsyncHttpClient& client, HttpRequest request, size_t max_body_bytes,
+                   std::function<void(absl::StatusOr<BufferedResponse>)> done);
 
 }  // namespace objgate
 

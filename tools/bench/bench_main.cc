@@ -78,14 +78,20 @@ ABSL_FLAG(std::vector<std::string>, gateway_flags, {},
 ABSL_FLAG(std::string, json_out, "bench-results.json", "Where the results are written.");
 ABSL_FLAG(std::string, gateway_binary, "server/gateway",
           "The gateway binary; relative paths are runfiles paths.");
-ABSL_FLAG(std::vector<std::string>, references, std::vector<std::string>({"nginx", "grpc_ceiling"}),
+ABSL_FLAG(std::vector<std::string>, references,
+          std::vector<std::string>({"nginx", "grpc_ceiling", "floor_multi", "floor_thread"}),
           "What the large-object scenario also measures, in the same rounds, comma separated: "
           "nginx (an HTTP reverse proxy in front of the store; REST only, skipped when "
-          "--nginx_binary is missing) and grpc_ceiling (a gRPC server of the gateway's API "
-          "streaming from memory). Empty for none.");
+          "--nginx_binary is missing), grpc_ceiling (a gRPC server of the gateway's API "
+          "streaming from memory), and, for the small-object rows only, floor_multi and "
+          "floor_thread (the gateway's small uploads and downloads as one exchange each with "
+          "the REST store and nothing else, on libcurl's multi interface or on a thread "
+          "each). Empty for none.");
 ABSL_FLAG(std::string, nginx_binary, "/usr/sbin/nginx", "nginx, for --references=nginx.");
 ABSL_FLAG(std::string, grpc_ceiling_binary, "tools/bench/grpc_ceiling",
           "The gRPC ceiling server; relative paths are runfiles paths.");
+ABSL_FLAG(std::string, upstream_floor_binary, "tools/bench/upstream_floor",
+          "The upstream floor server; relative paths are runfiles paths.");
 ABSL_FLAG(std::string, refstore_binary, "tools/refstore/refstore",
           "The reference store binary; relative paths are runfiles paths.");
 
@@ -255,9 +261,27 @@ int Run() {
                                   },
                                   /*uses_upstream=*/false, (*server)->pid()});
       }
+    } else if (reference == "floor_multi" || reference == "floor_thread") {
+      if (dialect != "rest") {
+        std::cerr << "objgate_bench: no " << reference << " rows (it speaks the REST dialect)\n";
+        continue;
+      }
+      server =
+          StartUpstreamFloor(test_support::RunfilePath(absl::GetFlag(FLAGS_upstream_floor_binary)),
+                             env.upstream_url, reference == "floor_multi" ? "multi" : "blocking");
+      if (server.ok()) {
+        Reference floor{reference,
+                        [target = (*server)->address(), tenant = env.tenant] {
+                          return NewGatewayClient(target, tenant);
+                        },
+                        /*uses_upstream=*/true, (*server)->pid()};
+        floor.large_objects = false;
+        env.references.push_back(std::move(floor));
+      }
     } else {
-      std::cerr << "objgate_bench: --references takes nginx and grpc_ceiling, not \"" << reference
-                << "\"\n";
+      std::cerr << "objgate_bench: --references takes nginx, grpc_ceiling, floor_multi and "
+                   "floor_thread, not \""
+                << reference << "\"\n";
       return 2;
     }
     if (!server.ok()) {

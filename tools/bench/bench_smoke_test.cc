@@ -63,6 +63,9 @@ TEST(BenchSmokeTest, QuickRunWritesEveryScenario) {
     // The ceiling is one process, whose CPU is measured; nginx's workers are not.
     ExpectNumbers(row["references"]["grpc_ceiling"], {"cpu_seconds_per_gib"});
     EXPECT_FALSE(row["references"]["nginx"].contains("cpu_seconds_per_gib"));
+    // The upstream floors serve small objects only.
+    EXPECT_FALSE(row["references"].contains("floor_multi")) << row.dump();
+    EXPECT_FALSE(row["references"].contains("floor_thread")) << row.dump();
   }
   // Up, down, info and the no-op floor at 1, 16 and 64.
   ASSERT_EQ(results["small"].size(), 12u);
@@ -74,17 +77,21 @@ TEST(BenchSmokeTest, QuickRunWritesEveryScenario) {
     }
     ExpectNumbers(row["ratio"], {"ops_per_s", "p50_ms", "p99_ms", "p999_ms"});
     ExpectNumbers(row, {"added_p50_ms", "gateway_cpu_seconds_per_10k_ops"});
-    // Uploads and downloads also ran against the gRPC ceiling, with its CPU per call.
+    // Uploads and downloads also ran against the gRPC ceiling and the two upstream floors
+    // (the store's exchange and nothing else, on libcurl's multi interface and on a thread
+    // each), with each one's CPU per call.
     if (row["object_bytes"].get<int64_t>() == 0) {
       EXPECT_FALSE(row.contains("references")) << row.dump();
       continue;
     }
-    const json& ceiling = row["references"]["grpc_ceiling"];
-    ExpectNumbers(ceiling,
-                  {"ops_per_s", "ops", "p50_ms", "cpu_seconds", "cpu_seconds_per_10k_ops"});
-    EXPECT_GT(ceiling["ops"].get<int64_t>(), 0) << row.dump();
-    EXPECT_GT(ceiling["cpu_seconds"].get<double>(), 0) << row.dump();
-    ExpectNumbers(row["ratio_to"]["grpc_ceiling"], {"ops_per_s", "cpu_seconds_per_10k_ops"});
+    for (const char* reference : {"grpc_ceiling", "floor_multi", "floor_thread"}) {
+      const json& figures = row["references"][reference];
+      ExpectNumbers(figures,
+                    {"ops_per_s", "ops", "p50_ms", "cpu_seconds", "cpu_seconds_per_10k_ops"});
+      EXPECT_GT(figures["ops"].get<int64_t>(), 0) << reference << ": " << row.dump();
+      EXPECT_GT(figures["cpu_seconds"].get<double>(), 0) << reference << ": " << row.dump();
+      ExpectNumbers(row["ratio_to"][reference], {"ops_per_s", "cpu_seconds_per_10k_ops"});
+    }
     EXPECT_FALSE(row["references"].contains("nginx")) << row.dump();
   }
   EXPECT_EQ(no_op_rows, 3);

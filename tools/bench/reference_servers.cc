@@ -81,4 +81,17 @@ absl::StatusOr<std::unique_ptr<ReferenceServer>> StartGrpcCeiling(const std::str
   return std::make_unique<ReferenceServer>(*std::move(process), std::move(address));
 }
 
+absl::StatusOr<std::unique_ptr<ReferenceServer>> StartUpstreamFloor(const std::string& binary,
+                                                                    const std::string& store_url,
+                                                                    const std::string& http) {
+  test_support::SubprocessOptions options;
+  options.binary = binary;
+  options.args = {"--listen=127.0.0.1:0", "--upstream=" + store_url, "--http=" + http};
+  absl::StatusOr<std::unique_ptr<test_support::Subprocess>> process =
+      test_support::Subprocess::Start(options);
+  if (!process.ok()) return process.status();
+  std::string address = (*process)->address();
+  return std::make_unique<ReferenceServer>(*std::move(process), std::move(address));
+}
+
 }  // namespace objgate::bench

@@ -37,6 +37,12 @@ absl::StatusOr<std::unique_ptr<ReferenceServer>> StartNginxProxy(const std::stri
 // tools/bench/grpc_ceiling: the gateway's Upload, Download and Delete served from memory.
 absl::StatusOr<std::unique_ptr<ReferenceServer>> StartGrpcCeiling(const std::string& binary);
 
+// tools/bench/upstream_floor in front of the REST store at `store_url`, its exchanges on
+// libcurl's multi interface (`http` "multi") or on a thread each ("blocking").
+absl::StatusOr<std::unique_ptr<ReferenceServer>> StartUpstreamFloor(const std::string& binary,
+                                                                    const std::string& store_url,
+                                                                    const std::string& http);
+
 }  // namespace objgate::bench
 
 #endif  // OBJGATE_TOOLS_BENCH_REFERENCE_SERVERS_H_

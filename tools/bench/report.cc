@@ -138,7 +138,10 @@ void PrintSmall(const json& rows, bool s3, std::FILE* out) {
     absl::FPrintF(out,
                   "CPU: of the process serving the call, the gateway or the reference (the gRPC "
                   "ceiling: the same\ncalls and messages answered from memory, what they cost "
-                  "gRPC with nothing behind them).\n");
+                  "gRPC with nothing behind them).\n"
+                  "floor_multi, floor_thread: the same calls, each one exchange with the store "
+                  "and nothing else,\nwaiting on libcurl's multi interface (no thread per call) "
+                  "or on a thread each as the gateway does.\n");
   }
 }
 

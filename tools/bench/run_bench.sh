@@ -59,7 +59,8 @@ for arg in "$@"; do
   esac
 done
 
-bazel build -c opt //tools/bench:objgate_bench //tools/bench:grpc_ceiling //server:gateway \
+bazel build -c opt //tools/bench:objgate_bench //tools/bench:grpc_ceiling \
+  //tools/bench:upstream_floor //server:gateway \
   //tools/refstore:refstore
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 bench=(
@@ -67,6 +68,7 @@ bench=(
   --gateway_binary="$bin/server/gateway"
   --refstore_binary="$bin/tools/refstore/refstore"
   --grpc_ceiling_binary="$bin/tools/bench/grpc_ceiling"
+  --upstream_floor_binary="$bin/tools/bench/upstream_floor"
 )
 
 if ((help)); then

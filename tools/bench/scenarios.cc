@@ -157,6 +157,9 @@ class Runner {
     const Operation download = [&](ObjectClient& client, int worker, int64_t) {
       return client.Download(key(worker));
     };
+    std::vector<Reference> references;
+    std::copy_if(env_.references.begin(), env_.references.end(), std::back_inserter(references),
+                 [](const Reference& reference) { return reference.large_objects; });
     // Uploads first: they leave the objects the downloads read.
     const std::pair<const char*, const Operation*> phases[] = {{"upload", &upload},
                                                                {"download", &download}};
@@ -166,9 +169,8 @@ class Runner {
         if (env_.delete_before_upload && operation == &upload) {
           delete_objects = [&] { return DeleteKeys(streams, key); };
         }
-        auto totals =
-            Compare(absl::StrCat(direction, " ", Size(size), " x", streams), gateway,
-                    LoadShape{streams, streams}, *operation, delete_objects, env_.references);
+        auto totals = Compare(absl::StrCat(direction, " ", Size(size), " x", streams), gateway,
+                              LoadShape{streams, streams}, *operation, delete_objects, references);
         if (!totals.ok()) return totals.status();
         const PathTotals& through_gateway = (*totals)[0];
         const PathTotals& direct = (*totals)[1];
@@ -190,15 +192,15 @@ class Runner {
                         {"gateway_cpu_seconds_per_gib",
                          Ratio(through_gateway.server_cpu_seconds,
                                static_cast<double>(through_gateway.load.bytes) / kGiB)}});
-        for (size_t i = 0; i < env_.references.size(); ++i) {
+        for (size_t i = 0; i < references.size(); ++i) {
           const PathTotals& reference = (*totals)[2 + i];
           const double mbps = reference.load.bytes / 1e6 / reference.seconds();
-          const std::string& name = env_.references[i].name;
+          const std::string& name = references[i].name;
           rows.back()["references"][name] = {{"mb_per_s", mbps},
                                              {"bytes", reference.load.bytes},
                                              {"seconds", reference.seconds()}};
           rows.back()["ratio_to"][name] = Ratio(gateway_mbps, mbps);
-          if (env_.references[i].pid != 0) {
+          if (references[i].pid != 0) {
             rows.back()["references"][name]["cpu_seconds_per_gib"] = Ratio(
                 reference.server_cpu_seconds, static_cast<double>(reference.load.bytes) / kGiB);
           }

@@ -50,6 +50,9 @@ struct Reference {
   // for its uploads and downloads, so that the gateway's CPU per call has a floor beside
   // it: the gRPC ceiling's is what the gateway's calls cost gRPC with nothing behind them.
   pid_t pid = 0;
+  // It serves large objects too (the upstream floors hold an object whole in memory, so
+  // they serve the small-object rows only).
+  bool large_objects = true;
 };
 
 // Where the processes come from and where they keep their files.
@@ -73,7 +76,8 @@ struct Environment {
   // Other paths the large-object scenario measures in the same rounds: "nginx", an HTTP
   // reverse proxy in front of the store (REST only), and "grpc_ceiling", a gRPC server of
   // the gateway's API that streams from memory: what the transport allows. The small-object
-  // scenario measures those with a `pid`.
+  // scenario measures those with a `pid`, among them "floor_multi" and "floor_thread", the
+  // least a gateway of the REST store costs with and without a thread per call.
   std::vector<Reference> references;
   // Gateway logs go here.
   std::string work_dir;
