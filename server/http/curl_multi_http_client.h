@@ -32,7 +32,8 @@ class CurlMultiHttpClient : public AsyncHttpClient {
  public:
   static absl::StatusOr<std::unique_ptr<CurlMultiHttpClient>> Create(CurlHttpClientOptions options);
   // Ends every exchange still running or waiting to start with CANCELLED (each sink's
-  // OnDone runs, on the client's thread), then joins it.
+  // OnDone runs, on the client's thread), then joins it. Once it has begun, only those
+  // OnDone calls may Start another exchange (which is cancelled in turn).
   ~CurlMultiHttpClient() override;
 
   void Start(HttpRequest request, AsyncResponseSink& sink) override;
