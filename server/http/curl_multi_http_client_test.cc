@@ -320,6 +320,17 @@ TEST_F(CurlMultiHttpClientTest, ASinkMayStartTheNextExchangeFromItsCallbacks) {
   EXPECT_EQ(second.body, "hello, world");
 }
 
+TEST_F(CurlMultiHttpClientTest, AnExchangeStartedByASinkDuringShutdownIsCancelledToo) {
+  RecordingSink second;
+  ChainingSink first(*client_, Request("GET", "/hello"), second);
+  client_->Start(Request("GET", "/hold"), first);
+  held_.WaitForNotification();
+  client_.reset();
+  EXPECT_EQ(first.first.code(), absl::StatusCode::kCancelled) << first.first;
+  ASSERT_TRUE(second.done.HasBeenNotified());
+  EXPECT_EQ(second.outcome->code(), absl::StatusCode::kCancelled) << *second.outcome;
+}
+
 TEST_F(CurlMultiHttpClientTest, StartBufferedCollectsTheAnswer) {
   Latch done;
   absl::StatusOr<BufferedResponse> answer;
