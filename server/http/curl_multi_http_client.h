@@ -26,8 +26,8 @@ namespace objgate {
 // The gateway does not use it yet. Its upstream layers are written as blocking calls on
 // the BlockingExecutor's threads; serving them from here means completion-driven upstreams.
 // The bench measures what that would buy (tools/bench/upstream_floor, the floor_multi and
-// floor_thread rows, README "Performance"): up to a fifth of the CPU of a small call at
-// concurrency 16 and 64, nothing at concurrency 1.
+// floor_thread rows, README "Performance"): a sixth of the CPU of a small call on average
+// at concurrency 16 and 64, nothing at concurrency 1.
 class CurlMultiHttpClient : public AsyncHttpClient {
  public:
   static absl::StatusOr<std::unique_ptr<CurlMultiHttpClient>> Create(CurlHttpClientOptions options);
